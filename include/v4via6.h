@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Definitions shared by the XDP program (bpf/) and user space (loader/,
+ * tests/, bench/). Written once: both sides include this file, so a map key
+ * or a counter can never mean one thing in the kernel and another in the
+ * loader. Byte order is named per field.
+ */
+#ifndef V4VIA6_H
+#define V4VIA6_H
+
+#include <linux/types.h>
+
+/* Map names: also the file names of the pins under the pin directory. */
+#define V4VIA6_MAP_ROUTES "routes"
+#define V4VIA6_MAP_NEIGHS "neighs"
+#define V4VIA6_MAP_EGRESS "egress"
+#define V4VIA6_MAP_TX_PORTS "tx_ports"
+#define V4VIA6_MAP_STATS "stats"
+/* The program's pin, so that later commands find the loaded program again. */
+#define V4VIA6_PIN_PROG "prog"
+#define V4VIA6_PROG_NAME "v4via6_xdp"
+#define V4VIA6_PIN_DIR_DEFAULT "/sys/fs/bpf/v4via6"
+
+/* Limits: map sizes. The LPM trie allocates per entry, so a large limit costs nothing until used. */
+#define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
+#define V4VIA6_MAX_NEIGHS 65536
+#define V4VIA6_MAX_IFACES 256
+
+/* Key of the routes LPM trie: an IPv4 prefix. prefixlen comes first, as BPF_MAP_TYPE_LPM_TRIE requires. */
+struct route_key {
+	__u32 prefixlen; /* host order, 0..32 */
+	__be32 addr; /* network order, host bits zero */
+};
+
+/*
+ * Value of the routes map: where a prefix goes. It is also the key of the
+ * neighbour map (an IPv6 next hop on one interface: link-local addresses are
+ * per link), so the program looks the neighbour up with the route's value as
+ * the key, without copying it.
+ */
+struct nexthop {
+	__u32 ifindex; /* egress interface, host order */
+	__u8 addr[16]; /* IPv6 next hop, network order; link-local or global */
+};
+
+/* Value of the neighbour map. */
+struct neigh {
+	__u8 mac[6]; /* the next hop's link-layer address */
+	__u16 pad;
+};
+
+/*
+ * Value of the egress map, keyed by ifindex (__u32): what the program needs to
+ * know of an interface it sends on. The loader writes it on attach and keeps it
+ * current (v4via6 sync follows RTM_NEWLINK); reading it costs one lookup where
+ * bpf_check_mtu would cost a helper call and a device lookup per packet.
+ */
+struct egress {
+	__u8 mac[6]; /* source MAC of frames sent on this interface */
+	__u16 pad;
+	__u32 mtu; /* L3 MTU: the largest IPv4 total length sent unfragmented */
+};
+
+/*
+ * Forwarding counters, one set per CPU in a BPF_MAP_TYPE_PERCPU_ARRAY with a
+ * single entry, so that `bpftool map dump` prints each by name. Every frame the
+ * program sees moves rx_packets and exactly one outcome counter: fwd_packets or
+ * one pass_* counter. fwd_fib counts the forwarded frames whose MAC came from
+ * the kernel, and moves together with fwd_packets.
+ */
+struct fwd_stats {
+	__u64 rx_packets; /* every frame seen */
+	__u64 rx_bytes;
+	__u64 fwd_packets; /* XDP_REDIRECT: forwarded by the fast path */
+	__u64 fwd_bytes;
+	__u64 fwd_fib; /* of fwd_packets: next hop MAC from the kernel (bpf_fib_lookup) */
+	/* XDP_PASS, each for one reason: */
+	__u64 pass_not_ipv4; /* IPv6, ARP, anything not IPv4 */
+	__u64 pass_vlan; /* 802.1Q / 802.1ad tagged */
+	__u64 pass_l2_multicast; /* destination MAC is multicast or broadcast */
+	__u64 pass_truncated; /* shorter than Ethernet + IPv4 header */
+	__u64 pass_bad_header; /* version != 4, IHL < 5, bad total length */
+	__u64 pass_bad_csum; /* IPv4 header checksum wrong */
+	__u64 pass_options; /* IHL > 5: the kernel handles IP options */
+	__u64 pass_martian; /* multicast, broadcast, loopback or 0/8 source or destination */
+	__u64 pass_no_route; /* no matching prefix */
+	__u64 pass_ttl; /* TTL <= 1: the kernel sends ICMP time exceeded */
+	__u64 pass_mtu; /* larger than the egress MTU: ICMP frag-needed or fragmentation */
+	__u64 pass_no_neigh; /* next hop MAC unknown: the kernel resolves it */
+	__u64 pass_no_egress; /* egress interface not attached (not in tx_ports/egress) */
+};
+
+/* The single key of the stats map. */
+#define V4VIA6_STATS_KEY 0
+
+#endif /* V4VIA6_H */
