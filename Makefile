@@ -49,13 +49,14 @@ HDRS       := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard loader/*.h)
 vpath %.bpf.c bpf bench tests
 
 .DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 .PHONY: all deps test demo bench install clean format
 
 all: deps
-	$(Q)$(MAKE) --no-print-directory build
+	$(Q)$(MAKE) --no-print-directory binaries
 
-.PHONY: build
-build: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS)
+.PHONY: binaries
+binaries: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS)
 
 # Installs only what is missing; apt-get update first, as a fresh machine has no package lists.
 deps:
