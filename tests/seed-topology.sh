@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# The seed's scenario, shared by the tests and the demo. Source it after lib.sh.
+#
+#   host A                    router (IPv6 link-local only)                host B
+#   a0 10.0.8.42/32 ------- r0                       r1 ------- b0 10.0.8.3/32
+#   default via inet6 R0_LL   10.0.8.42/32 via inet6 A_LL dev r0   default via inet6 R1_LL
+#                             10.0.8.3/32  via inet6 B_LL dev r1
+#
+# Fixed MACs make the link-local addresses predictable (EUI-64: 02:00:00:00:00:xx
+# becomes fe80::ff:fe00:xx), so the tests can name next hops without asking.
+# The router has no IPv4 address at all: every IPv4 packet it forwards goes to
+# an IPv6 next hop, which is the point of the project.
+
+A_IP=10.0.8.42
+B_IP=10.0.8.3
+C_IP=$B_IP # host C answers for B's address: a second next hop for the same prefix
+A_MAC=02:00:00:00:00:0a
+R0_MAC=02:00:00:00:00:01
+R1_MAC=02:00:00:00:00:02
+R2_MAC=02:00:00:00:00:03
+B_MAC=02:00:00:00:00:0b
+C_MAC=02:00:00:00:00:0c
+A_LL=fe80::ff:fe00:a
+R0_LL=fe80::ff:fe00:1
+R1_LL=fe80::ff:fe00:2
+R2_LL=fe80::ff:fe00:3
+B_LL=fe80::ff:fe00:b
+C_LL=fe80::ff:fe00:c
+
+# no_dad NS: new interfaces in NS get their link-local address without DAD, usable at once
+no_dad() {
+	ip netns exec "$(ns "$1")" sysctl -qw net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_dad=0
+}
+
+# ll_ready NS IFACE ADDR: ADDR is on IFACE and no longer tentative
+ll_ready() {
+	ip -n "$(ns "$1")" -6 addr show dev "$2" scope link | grep -q "inet6 $3/64 scope link" &&
+		! ip -n "$(ns "$1")" -6 addr show dev "$2" | grep -q tentative
+}
+
+# host_side NS IFACE IP GW: a host with one /32 address and a default route via the router's link-local
+# (0/0, not "default": with "via inet6" alone, ip would make it an IPv6 default route)
+host_side() {
+	ip -n "$(ns "$1")" addr add "$3/32" dev "$2" || return 1
+	ip -4 -n "$(ns "$1")" route add 0/0 via inet6 "$4" dev "$2" || return 1
+	# a veth delivers redirected frames only when the receiving end runs NAPI (FACTS.md)
+	ip netns exec "$(ns "$1")" ethtool -K "$2" gro on >/dev/null || return 1
+}
+
+# seed_topology: namespaces a, r and b, linked and addressed as drawn above, kernel
+# forwarding only (no XDP). Returns non-zero, saying why, when a step fails.
+seed_topology() {
+	add_ns a r b || return 1
+	no_dad a && no_dad r && no_dad b || return 1
+	link a a0 r r0 "$A_MAC" "$R0_MAC" || return 1
+	link r r1 b b0 "$R1_MAC" "$B_MAC" || return 1
+	ip netns exec "$(ns r)" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.forwarding=1 ||
+		return 1
+	host_side a a0 "$A_IP" "$R0_LL" || return 1
+	host_side b b0 "$B_IP" "$R1_LL" || return 1
+	ip -n "$(ns r)" route add "$A_IP/32" via inet6 "$A_LL" dev r0 || return 1
+	ip -n "$(ns r)" route add "$B_IP/32" via inet6 "$B_LL" dev r1 || return 1
+	wait_for 3000 ll_ready a a0 "$A_LL" && wait_for 3000 ll_ready r r0 "$R0_LL" &&
+		wait_for 3000 ll_ready r r1 "$R1_LL" && wait_for 3000 ll_ready b b0 "$B_LL" || {
+		echo "seed_topology: link-local addresses did not come up" >&2
+		return 1
+	}
+}
+
+# seed_add_c: host C on a third link r2<->c0, with B's address: a second place to
+# send 10.0.8.3. The kernel's route still points to B; only v4via6 is pointed at C.
+seed_add_c() {
+	add_ns c && no_dad c || return 1
+	link r r2 c c0 "$R2_MAC" "$C_MAC" || return 1
+	host_side c c0 "$C_IP" "$R2_LL" || return 1
+	wait_for 3000 ll_ready r r2 "$R2_LL" && wait_for 3000 ll_ready c c0 "$C_LL"
+}
+
+# pin_dir_of NS: where v4via6 keeps its pins for the named namespace NS (its default)
+pin_dir_of() { echo "/sys/fs/bpf/v4via6-$(ns "$1")"; }
+
+# forget_pins NS: at cleanup, remove what v4via6 pinned for NS, so nothing outlives the run
+forget_pins() { on_cleanup "rm -rf '$(pin_dir_of "$1")'"; }
