@@ -43,6 +43,15 @@ struct nexthop {
 	__u8 addr[16]; /* IPv6 next hop, network order; link-local or global */
 };
 
+/*
+ * A routes map value with this ifindex sends the prefix to the kernel: no
+ * interface has index 0, so the program finds no egress entry and passes the
+ * packet (pass_no_egress). v4via6 sync installs it for prefixes the kernel
+ * routes otherwise (IPv4 gateway, local address, blackhole...), so that a less
+ * specific prefix with an IPv6 next hop never captures their packets.
+ */
+#define V4VIA6_IFINDEX_KERNEL 0
+
 /* Value of the neighbour map. */
 struct neigh {
 	__u8 mac[6]; /* the next hop's link-layer address */
