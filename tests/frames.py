@@ -23,13 +23,21 @@ def tagged(name, size=0):
     return tag + bytes((i * 7) & 0xFF for i in range(max(0, size - len(tag))))
 
 
-def id_for_checksum(src, dst, lo, hi, **kw):
-    """An IP id whose header checksum falls in [lo, hi]: the edges of the
-    incremental update (RFC 1624), where the carry must be folded back."""
+def checksum_in(pkt, lo, hi):
+    """pkt with an IP id that puts its header checksum in [lo, hi]: the edges of
+    the incremental update (RFC 1624), where the carry must be folded back.
+    The id is one 16-bit word of the header, so the checksum is ~(sum + id)."""
+    pkt[IP].id, pkt[IP].chksum = 0, 0
+    hdr = bytes(pkt)[:20]
+    base = sum(int.from_bytes(hdr[i:i + 2], "big") for i in range(0, 20, 2))
     for ip_id in range(65536):
-        ip = IP(src=src, dst=dst, id=ip_id, **kw)
-        if lo <= IP(bytes(ip / ICMP())).chksum <= hi:
-            return ip_id
+        s = base + ip_id
+        while s > 0xFFFF:
+            s = (s & 0xFFFF) + (s >> 16)
+        if lo <= (~s & 0xFFFF) <= hi:
+            pkt[IP].id = ip_id
+            del pkt[IP].chksum
+            return pkt
     raise RuntimeError("no id gives a checksum in [%#x, %#x]" % (lo, hi))
 
 
@@ -45,10 +53,10 @@ CASES = {
                       / ICMP(id=1, seq=3) / Raw(tagged("ttl255-tos-df", 100))),
     "udp-1400": ("fwd_packets", lambda s, d: IP(src=s, dst=d, ttl=30, id=4242)
                  / UDP(sport=4000, dport=9) / Raw(tagged("udp-1400", 1400))),
-    "csum-high": ("fwd_packets", lambda s, d: IP(src=s, dst=d, ttl=64, id=id_for_checksum(
-        s, d, 0xFF00, 0xFFFF, ttl=64)) / ICMP(id=1, seq=4) / Raw(tagged("csum-high"))),
-    "csum-low": ("fwd_packets", lambda s, d: IP(src=s, dst=d, ttl=64, id=id_for_checksum(
-        s, d, 0x0000, 0x00FF, ttl=64)) / ICMP(id=1, seq=5) / Raw(tagged("csum-low"))),
+    "csum-high": ("fwd_packets", lambda s, d: checksum_in(
+        IP(src=s, dst=d, ttl=64) / ICMP(id=1, seq=4) / Raw(tagged("csum-high")), 0xFF00, 0xFFFF)),
+    "csum-low": ("fwd_packets", lambda s, d: checksum_in(
+        IP(src=s, dst=d, ttl=64) / ICMP(id=1, seq=5) / Raw(tagged("csum-low")), 0x0000, 0x00FF)),
     "short-ttl1": ("pass_ttl", lambda s, d: IP(src=s, dst=d, ttl=1) / ICMP(id=1, seq=6)
                    / Raw(tagged("short-ttl1"))),
     "options": ("pass_options", lambda s, d: IP(src=s, dst=d, ttl=64,

@@ -82,3 +82,74 @@ pin_dir_of() { echo "/sys/fs/bpf/v4via6-$(ns "$1")"; }
 
 # forget_pins NS: at cleanup, remove what v4via6 pinned for NS, so nothing outlives the run
 forget_pins() { on_cleanup "rm -rf '$(pin_dir_of "$1")'"; }
+
+# v6 NS ARGS...: run v4via6 in namespace NS, keeping our mounts (the pins stay visible)
+v6() {
+	local n=$1
+	shift
+	nsx "$n" "$V4VIA6" "$@"
+}
+
+# snap NS: one "NAME VALUE" line per counter: v4via6's fwd_stats (from `v4via6 -j stats`,
+# per-CPU values summed, whatever the nesting) and the kernel's IpForwDatagrams of NS
+snap() {
+	v6 "$1" -j stats | "$PYTHON" -c '
+import json, sys
+def walk(o, acc):
+	if isinstance(o, dict):
+		for k, v in o.items():
+			if isinstance(v, int) and not isinstance(v, bool):
+				acc[k] = acc.get(k, 0) + v
+			else:
+				walk(v, acc)
+	elif isinstance(o, list):
+		for v in o:
+			walk(v, acc)
+acc = {}
+walk(json.load(sys.stdin), acc)
+for k, v in acc.items():
+	print(k, v)
+' || return 1
+	echo IpForwDatagrams "$(ip_fwd "$1")"
+}
+
+# ip_fwd NS: the kernel's IpForwDatagrams in NS (/proc/net is the reader's network namespace)
+ip_fwd() {
+	nsx "$1" awk '/^Ip:/ { if (!n) { for (i = 1; i <= NF; i++) col[$i] = i; n = 1 }
+			else print $col["ForwDatagrams"] }' /proc/net/snmp
+}
+
+# delta OLD NEW NAME: how much counter NAME moved between two snap outputs (files)
+delta() {
+	local a b
+	a=$(awk -v k="$3" '$1 == k { print $2 }' "$1")
+	b=$(awk -v k="$3" '$1 == k { print $2 }' "$2")
+	echo $((${b:-0} - ${a:-0}))
+}
+
+# cap_start NS IFACE FILE [FILTER...]: capture into FILE in the background; returns once
+# tcpdump has the file open, so that nothing sent afterwards is missed. Sets CAP_PID.
+cap_start() {
+	local n=$1 dev=$2 file=$3
+	shift 3
+	rm -f "$file"
+	nsx "$n" tcpdump -Z root -q -n -U -i "$dev" -w "$file" "$@" 2>/dev/null &
+	CAP_PID=$!
+	LIB_PIDS+=("$CAP_PID")
+	wait_for 3000 test -s "$file"
+}
+
+# cap_stop PID: stop a capture (its frames are on disk: -U writes each at once)
+cap_stop() {
+	sleep 0.1
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# cap_count FILE [FILTER...]: how many frames in FILE match
+cap_count() {
+	local f=$1
+	shift
+	tcpdump -n -r "$f" "$@" 2>/dev/null | wc -l
+}

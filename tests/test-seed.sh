@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The seed's scenario end to end: host A - IPv6-only router - host B, the kernel
+# forwarding alone first, then v4via6 attached on the router. Each test proves
+# which path carried the traffic with counters: v4via6's fwd_packets for XDP,
+# the router's IpForwDatagrams for the kernel.
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+source "$here/seed-topology.sh"
+lib_init seed
+
+T=$(mktemp -d /tmp/v4via6-seed.XXXXXX)
+on_cleanup "rm -rf '$T'"
+
+# ping_ok NAME ARGS...: ping from A; fails NAME with ping's output when a reply is missing
+ping_ok() {
+	local name=$1 out
+	shift
+	out=$(nsx a ping -q -W 1 "$@" 2>&1) && return 0
+	fail "$name" "ping $* from A lost replies" "$out"
+	return 1
+}
+
+# want_delta NAME OLD NEW COUNTER OP VALUE: COUNTER's move between two snaps compares to VALUE
+# (OP as for test: -eq, -ge...); otherwise fail NAME with both snaps
+want_delta() {
+	local name=$1 old=$2 new=$3 c=$4 op=$5 v=$6 d
+	d=$(delta "$old" "$new" "$c")
+	[ "$d" "$op" "$v" ] && return 0
+	fail "$name" "$c moved by $d, expected $op $v" "$(paste "$old" "$new")"
+	return 1
+}
+
+if ! seed_topology >"$T/topo" 2>&1; then
+	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
+	exit 1
+fi
+forget_pins r
+
+# --- The kernel alone: the slow path this project accelerates --------------------------------
+t=kernel-forwarding
+before=$(ip_fwd r)
+if ping_ok $t -c 3 -i 0.05 "$B_IP"; then
+	after=$(ip_fwd r)
+	if [ $((after - before)) -ge 6 ]; then pass $t; else
+		fail $t "IpForwDatagrams moved by $((after - before)), expected >= 6"; fi
+fi
+
+# The frame checker against the kernel's own forwarding: proves the checker, not v4via6.
+t=kernel-frames
+fwd_cases=$("$PYTHON" "$here/frames.py" list | awk '$2 == "fwd_packets" { print $1 }')
+if cap_start b b0 "$T/k.pcap" ip src "$A_IP"; then
+	nsx a "$PYTHON" "$here/frames.py" send a0 "$A_MAC" "$R0_MAC" "$A_IP" "$B_IP" $fwd_cases
+	cap_stop "$CAP_PID"
+	if out=$("$PYTHON" "$here/frames.py" check "$T/k.pcap" "$R1_MAC" "$B_MAC" "$A_IP" "$B_IP" \
+		$fwd_cases 2>&1); then pass $t; else fail $t "kernel-forwarded frames" "$out"; fi
+else
+	fail $t "tcpdump did not start in B"
+fi
+
+# --- v4via6 --------------------------------------------------------------------------------------
+if ! v6 r --help >/dev/null 2>&1 || ! v6 r status --help >/dev/null 2>&1; then
+	skip v4via6 "$V4VIA6 is not usable yet (--help fails)"
+	exit $((LIB_FAILS > 0))
+fi
+
+# Every command its own `ip netns exec`, as an operator would type them: each gets a fresh
+# mount namespace, and v4via6 must still find the pins the previous one made.
+t=netns-exec-separate
+rx=$(ip netns exec "$(ns r)" "$V4VIA6" attach r0 r1 2>&1) &&
+	ry=$(ip netns exec "$(ns r)" "$V4VIA6" route add "$B_IP/32" via inet6 "$B_LL" dev r1 2>&1) &&
+	rz=$(ip netns exec "$(ns r)" "$V4VIA6" route show 2>&1) &&
+	rs=$(ip netns exec "$(ns r)" "$V4VIA6" stats 2>&1)
+if [ $? != 0 ]; then
+	fail $t "a command failed" "$rx$ry$rz$rs"
+elif ! grep -qx "$B_IP/32 via inet6 $B_LL dev r1" <<<"$rz"; then
+	fail $t "route show in a later invocation lacks the route" "$rz"
+elif ! grep -q rx_packets <<<"$rs"; then
+	fail $t "stats shows no rx_packets" "$rs"
+elif ! v6 r route show 2>&1 | grep -qx "$B_IP/32 via inet6 $B_LL dev r1"; then
+	fail $t "the state is not the one nsenter sees (pin dir differs?)" "$(v6 r status 2>&1)"
+else
+	pass $t
+fi
+
+t=attached
+out=$(ip -n "$(ns r)" link show 2>&1)
+if [ "$(grep -c 'prog/xdp' <<<"$out")" -ge 2 ] && v6 r status >"$T/status" 2>&1 &&
+	grep -q r0 "$T/status" && grep -q r1 "$T/status"; then
+	pass $t
+else
+	fail $t "r0 and r1 should carry an XDP program and be listed by status" \
+		"$out$(printf '\n--- status:\n')$(cat "$T/status")"
+fi
+
+check route-add-back v6 r route add "$A_IP/32" via inet6 "$A_LL" dev r0
+
+# The neighbours the kernel resolved for its own forwarding above: bpf_fib_lookup finds them.
+t=ping-xdp-kernel-neigh
+v6 r neigh flush >/dev/null 2>&1
+snap r >"$T/s0"
+if ping_ok $t -c 5 -i 0.05 "$B_IP"; then
+	snap r >"$T/s1"
+	want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 10 &&
+		want_delta $t "$T/s0" "$T/s1" fwd_fib -ge 10 &&
+		want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass $t
+fi
+
+t=neigh-add
+if v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 >"$T/out" 2>&1 &&
+	v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0 >>"$T/out" 2>&1; then
+	out=$(v6 r neigh show 2>&1)
+	if grep -qx "$B_LL lladdr $B_MAC dev r1" <<<"$out" &&
+		grep -qx "$A_LL lladdr $A_MAC dev r0" <<<"$out"; then pass $t; else
+		fail $t "neigh show does not list what was added" "$out"; fi
+else
+	fail $t "neigh add failed" "$(cat "$T/out")"
+fi
+
+t=ping-xdp-map-neigh
+snap r >"$T/s0"
+if ping_ok $t -c 5 -i 0.05 "$B_IP"; then
+	snap r >"$T/s1"
+	want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 10 &&
+		want_delta $t "$T/s0" "$T/s1" fwd_fib -eq 0 &&
+		want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass $t
+fi
+
+# Frames built whole by scapy, one per case; the forwarded ones compared byte for byte at B.
+t=xdp-frames
+snap r >"$T/s0"
+if cap_start b b0 "$T/x.pcap" ip src "$A_IP"; then
+	nsx a "$PYTHON" "$here/frames.py" send a0 "$A_MAC" "$R0_MAC" "$A_IP" "$B_IP"
+	cap_stop "$CAP_PID"
+	snap r >"$T/s1"
+	n=$(wc -w <<<"$fwd_cases")
+	if ! out=$("$PYTHON" "$here/frames.py" check "$T/x.pcap" "$R1_MAC" "$B_MAC" "$A_IP" \
+		"$B_IP" 2>&1); then
+		fail $t "forwarded frames differ" "$out"
+	else
+		# requests forwarded by XDP, plus B's answers to them; the kernel forwards only
+		# the packet with IP options (and possibly B's answer to it)
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge "$n" &&
+			want_delta $t "$T/s0" "$T/s1" pass_ttl -eq 1 &&
+			want_delta $t "$T/s0" "$T/s1" pass_options -ge 1 &&
+			want_delta $t "$T/s0" "$T/s1" pass_bad_csum -eq 1 &&
+			want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -le 2 && pass $t
+	fi
+else
+	fail $t "tcpdump did not start in B"
+fi
+
+t=ttl-exceeded
+snap r >"$T/s0"
+out=$(nsx a ping -c 1 -t 1 -W 1 "$B_IP" 2>&1)
+snap r >"$T/s1"
+if grep -q "From 192.0.0.8 .*Time to live exceeded" <<<"$out"; then
+	want_delta $t "$T/s0" "$T/s1" pass_ttl -eq 1 && pass $t
+else
+	fail $t "no time exceeded from 192.0.0.8" "$out"
+fi
+
+# A DF packet larger than the egress MTU: XDP leaves it to the kernel, which answers.
+t=mtu-frag-needed
+ip -n "$(ns r)" link set r1 mtu 1280
+ip -n "$(ns b)" link set b0 mtu 1280 # B's answers must fit r1 too
+if ! out=$(v6 r attach r1 2>&1); then
+	fail $t "re-attach of r1 after its MTU change failed" "$out"
+else
+	snap r >"$T/s0"
+	ping_ok $t -c 2 -i 0.05 -M do -s 1252 "$B_IP" # 1280 bytes: fits, XDP forwards
+	snap r >"$T/s1"
+	out=$(nsx a ping -c 1 -W 1 -M do -s 1400 "$B_IP" 2>&1)
+	snap r >"$T/s2"
+	if ! grep -q "Frag needed and DF set (mtu = 1280)" <<<"$out"; then
+		fail $t "no fragmentation needed with mtu = 1280 for a 1428-byte DF packet" \
+			"$out$(printf '\n')$(v6 r status 2>&1)"
+	else
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 4 &&
+			want_delta $t "$T/s1" "$T/s2" pass_mtu -eq 1 &&
+			want_delta $t "$T/s1" "$T/s2" fwd_packets -eq 0 && pass $t
+	fi
+fi
+ip -n "$(ns r)" link set r1 mtu 1500
+ip -n "$(ns b)" link set b0 mtu 1500
+v6 r attach r1 >/dev/null 2>&1
+ip -n "$(ns a)" route flush cache
+
+# route replace / del on live traffic: point 10.0.8.3 at host C (v4via6 only; the kernel's
+# route still says B), then delete v4via6's route and see the kernel carry it to B again.
+t=route-replace-live
+if ! seed_add_c >"$T/out" 2>&1 || ! v6 r attach r2 >>"$T/out" 2>&1 ||
+	! v6 r neigh add "$C_LL" lladdr "$C_MAC" dev r2 >>"$T/out" 2>&1; then
+	fail $t "could not add host C" "$(cat "$T/out")"
+else
+	cap_start b b0 "$T/b.pcap" icmp && pb=$CAP_PID
+	cap_start c c0 "$T/c.pcap" icmp && pc=$CAP_PID
+	out=$(v6 r route replace "$B_IP/32" via inet6 "$C_LL" dev r2 2>&1)
+	snap r >"$T/s0"
+	ping_ok $t -c 4 -i 0.05 "$B_IP"
+	snap r >"$T/s1"
+	cap_stop "$pb"
+	cap_stop "$pc"
+	nb=$(cap_count "$T/b.pcap")
+	nc=$(cap_count "$T/c.pcap" icmp[icmptype] == icmp-echo)
+	if [ "$nb" != 0 ] || [ "$nc" -lt 4 ]; then
+		fail $t "after replace, B saw $nb frames (want 0), C saw $nc echo requests (want 4)" \
+			"$out$(printf '\n')$(v6 r route show 2>&1)"
+	else
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 8 &&
+			want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass $t
+	fi
+fi
+
+t=route-del-live
+cap_start b b0 "$T/b.pcap" icmp[icmptype] == icmp-echo && pb=$CAP_PID
+out=$(v6 r route del "$B_IP/32" 2>&1)
+snap r >"$T/s0"
+ping_ok $t -c 4 -i 0.05 "$B_IP"
+snap r >"$T/s1"
+cap_stop "$pb"
+nb=$(cap_count "$T/b.pcap")
+if v6 r route show 2>&1 | grep -q "^$B_IP/32 "; then
+	fail $t "route del left the route" "$out$(printf '\n')$(v6 r route show 2>&1)"
+elif [ "$nb" -lt 4 ]; then
+	fail $t "B saw $nb echo requests, want 4 (the kernel's route points to B)"
+else
+	# requests go up to the kernel (no route in v4via6), B's answers still take XDP
+	want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -ge 4 &&
+		want_delta $t "$T/s0" "$T/s1" pass_no_route -ge 4 &&
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 4 && pass $t
+fi
+
+t=route-add-live
+snap r >"$T/s0"
+if out=$(v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 2>&1); then
+	ping_ok $t -c 4 -i 0.05 "$B_IP"
+	snap r >"$T/s1"
+	want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 8 &&
+		want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass $t
+else
+	fail $t "route add failed" "$out"
+fi
+
+# route show prints what route add accepts: flush, feed the lines back, same table.
+t=route-show-roundtrip
+v6 r route add 10.0.8.0/22 via inet6 "$B_LL" dev r1 >/dev/null 2>&1
+v6 r route add default via inet6 "$A_LL" dev r0 >/dev/null 2>&1
+v6 r route show >"$T/r1" 2>&1
+if ! grep -qx "10.0.8.0/22 via inet6 $B_LL dev r1" "$T/r1" ||
+	! grep -qx "default via inet6 $A_LL dev r0" "$T/r1"; then
+	fail $t "route show does not print the routes as added" "$(cat "$T/r1")"
+elif ! v6 r route flush >"$T/out" 2>&1 || [ -n "$(v6 r route show 2>&1)" ]; then
+	fail $t "route flush left routes" "$(cat "$T/out"; v6 r route show 2>&1)"
+else
+	ok=1
+	while read -r line; do
+		# shellcheck disable=SC2086 # the words of the line are the arguments
+		v6 r route add $line >>"$T/out" 2>&1 || ok=0
+	done <"$T/r1"
+	v6 r route show >"$T/r2" 2>&1
+	if [ $ok = 1 ] && diff -u "$T/r1" "$T/r2" >"$T/diff"; then pass $t; else
+		fail $t "route add of route show's lines" "$(cat "$T/out" "$T/diff")"; fi
+fi
+v6 r route del 10.0.8.0/22 >/dev/null 2>&1
+v6 r route del default >/dev/null 2>&1
+
+# detach: the kernel forwards alone again, v4via6's counters stand still
+t=detach
+prog_id=$(bpftool prog show pinned "$(pin_dir_of r)/prog" 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
+if ! out=$(v6 r detach r0 r1 r2 2>&1); then
+	fail $t "detach failed" "$out"
+elif ip -n "$(ns r)" link show | grep -q 'prog/xdp'; then
+	fail $t "an XDP program is still attached" "$(ip -n "$(ns r)" link show)"
+else
+	snap r >"$T/s0"
+	ping_ok $t -c 4 -i 0.05 "$B_IP"
+	snap r >"$T/s1"
+	want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -ge 8 &&
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -eq 0 &&
+		want_delta $t "$T/s0" "$T/s1" rx_packets -eq 0 && pass $t
+fi
+
+# detach --all: no pins, and the program and maps are gone from the kernel. Checked by id:
+# other engineers' runs may hold programs of the same name on this machine.
+t=detach-all
+v6 r attach r0 >/dev/null 2>&1
+prog_id=$(bpftool prog show pinned "$(pin_dir_of r)/prog" 2>/dev/null | awk -F: 'NR == 1 { print $1 }')
+map_ids=$(bpftool -j prog show id "${prog_id:-0}" 2>/dev/null |
+	"$PYTHON" -c 'import json,sys; print(*json.load(sys.stdin).get("map_ids", []))' 2>/dev/null)
+gone() { ! bpftool prog show id "$1" >/dev/null 2>&1; }
+maps_gone() {
+	local m
+	for m in $map_ids; do bpftool map show id "$m" >/dev/null 2>&1 && return 1; done
+	return 0
+}
+if [ -z "$prog_id" ] || [ -z "$map_ids" ]; then
+	fail $t "could not find the pinned program and its maps before detach --all" \
+		"$(ls -la "$(pin_dir_of r)" 2>&1)"
+elif ! out=$(v6 r detach --all 2>&1); then
+	fail $t "detach --all failed" "$out"
+elif ls "$(pin_dir_of r)" >/dev/null 2>&1; then
+	fail $t "the pin dir is still there" "$(ls -la "$(pin_dir_of r)")"
+elif ip -n "$(ns r)" link show | grep -q 'prog/xdp'; then
+	fail $t "an XDP program is still attached" "$(ip -n "$(ns r)" link show)"
+elif ! wait_for 3000 gone "$prog_id"; then
+	fail $t "program $prog_id still loaded" "$(bpftool prog show id "$prog_id" 2>&1)"
+elif ! wait_for 3000 maps_gone; then
+	fail $t "maps still exist (ids $map_ids)"
+else
+	pass $t
+fi
+
+exit $((LIB_FAILS > 0))
