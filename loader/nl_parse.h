@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * rtnetlink messages that sync follows, parsed into plain structs: IPv4
+ * routes, nexthop objects, IPv6 neighbours and links. Parsing only: what to do
+ * with them is sync_table.c's business.
+ */
+#ifndef V4VIA6_NL_PARSE_H
+#define V4VIA6_NL_PARSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+/* ECMP routes and nexthop groups: the program has one next hop per prefix, so a few are enough. */
+#define NL_MAX_HOPS 16
+
+/* A next hop as a route or a nexthop object gives it. */
+struct nl_hop {
+	uint32_t ifindex;
+	uint32_t flags;	  /* RTNH_F_*: DEAD and LINKDOWN make it unusable */
+	uint8_t family;	  /* of the gateway: AF_INET6, AF_INET, or 0 for none (on-link) */
+	uint8_t addr[16]; /* the gateway, network order; an IPv4 one in the first 4 bytes */
+};
+
+struct nl_route {
+	uint32_t table;
+	uint32_t priority; /* the metric */
+	uint32_t dst;	   /* network order, host bits zero */
+	uint8_t dst_len;
+	uint8_t tos;
+	uint8_t type;	/* RTN_* */
+	bool cloned;	/* a cache entry (RTM_F_CLONED), not a route */
+	uint32_t nhid;	/* RTA_NH_ID, or 0 */
+	bool multipath; /* the hops came in RTA_MULTIPATH */
+	int nhops;	/* hops the kernel gave, possibly more than NL_MAX_HOPS */
+	struct nl_hop hops[NL_MAX_HOPS];
+};
+
+struct nl_nhobj {
+	uint32_t id;
+	uint8_t family;
+	bool blackhole;
+	struct nl_hop hop; /* gateway and device, when not a group */
+	int ngroup;	   /* members of a group, possibly more than NL_MAX_HOPS */
+	uint32_t group[NL_MAX_HOPS];
+};
+
+struct nl_neigh {
+	uint32_t ifindex;
+	uint8_t family;
+	uint8_t addr[16];
+	uint16_t state; /* NUD_* */
+	bool has_lladdr;
+	uint8_t lladdr[6];
+};
+
+struct nl_link {
+	uint32_t ifindex;
+	uint32_t flags; /* IFF_* */
+	uint32_t mtu;
+	bool has_addr;
+	uint8_t addr[6];
+};
+
+/* Each returns 0, or -EINVAL for a message of another family or a malformed one. */
+int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r);
+int nl_parse_nexthop(const struct nlmsghdr *nlh, struct nl_nhobj *nh);
+int nl_parse_neigh(const struct nlmsghdr *nlh, struct nl_neigh *n);
+int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *l);
+
+#endif /* V4VIA6_NL_PARSE_H */

@@ -1,0 +1,811 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* sync's copy of the kernel's tables and its reconciliation with the maps; see sync_table.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/if.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+
+#include "sync_table.h"
+
+const char *const sync_reason_names[SR_COUNT] = {
+    [SR_MIRRORED] = "mirrored",
+    [SR_IPV4_GATEWAY] = "ipv4_gateway",
+    [SR_CONNECTED] = "connected",
+    [SR_REJECT] = "blackhole",
+    [SR_LOCAL] = "local",
+    [SR_NOT_ATTACHED] = "not_attached",
+    [SR_UNUSABLE] = "unusable",
+    [SR_SHADOWED] = "shadowed",
+    [SR_OTHER_TABLE] = "other_table",
+};
+
+/* One kernel route of a prefix: the prefix has one per (table, TOS, metric). */
+struct variant {
+	struct variant *next;
+	uint32_t table;
+	uint32_t priority;
+	uint8_t tos;
+	uint8_t type;
+	uint32_t nhid;
+	int nhops;		 /* inline next hops the kernel gave */
+	enum sync_reason reason; /* why no inline hop is usable (when nusable is 0) */
+	int nusable;
+	struct nexthop *usable; /* the usable inline hops (IPv6, up), in the kernel's order */
+};
+
+struct prefix {
+	struct htab_node node;
+	struct route_key key;
+	struct variant *variants;
+	const struct variant *chosen; /* the route the kernel uses, NULL if none */
+	enum sync_reason reason;      /* what the map got for it */
+	bool multipath_cut;
+	bool in_map;
+	struct nexthop installed; /* the map's value when in_map */
+};
+
+struct kneigh {
+	struct htab_node node;
+	struct nexthop key;
+	uint16_t state;
+	bool has_lladdr;
+	uint8_t mac[6];
+};
+
+struct use {
+	struct htab_node node;
+	struct nexthop key;
+	unsigned int refs;
+	bool in_map;
+	struct neigh installed;
+};
+
+struct kobj {
+	struct htab_node node;
+	uint32_t id;
+	struct nl_nhobj o;
+};
+
+struct klink {
+	struct htab_node node;
+	uint32_t ifindex;
+	struct nl_link l;
+};
+
+/* Neighbour states whose MAC the kernel itself would send to. */
+#define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
+
+static const char *fmt_prefix(const struct route_key *k, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &k->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, k->prefixlen);
+	return buf;
+}
+
+static const char *fmt_nexthop(const struct nexthop *nh, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	inet_ntop(AF_INET6, nh->addr, a, sizeof(a));
+	snprintf(buf, len, "%s ifindex %u", a, nh->ifindex);
+	return buf;
+}
+
+static void map_error(struct sync_table *t, const char *what, const char *key, int err)
+{
+	t->map_errors++;
+	fprintf(stderr, "v4via6: sync: %s %s: %s\n", what, key, strerror(err));
+}
+
+void sync_table_init(struct sync_table *t, int routes_fd, int neighs_fd, int egress_fd,
+		     uint32_t table)
+{
+	memset(t, 0, sizeof(*t));
+	t->routes_fd = routes_fd;
+	t->neighs_fd = neighs_fd;
+	t->egress_fd = egress_fd;
+	t->table = table;
+	htab_init(&t->prefixes, sizeof(struct route_key), sizeof(struct prefix));
+	htab_init(&t->nhobjs, sizeof(uint32_t), sizeof(struct kobj));
+	htab_init(&t->neighs, sizeof(struct nexthop), sizeof(struct kneigh));
+	htab_init(&t->uses, sizeof(struct nexthop), sizeof(struct use));
+	htab_init(&t->links, sizeof(uint32_t), sizeof(struct klink));
+	htab_init(&t->warned, sizeof(struct route_key),
+		  sizeof(struct htab_node) + sizeof(struct route_key));
+}
+
+static void free_variants(struct prefix *p)
+{
+	struct variant *v, *next;
+
+	for (v = p->variants; v; v = next) {
+		next = v->next;
+		free(v->usable);
+		free(v);
+	}
+	p->variants = NULL;
+	p->chosen = NULL;
+}
+
+void sync_table_reset(struct sync_table *t)
+{
+	struct htab_iter it;
+	struct prefix *p;
+
+	htab_for_each(p, &t->prefixes, &it) free_variants(p);
+	htab_clear(&t->prefixes);
+	htab_clear(&t->nhobjs);
+	htab_clear(&t->neighs);
+	htab_clear(&t->uses);
+	htab_clear(&t->links);
+	t->loading = true;
+}
+
+void sync_table_free(struct sync_table *t)
+{
+	sync_table_reset(t);
+	htab_clear(&t->warned);
+	t->loading = false;
+}
+
+static bool is_attached(const struct sync_table *t, uint32_t ifindex)
+{
+	int lo = 0, hi = t->nattached;
+
+	while (lo < hi) {
+		int mid = (lo + hi) / 2;
+
+		if (t->attached[mid] == ifindex)
+			return true;
+		if (t->attached[mid] < ifindex)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+bool sync_table_read_attached(struct sync_table *t)
+{
+	uint32_t keys[V4VIA6_MAX_IFACES], key, next;
+	int n = 0;
+	void *prev = NULL;
+
+	while (n < V4VIA6_MAX_IFACES && !bpf_map_get_next_key(t->egress_fd, prev, &next)) {
+		keys[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	qsort(keys, n, sizeof(keys[0]), cmp_u32);
+	if (n == t->nattached && !memcmp(keys, t->attached, n * sizeof(keys[0])))
+		return false;
+	memcpy(t->attached, keys, n * sizeof(keys[0]));
+	t->nattached = n;
+	return true;
+}
+
+/* ---- neighbours: the map's entry for a next hop in use follows the kernel's ---- */
+
+static void sync_neigh(struct sync_table *t, struct use *u)
+{
+	const struct kneigh *kn = htab_find(&t->neighs, &u->key);
+	struct neigh want = {};
+	char buf[80];
+
+	if (kn && kn->has_lladdr && (kn->state & NUD_USABLE)) {
+		memcpy(want.mac, kn->mac, sizeof(want.mac));
+		if (u->in_map && !memcmp(&u->installed, &want, sizeof(want)))
+			return;
+		if (bpf_map_update_elem(t->neighs_fd, &u->key, &want, BPF_ANY)) {
+			map_error(t, "neighbour update", fmt_nexthop(&u->key, buf, sizeof(buf)),
+				  errno);
+			return;
+		}
+		u->in_map = true;
+		u->installed = want;
+		t->changed = true;
+	} else if (u->in_map) {
+		if (bpf_map_delete_elem(t->neighs_fd, &u->key) && errno != ENOENT)
+			map_error(t, "neighbour delete", fmt_nexthop(&u->key, buf, sizeof(buf)),
+				  errno);
+		u->in_map = false;
+		t->changed = true;
+	}
+}
+
+static void nexthop_ref(struct sync_table *t, const struct nexthop *nh)
+{
+	struct use *u;
+	int created;
+
+	u = htab_get(&t->uses, nh, &created);
+	if (!u) {
+		t->map_errors++;
+		return;
+	}
+	u->refs++;
+	if (created && !t->loading) {
+		sync_neigh(t, u);
+		if (t->on_new_nexthop)
+			t->on_new_nexthop(t->arg, nh);
+	}
+}
+
+static void nexthop_unref(struct sync_table *t, const struct nexthop *nh)
+{
+	struct use *u = htab_find(&t->uses, nh);
+	char buf[80];
+
+	if (!u || --u->refs)
+		return;
+	if (u->in_map && bpf_map_delete_elem(t->neighs_fd, &u->key) && errno != ENOENT)
+		map_error(t, "neighbour delete", fmt_nexthop(&u->key, buf, sizeof(buf)), errno);
+	htab_del(&t->uses, u);
+}
+
+/* ---- routes: which kernel route a prefix uses, and what the map gets for it ---- */
+
+static bool hop_usable(const struct nl_hop *h)
+{
+	return h->family == AF_INET6 && h->ifindex && !(h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN));
+}
+
+/* Why a hop that is not usable is not: its gateway family, or a dead link. */
+static enum sync_reason hop_reason(const struct nl_hop *h)
+{
+	if (h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
+		return SR_UNUSABLE;
+	if (h->family == AF_INET)
+		return SR_IPV4_GATEWAY;
+	if (h->family == 0)
+		return SR_CONNECTED;
+	return SR_UNUSABLE;
+}
+
+/*
+ * The first usable hop of a list, preferring one on an attached interface;
+ * returns the reason (SR_MIRRORED when *out is set).
+ */
+static enum sync_reason pick_hop(const struct sync_table *t, const struct nl_hop *hops, int n,
+				 struct nexthop *out)
+{
+	enum sync_reason why = n ? hop_reason(&hops[0]) : SR_CONNECTED;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!hop_usable(&hops[i]))
+			continue;
+		if (!is_attached(t, hops[i].ifindex)) {
+			why = SR_NOT_ATTACHED;
+			continue;
+		}
+		out->ifindex = hops[i].ifindex;
+		memcpy(out->addr, hops[i].addr, 16);
+		return SR_MIRRORED;
+	}
+	return why;
+}
+
+/* A route through a nexthop object: a single next hop, or a group of them. */
+static enum sync_reason pick_nhobj(const struct sync_table *t, uint32_t id, struct nexthop *out,
+				   int *nhops)
+{
+	const struct kobj *k = htab_find(&t->nhobjs, &id);
+	struct nl_hop hops[NL_MAX_HOPS];
+	int i, n = 0;
+
+	*nhops = 1;
+	if (!k)
+		return SR_UNUSABLE;
+	if (k->o.blackhole)
+		return SR_REJECT;
+	if (!k->o.ngroup)
+		return pick_hop(t, &k->o.hop, 1, out);
+	*nhops = k->o.ngroup;
+	for (i = 0; i < k->o.ngroup && i < NL_MAX_HOPS; i++) {
+		const struct kobj *m = htab_find(&t->nhobjs, &k->o.group[i]);
+
+		if (m && !m->o.blackhole && !m->o.ngroup)
+			hops[n++] = m->o.hop;
+	}
+	return n ? pick_hop(t, hops, n, out) : SR_UNUSABLE;
+}
+
+static enum sync_reason evaluate(const struct sync_table *t, const struct variant *v,
+				 struct nexthop *out, int *nhops)
+{
+	int i;
+
+	*nhops = v->nhops;
+	switch (v->type) {
+	case RTN_UNICAST:
+		break;
+	case RTN_BLACKHOLE:
+	case RTN_UNREACHABLE:
+	case RTN_PROHIBIT:
+		return SR_REJECT;
+	case RTN_LOCAL:
+	case RTN_BROADCAST:
+	case RTN_ANYCAST:
+	case RTN_MULTICAST:
+		return SR_LOCAL;
+	default:
+		return SR_UNUSABLE;
+	}
+	if (v->tos)
+		return SR_UNUSABLE;
+	if (v->nhid)
+		return pick_nhobj(t, v->nhid, out, nhops);
+	for (i = 0; i < v->nusable; i++) {
+		if (is_attached(t, v->usable[i].ifindex)) {
+			*out = v->usable[i];
+			return SR_MIRRORED;
+		}
+	}
+	return v->nusable ? SR_NOT_ATTACHED : v->reason;
+}
+
+/* The route the kernel uses for this prefix: the local table first, then the lowest metric. */
+static const struct variant *choose(const struct sync_table *t, const struct prefix *p)
+{
+	const struct variant *v, *best = NULL;
+
+	/* the program passes loopback packets as martians: no entries needed */
+	if (p->key.prefixlen >= 8 && (ntohl(p->key.addr) >> 24) == 127)
+		return NULL;
+	for (v = p->variants; v; v = v->next) {
+		if (v->table == RT_TABLE_LOCAL && t->table != RT_TABLE_LOCAL)
+			return v;
+		if (v->table != t->table)
+			continue;
+		/* a TOS route applies to some packets only: the program cannot tell them apart */
+		if (v->tos)
+			return v;
+		if (!best || v->priority < best->priority)
+			best = v;
+	}
+	return best;
+}
+
+/* True the first time a prefix is seen multipath, over the whole run (resyncs included). */
+static bool warn_once(struct sync_table *t, const struct route_key *key)
+{
+	int created = 0;
+
+	return htab_get(&t->warned, key, &created) && created;
+}
+
+/* Makes the map's entry for one prefix equal to the kernel's choice; may free p. */
+static void sync_prefix(struct sync_table *t, struct prefix *p)
+{
+	struct nexthop want = {}; /* V4VIA6_IFINDEX_KERNEL unless a hop is picked */
+	bool present;
+	int nhops = 0;
+	char buf[64], nbuf[80];
+
+	p->chosen = choose(t, p);
+	present = p->chosen != NULL;
+	if (present) {
+		p->reason = evaluate(t, p->chosen, &want, &nhops);
+		p->multipath_cut = p->reason == SR_MIRRORED && nhops > 1;
+	}
+	if (p->multipath_cut && warn_once(t, &p->key))
+		fprintf(stderr,
+			"v4via6: sync: warning: %s has %d next hops (ECMP); XDP forwards it via %s "
+			"only\n",
+			fmt_prefix(&p->key, buf, sizeof(buf)), nhops,
+			fmt_nexthop(&want, nbuf, sizeof(nbuf)));
+	if (t->loading)
+		return;
+
+	if (present && !(p->in_map && !memcmp(&p->installed, &want, sizeof(want)))) {
+		if (bpf_map_update_elem(t->routes_fd, &p->key, &want, BPF_ANY)) {
+			map_error(t, "route update", fmt_prefix(&p->key, buf, sizeof(buf)), errno);
+		} else {
+			/* ref first: an unchanged neighbour entry is then never deleted */
+			if (want.ifindex != V4VIA6_IFINDEX_KERNEL)
+				nexthop_ref(t, &want);
+			if (p->in_map && p->installed.ifindex != V4VIA6_IFINDEX_KERNEL)
+				nexthop_unref(t, &p->installed);
+			p->in_map = true;
+			p->installed = want;
+			t->changed = true;
+		}
+	} else if (!present && p->in_map) {
+		if (bpf_map_delete_elem(t->routes_fd, &p->key) && errno != ENOENT) {
+			map_error(t, "route delete", fmt_prefix(&p->key, buf, sizeof(buf)), errno);
+			return;
+		}
+		if (p->installed.ifindex != V4VIA6_IFINDEX_KERNEL)
+			nexthop_unref(t, &p->installed);
+		p->in_map = false;
+		t->changed = true;
+	}
+	if (!p->variants && !p->in_map)
+		htab_del(&t->prefixes, p);
+}
+
+/* Keeps the route's usable inline hops; their attachment is checked when the prefix is synced. */
+static int set_usable(struct variant *v, const struct nl_route *r)
+{
+	int i, n = r->nhops < NL_MAX_HOPS ? r->nhops : NL_MAX_HOPS;
+
+	free(v->usable);
+	v->usable = NULL;
+	v->nusable = 0;
+	v->reason = n ? hop_reason(&r->hops[0]) : SR_CONNECTED;
+	for (i = 0; i < n; i++) {
+		if (!hop_usable(&r->hops[i]))
+			continue;
+		if (!v->usable) {
+			v->usable = calloc(n, sizeof(*v->usable));
+			if (!v->usable)
+				return -1;
+		}
+		v->usable[v->nusable].ifindex = r->hops[i].ifindex;
+		memcpy(v->usable[v->nusable].addr, r->hops[i].addr, 16);
+		v->nusable++;
+	}
+	return 0;
+}
+
+void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
+{
+	struct route_key key = {.prefixlen = r->dst_len, .addr = r->dst};
+	struct variant *v, **pp;
+	struct prefix *p;
+	int created;
+
+	if (r->cloned)
+		return;
+	if (del) {
+		p = htab_find(&t->prefixes, &key);
+		if (!p)
+			return;
+	} else {
+		p = htab_get(&t->prefixes, &key, &created);
+		if (!p) {
+			t->map_errors++;
+			return;
+		}
+	}
+	for (pp = &p->variants; *pp; pp = &(*pp)->next)
+		if ((*pp)->table == r->table && (*pp)->tos == r->tos &&
+		    (*pp)->priority == r->priority)
+			break;
+	v = *pp;
+	if (del) {
+		if (v) {
+			*pp = v->next;
+			free(v->usable);
+			free(v);
+		}
+	} else {
+		if (!v) {
+			v = calloc(1, sizeof(*v));
+			if (!v) {
+				t->map_errors++;
+				return;
+			}
+			*pp = v;
+		}
+		v->table = r->table;
+		v->priority = r->priority;
+		v->tos = r->tos;
+		v->type = r->type;
+		v->nhid = r->nhid;
+		v->nhops = r->nhops;
+		if (set_usable(v, r)) {
+			t->map_errors++;
+			*pp = v->next;
+			free(v);
+		}
+	}
+	sync_prefix(t, p);
+}
+
+/* Every prefix whose route goes through a nexthop object follows the object's change. */
+static void resync_nhid_routes(struct sync_table *t)
+{
+	struct htab_iter it;
+	struct prefix *p;
+
+	htab_for_each(p, &t->prefixes, &it) if (p->chosen && p->chosen->nhid) sync_prefix(t, p);
+}
+
+static void drop_nhid_routes(struct sync_table *t, uint32_t id)
+{
+	struct variant *v, **pp;
+	struct htab_iter it;
+	struct prefix *p;
+
+	htab_for_each(p, &t->prefixes, &it)
+	{
+		for (pp = &p->variants; (v = *pp);) {
+			if (v->nhid != id) {
+				pp = &v->next;
+				continue;
+			}
+			*pp = v->next;
+			free(v->usable);
+			free(v);
+		}
+		if (!t->loading)
+			sync_prefix(t, p);
+	}
+}
+
+void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del)
+{
+	struct kobj *k;
+	int created;
+
+	if (del) {
+		k = htab_find(&t->nhobjs, &o->id);
+		if (k)
+			htab_del(&t->nhobjs, k);
+		/* the kernel deletes the routes using the object, without a notification */
+		drop_nhid_routes(t, o->id);
+	} else {
+		k = htab_get(&t->nhobjs, &o->id, &created);
+		if (!k) {
+			t->map_errors++;
+			return;
+		}
+		k->o = *o;
+	}
+	if (!t->loading)
+		resync_nhid_routes(t);
+}
+
+void sync_on_neigh(struct sync_table *t, const struct nl_neigh *n, bool del)
+{
+	struct nexthop key = {.ifindex = n->ifindex};
+	struct kneigh *kn;
+	struct use *u;
+	int created;
+
+	memcpy(key.addr, n->addr, 16);
+	if (del) {
+		kn = htab_find(&t->neighs, &key);
+		if (kn)
+			htab_del(&t->neighs, kn);
+	} else {
+		kn = htab_get(&t->neighs, &key, &created);
+		if (!kn) {
+			t->map_errors++;
+			return;
+		}
+		kn->state = n->state;
+		kn->has_lladdr = n->has_lladdr;
+		memcpy(kn->mac, n->lladdr, sizeof(kn->mac));
+	}
+	if (t->loading)
+		return;
+	u = htab_find(&t->uses, &key);
+	if (u)
+		sync_neigh(t, u);
+}
+
+/* The egress entry of an attached interface follows the interface's MAC and MTU. */
+static void sync_egress(struct sync_table *t, const struct nl_link *l)
+{
+	struct egress cur, want;
+	char buf[16];
+
+	if (bpf_map_lookup_elem(t->egress_fd, &l->ifindex, &cur))
+		return; /* not attached */
+	want = cur;
+	if (l->has_addr)
+		memcpy(want.mac, l->addr, sizeof(want.mac));
+	if (l->mtu)
+		want.mtu = l->mtu;
+	if (!memcmp(&want, &cur, sizeof(want)))
+		return;
+	/* BPF_EXIST: never re-create an entry that a detach just removed */
+	if (bpf_map_update_elem(t->egress_fd, &l->ifindex, &want, BPF_EXIST) && errno != ENOENT) {
+		snprintf(buf, sizeof(buf), "ifindex %u", l->ifindex);
+		map_error(t, "egress update", buf, errno);
+		return;
+	}
+	t->changed = true;
+}
+
+bool sync_on_link(struct sync_table *t, const struct nl_link *l, bool del)
+{
+	const uint32_t running = IFF_UP | IFF_RUNNING;
+	struct klink *k = htab_find(&t->links, &l->ifindex);
+	bool went_down = false;
+	int created;
+
+	if (del) {
+		went_down = k != NULL;
+		if (k)
+			htab_del(&t->links, k);
+		return went_down && !t->loading;
+	}
+	/* down: routes flushed; carrier: next hops flagged linkdown or back; all silently */
+	if (k && (k->l.flags & running) != (l->flags & running))
+		went_down = true;
+	k = htab_get(&t->links, &l->ifindex, &created);
+	if (!k) {
+		t->map_errors++;
+		return false;
+	}
+	k->l = *l;
+	if (t->loading)
+		return false;
+	if (is_attached(t, l->ifindex))
+		sync_egress(t, l);
+	return went_down;
+}
+
+/* ---- a full reconciliation, after a dump ---- */
+
+/* Keys to delete once an iteration over a map is over (deleting the current key restarts it). */
+struct key_list {
+	void *keys;
+	size_t n, cap, size;
+};
+
+static void key_list_add(struct sync_table *t, struct key_list *l, const void *key)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		void *k = realloc(l->keys, cap * l->size);
+
+		if (!k) {
+			t->map_errors++;
+			return;
+		}
+		l->keys = k;
+		l->cap = cap;
+	}
+	memcpy((char *)l->keys + l->n++ * l->size, key, l->size);
+}
+
+/* Takes what the routes map holds as installed; deletes the keys the kernel has not. */
+static void adopt_routes(struct sync_table *t)
+{
+	struct key_list dead = {.size = sizeof(struct route_key)};
+	struct route_key key, next, *prev = NULL, *k;
+	struct nexthop val;
+	struct prefix *p;
+	char buf[64];
+	size_t i;
+
+	while (!bpf_map_get_next_key(t->routes_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(t->routes_fd, &key, &val))
+			continue;
+		p = htab_find(&t->prefixes, &key);
+		if (!p) {
+			key_list_add(t, &dead, &key);
+			continue;
+		}
+		p->in_map = true;
+		p->installed = val;
+		if (val.ifindex != V4VIA6_IFINDEX_KERNEL)
+			nexthop_ref(t, &val);
+	}
+	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
+		if (bpf_map_delete_elem(t->routes_fd, k) && errno != ENOENT)
+			map_error(t, "route delete", fmt_prefix(k, buf, sizeof(buf)), errno);
+		else
+			t->changed = true;
+	}
+	free(dead.keys);
+}
+
+static void adopt_neighs(struct sync_table *t)
+{
+	struct key_list dead = {.size = sizeof(struct nexthop)};
+	struct nexthop key, next, *prev = NULL, *k;
+	struct neigh val;
+	struct use *u;
+	char buf[80];
+	size_t i;
+
+	while (!bpf_map_get_next_key(t->neighs_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(t->neighs_fd, &key, &val))
+			continue;
+		u = htab_find(&t->uses, &key);
+		if (!u) {
+			key_list_add(t, &dead, &key);
+			continue;
+		}
+		u->in_map = true;
+		u->installed = val;
+	}
+	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
+		if (bpf_map_delete_elem(t->neighs_fd, k) && errno != ENOENT)
+			map_error(t, "neighbour delete", fmt_nexthop(k, buf, sizeof(buf)), errno);
+		else
+			t->changed = true;
+	}
+	free(dead.keys);
+}
+
+void sync_table_apply(struct sync_table *t)
+{
+	struct htab_iter it;
+	struct klink *k;
+	struct prefix *p;
+	struct use *u;
+
+	/* the uses the map holds now, then the differences */
+	adopt_routes(t);
+	adopt_neighs(t);
+	t->loading = false;
+	htab_for_each(p, &t->prefixes, &it) sync_prefix(t, p);
+	htab_for_each(u, &t->uses, &it) sync_neigh(t, u);
+	htab_for_each(k, &t->links, &it) if (is_attached(t, k->ifindex)) sync_egress(t, &k->l);
+	t->changed = true;
+}
+
+void sync_table_reevaluate(struct sync_table *t)
+{
+	struct htab_iter it;
+	struct klink *k;
+	struct prefix *p;
+
+	htab_for_each(p, &t->prefixes, &it) sync_prefix(t, p);
+	/* a newly attached interface gets its current MAC and MTU */
+	htab_for_each(k, &t->links, &it) if (is_attached(t, k->ifindex)) sync_egress(t, &k->l);
+}
+
+void sync_table_counts(const struct sync_table *t, struct sync_counts *c)
+{
+	const struct variant *v;
+	const struct prefix *p;
+	const struct use *u;
+	struct htab_iter it;
+
+	memset(c, 0, sizeof(*c));
+	htab_for_each(p, &t->prefixes, &it)
+	{
+		for (v = p->variants; v; v = v->next) {
+			if (v == p->chosen)
+				c->routes[p->reason]++;
+			else if (v->table == RT_TABLE_LOCAL)
+				c->routes[SR_LOCAL]++;
+			else if (v->table != t->table)
+				c->routes[SR_OTHER_TABLE]++;
+			else
+				c->routes[SR_SHADOWED]++;
+		}
+		c->multipath_cut += p->multipath_cut;
+	}
+	htab_for_each(u, &t->uses, &it)
+	{
+		c->nexthops++;
+		c->neighs_resolved += u->in_map;
+	}
+	c->map_errors = t->map_errors;
+}
+
+void sync_for_each_nexthop(struct sync_table *t, void (*fn)(void *arg, const struct nexthop *nh),
+			   void *arg)
+{
+	struct htab_iter it;
+	struct use *u;
+
+	htab_for_each(u, &t->uses, &it) fn(arg, &u->key);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * sync's in-memory copy of the kernel's tables, and the logic that makes the
+ * program's maps equal to it.
+ *
+ * The copy holds every IPv4 route (by prefix, each prefix with its variants:
+ * table, TOS, metric), the nexthop objects, the IPv6 neighbours and the links.
+ * Notifications and dumps update it through the sync_on_*() calls; each
+ * change is written to the maps at once, touching only the keys whose value
+ * differs (never delete-then-add), so traffic on routes that stay is never
+ * interrupted.
+ *
+ * What goes into the routes map, per prefix, follows the kernel's choice: the
+ * local table first (the router's own and broadcast addresses), then the
+ * lowest-metric route of the followed table. When that route has a usable IPv6
+ * next hop on an attached interface, the map gets that next hop. When it has
+ * not (an IPv4 gateway, a connected or blackhole route, an interface not
+ * attached...), the map gets a "kernel" entry (V4VIA6_IFINDEX_KERNEL): the
+ * program then passes the packet to the kernel, where a less specific IPv6
+ * route in the map would otherwise have captured it.
+ */
+#ifndef V4VIA6_SYNC_TABLE_H
+#define V4VIA6_SYNC_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "v4via6.h"
+#include "nl_parse.h"
+#include "sync_htab.h"
+
+/* Why a route is, or is not, in the routes map with a next hop. */
+enum sync_reason {
+	SR_MIRRORED,	 /* forwarded by XDP */
+	SR_IPV4_GATEWAY, /* an IPv4 next hop */
+	SR_CONNECTED,	 /* no gateway: directly connected, the kernel resolves with ARP */
+	SR_REJECT,	 /* blackhole, unreachable, prohibit */
+	SR_LOCAL,	 /* local table: the router's own and broadcast addresses */
+	SR_NOT_ATTACHED, /* an IPv6 next hop on an interface v4via6 is not attached to */
+	SR_UNUSABLE,	 /* next hop down, unknown nexthop object, TOS route, other route types */
+	SR_SHADOWED,	 /* not the kernel's choice for its prefix (a higher metric) */
+	SR_OTHER_TABLE,	 /* in a table sync does not follow */
+	SR_COUNT
+};
+
+extern const char *const sync_reason_names[SR_COUNT];
+
+struct sync_counts {
+	unsigned long routes[SR_COUNT]; /* kernel routes by reason */
+	unsigned long multipath_cut;	/* prefixes forwarded via one of several next hops */
+	unsigned long nexthops;		/* distinct next hops in use */
+	unsigned long neighs_resolved;	/* of those, with a MAC in the neighbour map */
+	unsigned long map_errors;	/* map writes that failed (logged) */
+};
+
+struct sync_table {
+	int routes_fd;
+	int neighs_fd;
+	int egress_fd;
+	uint32_t table; /* the routing table followed */
+	/*
+	 * While loading a dump, changes stay in memory; sync_table_apply()
+	 * then reconciles the maps with it in one pass.
+	 */
+	bool loading;
+	struct htab prefixes; /* struct route_key -> variants, what the map holds */
+	struct htab nhobjs;   /* nexthop object id -> struct nl_nhobj */
+	struct htab neighs;   /* struct nexthop -> kernel neighbour state and MAC */
+	struct htab uses;     /* struct nexthop in use by the map -> refs, what the map holds */
+	struct htab links;    /* ifindex -> struct nl_link */
+	struct htab warned;   /* prefixes already warned about as multipath */
+	uint32_t attached[V4VIA6_MAX_IFACES]; /* keys of the egress map, sorted */
+	int nattached;
+	unsigned long map_errors;
+	bool changed; /* something changed since the caller last cleared it */
+	/* Called when a next hop comes into use, to have the kernel resolve it at once. */
+	void (*on_new_nexthop)(void *arg, const struct nexthop *nh);
+	void *arg;
+};
+
+void sync_table_init(struct sync_table *t, int routes_fd, int neighs_fd, int egress_fd,
+		     uint32_t table);
+/* Forgets the kernel's tables (before a full dump); the maps are left as they are. */
+void sync_table_reset(struct sync_table *t);
+void sync_table_free(struct sync_table *t);
+
+/* Reads the set of attached interfaces (the egress map's keys); true when it changed. */
+bool sync_table_read_attached(struct sync_table *t);
+
+/*
+ * After a full dump (loading): makes the maps equal to the copy, in place:
+ * keys the kernel no longer has are deleted, keys whose value differs are
+ * updated, the others are not touched. Ends loading.
+ */
+void sync_table_apply(struct sync_table *t);
+/* Re-evaluates every prefix (e.g. when the attached interfaces changed). */
+void sync_table_reevaluate(struct sync_table *t);
+
+void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del);
+void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del);
+void sync_on_neigh(struct sync_table *t, const struct nl_neigh *n, bool del);
+/*
+ * Returns true when the link went down or away: the kernel then flushes the
+ * IPv4 routes through it without a notification, so the caller must dump again.
+ */
+bool sync_on_link(struct sync_table *t, const struct nl_link *l, bool del);
+
+void sync_table_counts(const struct sync_table *t, struct sync_counts *c);
+/* Calls fn for every next hop in use. */
+void sync_for_each_nexthop(struct sync_table *t, void (*fn)(void *arg, const struct nexthop *nh),
+			   void *arg);
+
+#endif /* V4VIA6_SYNC_TABLE_H */
