@@ -1,9 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Placeholder until the command table lands. */
+/*
+ * v4via6: the command that loads, attaches and configures the XDP fast path
+ * for IPv4 routes with IPv6 next hops. Global options, then one command table.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
-int main(void)
+#include "cmd.h"
+#include "commands.h"
+#include "common.h"
+
+static const char usage[] =
+    "Usage: v4via6 [-v] [-j] [--pin-dir DIR] COMMAND ...\n"
+    "  attach IFACE... [--mode native|skb]     load the program, attach it to each IFACE\n"
+    "  detach IFACE... | --all                 detach; --all also removes the pins\n"
+    "  route add|replace PREFIX via [inet6] IPV6 dev IFACE\n"
+    "  route del PREFIX | show [PREFIX] | flush\n"
+    "  neigh add|replace IPV6 lladdr MAC dev IFACE\n"
+    "  neigh del IPV6 dev IFACE | show | flush\n"
+    "  apply FILE                              make the state equal to FILE (- = stdin)\n"
+    "  stats                                   forwarding counters, summed over CPUs\n"
+    "  status                                  interfaces, program, pin dir, counts\n"
+    "  sync ...                                follow the kernel's routes\n"
+    "Options:\n"
+    "  -v, --verbose        libbpf's and libxdp's debug log\n"
+    "  -j, --json           JSON output for show, stats and status\n"
+    "  --pin-dir DIR        pin dir (default /sys/fs/bpf/v4via6, or v4via6-NS in netns NS)\n"
+    "Commands and sub-commands may be shortened to an unambiguous prefix (v4via6 r sh).\n";
+
+static const struct cmd commands[] = {
+    {"attach", do_attach}, {"detach", do_detach}, {"route", do_route},
+    {"neigh", do_neigh},   {"apply", do_apply},	  {"stats", do_stats},
+    {"status", do_status}, {"sync", do_sync},	  {NULL, NULL},
+};
+
+int main(int argc, char **argv)
 {
-	fprintf(stderr, "v4via6: not built yet\n");
-	return 1;
+	static const struct option opts[] = {
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"pin-dir", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	/* "+": options end at the command; the command's own options follow it */
+	while ((c = getopt_long(argc, argv, "+vjh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			verbose = true;
+			break;
+		case 'j':
+			json_output = true;
+			break;
+		case 'p':
+			pin_dir_opt = optarg;
+			break;
+		case 'h':
+			return print_help(usage);
+		default:
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	setup_library_logging();
+	return cmd_dispatch(NULL, commands, NULL, argc - optind, argv + optind, usage);
 }

@@ -18,6 +18,7 @@ struct v4via6_state {
 	int egress_fd;
 	int tx_ports_fd;
 	int stats_fd;
+	bool created; /* state_open loaded and pinned the program just now */
 };
 
 /*

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* v4via6 attach and detach. */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "v4via6.h"
+#include "cmd.h"
+#include "commands.h"
+#include "common.h"
+#include "iface.h"
+#include "parse.h"
+
+static const char attach_usage[] =
+    "Usage: v4via6 attach IFACE... [--mode native|skb]\n"
+    "  Loads the program if it is not loaded and attaches it to each IFACE (native mode\n"
+    "  where the driver supports it, unless --mode says). Already attached: nothing\n"
+    "  changes but the interface's MAC and MTU, which are read again. All or nothing:\n"
+    "  when one IFACE fails, the others attached by this command are detached again.\n";
+
+static const char detach_usage[] =
+    "Usage: v4via6 detach IFACE... | --all\n"
+    "  Detaches the program from each IFACE; routes via it stay (and go to the kernel).\n"
+    "  --all detaches every interface and removes the program, maps and pins.\n";
+
+/* "native" or "skb"; returns false for anything else. */
+static bool parse_mode(const char *s, enum xdp_attach_mode *mode)
+{
+	if (!strcmp(s, "native") || !strcmp(s, "drv"))
+		*mode = XDP_MODE_NATIVE;
+	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
+		*mode = XDP_MODE_SKB;
+	else
+		return false;
+	return true;
+}
+
+/* Interface names to ifindexes, duplicates dropped; returns the count or -1 (printed). */
+static int resolve_ifaces(const char *what, int argc, char **argv, __u32 *out)
+{
+	char err[PARSE_ERR_LEN];
+	int i, j, n = 0;
+	__u32 idx;
+
+	for (i = 0; i < argc; i++) {
+		if (parse_ifname(argv[i], &idx, err, sizeof(err))) {
+			pr_err("%s: %s", what, err);
+			return -1;
+		}
+		for (j = 0; j < n && out[j] != idx; j++)
+			;
+		if (j == n)
+			out[n++] = idx;
+	}
+	return n;
+}
+
+int do_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"mode", required_argument, NULL, 'm'},
+	    {NULL, 0, NULL, 0},
+	};
+	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
+	struct v4via6_state st;
+	__u32 *idx = NULL;
+	bool *attached = NULL;
+	int c, i, n, rc = EXIT_FAIL;
+
+	if (wants_help(argc, argv))
+		return print_help(attach_usage);
+	/* getopt wants a program name in argv[0]: our caller's argv[-1] is "attach" */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc + 1, argv - 1, "", opts, NULL)) != -1) {
+		if (c != 'm')
+			return usage_error("attach", "unknown option", attach_usage);
+		if (!parse_mode(optarg, &mode))
+			return usage_error("attach", "--mode: native or skb", attach_usage);
+	}
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc < 1)
+		return usage_error("attach", "missing IFACE", attach_usage);
+
+	idx = calloc(argc, sizeof(*idx));
+	attached = calloc(argc, sizeof(*attached));
+	if (!idx || !attached) {
+		pr_err("attach: %s", strerror(ENOMEM));
+		goto out_free;
+	}
+	n = resolve_ifaces("attach", argc, argv, idx);
+	if (n < 0)
+		goto out_free;
+	if (open_state("attach", &st, true))
+		goto out_free;
+	for (i = 0; i < n; i++)
+		if (iface_attach(&st, idx[i], mode, "attach", &attached[i]))
+			break;
+	if (i == n) {
+		rc = EXIT_OK;
+	} else {
+		/* all or nothing: undo what this command attached */
+		while (i-- > 0)
+			if (attached[i])
+				iface_detach(&st, idx[i], "attach: undo", true);
+		if (st.created) {
+			state_close(&st);
+			state_unpin(st.pin_dir);
+		}
+	}
+	state_close(&st);
+out_free:
+	free(idx);
+	free(attached);
+	return rc;
+}
+
+/* detach --all: every interface, then the pins; nothing is left behind. */
+static int detach_all(void)
+{
+	__u32 idx[V4VIA6_MAX_IFACES * 2];
+	struct v4via6_state st;
+	char dir[PATH_MAX];
+	int i, n, err, rc = EXIT_OK;
+
+	if (resolve_pin_dir("detach", dir, sizeof(dir)))
+		return EXIT_FAIL;
+	err = state_open(&st, dir, false);
+	if (err == -ENOENT) {
+		/* nothing loaded; remove what a crashed load may have left */
+		err = state_unpin(dir);
+		if (err && err != -ENOENT) {
+			pr_err("detach: removing %s: %s", dir, strerror(-err));
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	if (err) {
+		pr_err("detach: %s: %s", dir, strerror(-err));
+		return EXIT_FAIL;
+	}
+	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));
+	for (i = 0; i < n; i++) {
+		err = iface_detach(&st, idx[i], "detach", true);
+		if (err && err != -ENOENT)
+			rc = EXIT_FAIL;
+	}
+	state_close(&st);
+	if (rc != EXIT_OK) {
+		pr_err("detach: keeping the pins in %s: not every interface could be detached",
+		       dir);
+		return rc;
+	}
+	err = state_unpin(dir);
+	if (err) {
+		pr_err("detach: removing %s: %s", dir, strerror(-err));
+		return EXIT_FAIL;
+	}
+	/*
+	 * libxdp leaves an empty directory behind (/sys/fs/bpf/xdp, where it
+	 * takes its lock) when it attaches: remove it if nobody else has put
+	 * anything there, so that nothing of ours is left. rmdir refuses a
+	 * directory that is not empty, and libxdp makes it again when needed.
+	 */
+	if (!getenv("LIBXDP_BPFFS"))
+		rmdir("/sys/fs/bpf/xdp");
+	return EXIT_OK;
+}
+
+int do_detach(int argc, char **argv)
+{
+	struct v4via6_state st;
+	char err[PARSE_ERR_LEN];
+	int i, rc = EXIT_OK;
+	__u32 idx;
+
+	if (wants_help(argc, argv))
+		return print_help(detach_usage);
+	if (argc < 1)
+		return usage_error("detach", "missing IFACE or --all", detach_usage);
+	if (!strcmp(argv[0], "--all") || !strcmp(argv[0], "all")) {
+		if (argc > 1)
+			return usage_error("detach", "--all takes no IFACE", detach_usage);
+		return detach_all();
+	}
+	for (i = 0; i < argc; i++)
+		if (argv[i][0] == '-')
+			return usage_error("detach", "unknown option", detach_usage);
+	if (open_state("detach", &st, false))
+		return EXIT_FAIL;
+	for (i = 0; i < argc; i++) {
+		if (parse_ifname(argv[i], &idx, err, sizeof(err))) {
+			pr_err("detach: %s", err);
+			rc = EXIT_FAIL;
+			continue;
+		}
+		if (iface_detach(&st, idx, "detach", false))
+			rc = EXIT_FAIL;
+	}
+	state_close(&st);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The entry points of the v4via6 commands, dispatched by main.c's command
+ * table. Each gets the arguments after its own name (argv[0] is the first of
+ * them) and returns the exit status: 0 success, 1 failure, 2 bad usage.
+ */
+#ifndef V4VIA6_COMMANDS_H
+#define V4VIA6_COMMANDS_H
+
+int do_attach(int argc, char **argv); /* attach.c */
+int do_detach(int argc, char **argv); /* attach.c */
+int do_route(int argc, char **argv);  /* route.c */
+int do_neigh(int argc, char **argv);  /* neigh.c */
+int do_apply(int argc, char **argv);  /* apply.c */
+int do_stats(int argc, char **argv);  /* stats.c */
+int do_status(int argc, char **argv); /* status.c */
+int do_sync(int argc, char **argv);   /* sync.c */
+
+#endif /* V4VIA6_COMMANDS_H */

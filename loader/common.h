@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What every command shares: the global options, the error style and opening
+ * the pinned state. Kept out of main.c because tests and benchmarks link every
+ * loader object except main.o.
+ */
+#ifndef V4VIA6_COMMON_H
+#define V4VIA6_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "state.h"
+
+/* Exit statuses of every command. */
+#define EXIT_OK	   0
+#define EXIT_FAIL  1
+#define EXIT_USAGE 2
+
+extern bool verbose;		/* -v: libbpf's and libxdp's debug log */
+extern bool json_output;	/* -j: show, stats and status print JSON */
+extern const char *pin_dir_opt; /* --pin-dir, or NULL for the default */
+
+/* Prints "v4via6: <fmt>\n" on stderr. */
+void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* libbpf: warnings always, debug with -v; libxdp: only with -v (see common.c). */
+void setup_library_logging(void);
+
+/*
+ * Silences libbpf's warnings (unless -v) while libxdp works: libxdp loads its
+ * dispatcher through libbpf, and on this kernel that fails and falls back to
+ * attaching our program alone, with a page of warnings that mean nothing.
+ */
+void quiet_libbpf(bool quiet);
+
+/*
+ * The pin dir to use (--pin-dir or the per-namespace default), with its bpffs
+ * made visible (state_prepare_bpffs). Errors are printed with what in front.
+ */
+int resolve_pin_dir(const char *what, char *buf, size_t len);
+
+/*
+ * resolve_pin_dir + state_open. Without create, a state that is not there is
+ * reported as "<what>: not loaded (...)". Returns 0 or -errno.
+ */
+int open_state(const char *what, struct v4via6_state *st, bool create);
+
+/* The name of ifindex, or "if<N>" when it no longer exists. */
+const char *ifname_of(__u32 ifindex, char *buf);
+
+/* True when argv[i] asks for help: "help", "--help" or "-h". */
+bool is_help(const char *arg);
+
+#endif /* V4VIA6_COMMON_H */

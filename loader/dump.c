@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Reading whole maps (see dump.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "dump.h"
+#include "parse.h"
+
+int route_entry_cmp(const void *a, const void *b)
+{
+	return route_key_cmp(&((const struct route_entry *)a)->key,
+			     &((const struct route_entry *)b)->key);
+}
+
+int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b)
+{
+	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+
+	if (c)
+		return c;
+	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
+}
+
+int neigh_entry_cmp(const void *a, const void *b)
+{
+	return neigh_key_cmp(&((const struct neigh_entry *)a)->key,
+			     &((const struct neigh_entry *)b)->key);
+}
+
+/* Grows *buf (of *cap elements of size) to hold one more than n. */
+static int grow(void **buf, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 1024;
+	p = realloc(*buf, *cap * size);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	return 0;
+}
+
+/*
+ * Walks the keys with get_next_key and reads each value. An entry deleted
+ * between the two calls (by a concurrent command) is skipped.
+ */
+static int dump(int fd, size_t key_size, size_t entry_size, void **out, size_t *n)
+{
+	char key[sizeof(struct nexthop)], next[sizeof(struct nexthop)];
+	size_t cap = 0, cnt = 0;
+	void *buf = NULL, *prev = NULL;
+	char *e;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		err = grow(&buf, &cap, cnt, entry_size);
+		if (err)
+			goto fail;
+		e = (char *)buf + cnt * entry_size;
+		memcpy(e, key, key_size);
+		if (bpf_map_lookup_elem(fd, key, e + key_size))
+			continue;
+		cnt++;
+	}
+	if (errno != ENOENT) {
+		err = -errno;
+		goto fail;
+	}
+	*out = buf;
+	*n = cnt;
+	return 0;
+fail:
+	free(buf);
+	return err;
+}
+
+int route_dump(int routes_fd, struct route_entry **out, size_t *n)
+{
+	int err;
+
+	err =
+	    dump(routes_fd, sizeof(struct route_key), sizeof(struct route_entry), (void **)out, n);
+	if (!err)
+		qsort(*out, *n, sizeof(**out), route_entry_cmp);
+	return err;
+}
+
+int neigh_dump(int neighs_fd, struct neigh_entry **out, size_t *n)
+{
+	int err;
+
+	err = dump(neighs_fd, sizeof(struct nexthop), sizeof(struct neigh_entry), (void **)out, n);
+	if (!err)
+		qsort(*out, *n, sizeof(**out), neigh_entry_cmp);
+	return err;
+}
+
+size_t map_count(int fd, size_t key_size)
+{
+	char key[sizeof(struct nexthop)], next[sizeof(struct nexthop)];
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}

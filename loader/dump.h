@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Whole-table reads of the routes and neighs maps, sorted: what route show,
+ * neigh show, apply's diff and status work on.
+ */
+#ifndef V4VIA6_DUMP_H
+#define V4VIA6_DUMP_H
+
+#include <stddef.h>
+
+#include "v4via6.h"
+
+struct route_entry {
+	struct route_key key;
+	struct nexthop nh;
+};
+
+struct neigh_entry {
+	struct nexthop key;
+	struct neigh val;
+};
+
+/* Every route, sorted by route_key_cmp; *out is malloc'd (free it). 0 or -errno. */
+int route_dump(int routes_fd, struct route_entry **out, size_t *n);
+/* Every neighbour, sorted by neigh_key_cmp; *out is malloc'd (free it). 0 or -errno. */
+int neigh_dump(int neighs_fd, struct neigh_entry **out, size_t *n);
+/* Counts the keys of a map without reading values. */
+size_t map_count(int fd, size_t key_size);
+
+int route_entry_cmp(const void *a, const void *b);
+/* Orders neighbours by address, then ifindex. */
+int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b);
+int neigh_entry_cmp(const void *a, const void *b);
+
+#endif /* V4VIA6_DUMP_H */

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* v4via6 neigh add|replace|del|show|flush: the next hops' MACs. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "v4via6.h"
+#include "cmd.h"
+#include "commands.h"
+#include "common.h"
+#include "dump.h"
+#include "json.h"
+#include "parse.h"
+
+static const char neigh_usage[] =
+    "Usage: v4via6 neigh add     IPV6 lladdr MAC dev IFACE\n"
+    "       v4via6 neigh replace IPV6 lladdr MAC dev IFACE\n"
+    "       v4via6 neigh del     IPV6 dev IFACE\n"
+    "       v4via6 neigh show\n"
+    "       v4via6 neigh flush\n"
+    "  `IPV6 dev IFACE lladdr MAC` is accepted too, as `ip neigh` prints it. A next hop\n"
+    "  without an entry here is resolved through the kernel's neighbour table.\n";
+
+/* Parses the neighbour; with st, checks its interface is attached. Returns an exit status. */
+static int neigh_from_args(const char *what, int argc, char **argv, bool need_mac,
+			   struct nexthop *key, struct neigh *val, const struct v4via6_state *st)
+{
+	char err[PARSE_ERR_LEN];
+	struct neigh_spec n;
+	struct egress eg;
+	int rc;
+
+	rc = parse_neigh_args(argc, argv, need_mac, &n, err, sizeof(err));
+	if (rc == PARSE_USAGE)
+		return usage_error(what, err, neigh_usage);
+	if (rc) {
+		pr_err("%s: %s", what, err);
+		return EXIT_FAIL;
+	}
+	memset(key, 0, sizeof(*key));
+	memset(val, 0, sizeof(*val));
+	memcpy(key->addr, n.addr, sizeof(key->addr));
+	memcpy(val->mac, n.mac, sizeof(val->mac));
+	if (parse_ifname(n.dev, &key->ifindex, err, sizeof(err))) {
+		pr_err("%s: %s", what, err);
+		return EXIT_FAIL;
+	}
+	if (st && need_mac && bpf_map_lookup_elem(st->egress_fd, &key->ifindex, &eg)) {
+		pr_err("%s: dev %s: not attached (v4via6 attach %s first)", what, n.dev, n.dev);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int neigh_update(const char *what, int argc, char **argv, __u64 flags)
+{
+	char addr[ADDR_STR_LEN];
+	struct v4via6_state st;
+	struct nexthop key;
+	struct neigh val;
+	int rc;
+
+	if (wants_help(argc, argv))
+		return print_help(neigh_usage);
+	rc = neigh_from_args(what, argc, argv, true, &key, &val, NULL);
+	if (rc)
+		return rc;
+	if (open_state(what, &st, false))
+		return EXIT_FAIL;
+	rc = neigh_from_args(what, argc, argv, true, &key, &val, &st);
+	if (!rc && bpf_map_update_elem(st.neighs_fd, &key, &val, flags)) {
+		format_ipv6(key.addr, addr, sizeof(addr));
+		if (errno == EEXIST)
+			pr_err("%s: %s: exists (v4via6 neigh replace overwrites)", what, addr);
+		else
+			pr_err("%s: %s: %s", what, addr, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	state_close(&st);
+	return rc;
+}
+
+static int neigh_add(int argc, char **argv)
+{
+	return neigh_update("neigh add", argc, argv, BPF_NOEXIST);
+}
+
+static int neigh_replace(int argc, char **argv)
+{
+	return neigh_update("neigh replace", argc, argv, BPF_ANY);
+}
+
+static int neigh_del(int argc, char **argv)
+{
+	char addr[ADDR_STR_LEN], dev[IF_NAMESIZE];
+	struct v4via6_state st;
+	struct nexthop key;
+	struct neigh val;
+	int rc;
+
+	if (wants_help(argc, argv))
+		return print_help(neigh_usage);
+	rc = neigh_from_args("neigh del", argc, argv, false, &key, &val, NULL);
+	if (rc)
+		return rc;
+	if (open_state("neigh del", &st, false))
+		return EXIT_FAIL;
+	if (bpf_map_delete_elem(st.neighs_fd, &key)) {
+		format_ipv6(key.addr, addr, sizeof(addr));
+		if (errno == ENOENT)
+			pr_err("neigh del: %s dev %s: no such neighbour", addr,
+			       ifname_of(key.ifindex, dev));
+		else
+			pr_err("neigh del: %s: %s", addr, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	state_close(&st);
+	return rc;
+}
+
+static void print_neigh(const struct neigh_entry *e)
+{
+	char addr[ADDR_STR_LEN], mac[MAC_STR_LEN], dev[IF_NAMESIZE];
+
+	format_ipv6(e->key.addr, addr, sizeof(addr));
+	format_mac(e->val.mac, mac, sizeof(mac));
+	ifname_of(e->key.ifindex, dev);
+	if (!json_output) {
+		printf("%s dev %s lladdr %s\n", addr, dev, mac);
+		return;
+	}
+	json_object_start();
+	json_kv_string("dst", addr);
+	json_kv_string("dev", dev);
+	json_kv_string("lladdr", mac);
+	json_object_end();
+}
+
+static int neigh_show(int argc, char **argv)
+{
+	struct neigh_entry *neighs = NULL;
+	struct v4via6_state st;
+	size_t i, n = 0;
+	int err;
+
+	if (wants_help(argc, argv))
+		return print_help(neigh_usage);
+	if (argc)
+		return usage_error("neigh show", "too many arguments", neigh_usage);
+	if (open_state("neigh show", &st, false))
+		return EXIT_FAIL;
+	err = neigh_dump(st.neighs_fd, &neighs, &n);
+	state_close(&st);
+	if (err) {
+		pr_err("neigh show: reading neighbours: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	if (json_output)
+		json_array_start();
+	for (i = 0; i < n; i++)
+		print_neigh(&neighs[i]);
+	if (json_output)
+		json_array_end();
+	free(neighs);
+	return EXIT_OK;
+}
+
+static int neigh_flush(int argc, char **argv)
+{
+	struct neigh_entry *neighs = NULL;
+	struct v4via6_state st;
+	size_t i, n = 0;
+	int rc = EXIT_OK, err;
+
+	if (wants_help(argc, argv))
+		return print_help(neigh_usage);
+	if (argc)
+		return usage_error("neigh flush", "too many arguments", neigh_usage);
+	if (open_state("neigh flush", &st, false))
+		return EXIT_FAIL;
+	err = neigh_dump(st.neighs_fd, &neighs, &n);
+	if (err) {
+		pr_err("neigh flush: reading neighbours: %s", strerror(-err));
+		rc = EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (bpf_map_delete_elem(st.neighs_fd, &neighs[i].key) && errno != ENOENT) {
+			pr_err("neigh flush: %s", strerror(errno));
+			rc = EXIT_FAIL;
+			break;
+		}
+	}
+	free(neighs);
+	state_close(&st);
+	return rc;
+}
+
+static const struct cmd neigh_cmds[] = {
+    {"add", neigh_add},	  {"replace", neigh_replace}, {"del", neigh_del},     {"delete", neigh_del},
+    {"show", neigh_show}, {"list", neigh_show},	      {"flush", neigh_flush}, {NULL, NULL},
+};
+
+int do_neigh(int argc, char **argv)
+{
+	return cmd_dispatch("neigh", neigh_cmds, neigh_show, argc, argv, neigh_usage);
+}

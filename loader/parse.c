@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Parsers and formatters of prefixes, IPv6 addresses, MACs and route/neigh lines. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+static int fail(int rc, char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail(int rc, char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* A decimal number 0..max, digits only; returns the end or NULL. */
+static const char *parse_uint(const char *s, unsigned int max, unsigned int *v)
+{
+	unsigned int n = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p)) {
+		n = n * 10 + (*p - '0');
+		if (n > max)
+			return NULL;
+		p++;
+	}
+	/* no leading zeros ("010" could be read as octal elsewhere) */
+	if (p - s > 1 && *s == '0')
+		return NULL;
+	*v = n;
+	return p;
+}
+
+int parse_prefix(const char *s, struct route_key *key, char *err, size_t len)
+{
+	unsigned int octet, plen = 32, n = 0;
+	__u32 addr = 0, mask;
+	const char *p = s;
+	char want[ADDR_STR_LEN];
+	struct route_key fixed;
+
+	if (!strcmp(s, "default")) {
+		key->prefixlen = 0;
+		key->addr = 0;
+		return PARSE_OK;
+	}
+	/* one to four octets; fewer than four only with a prefix length, as in "10/8" */
+	for (;;) {
+		p = parse_uint(p, 255, &octet);
+		if (!p)
+			goto bad;
+		addr |= octet << (24 - 8 * n);
+		n++;
+		if (*p != '.' || n == 4)
+			break;
+		p++;
+	}
+	if (*p == '/') {
+		p = parse_uint(p + 1, 32, &plen);
+		if (!p)
+			return fail(PARSE_BAD_VALUE, err, len, "%s: bad prefix length (0 to 32)",
+				    s);
+	} else if (n != 4) {
+		goto bad;
+	}
+	if (*p)
+		goto bad;
+	mask = plen ? ~0U << (32 - plen) : 0;
+	if (addr & ~mask) {
+		fixed.prefixlen = plen;
+		fixed.addr = htonl(addr & mask);
+		format_prefix(&fixed, want, sizeof(want));
+		return fail(PARSE_BAD_VALUE, err, len, "%s: host bits set (did you mean %s?)", s,
+			    want);
+	}
+	key->prefixlen = plen;
+	key->addr = htonl(addr);
+	return PARSE_OK;
+bad:
+	return fail(PARSE_BAD_VALUE, err, len,
+		    "%s: not an IPv4 prefix (A.B.C.D/N, A.B.C.D or default)", s);
+}
+
+int parse_ipv6(const char *s, __u8 addr[16], char *err, size_t len)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET6, s, &a6) != 1) {
+		if (inet_pton(AF_INET, s, &a4) == 1)
+			return fail(PARSE_BAD_VALUE, err, len,
+				    "%s: an IPv4 next hop (v4via6 forwards to IPv6 next hops; "
+				    "IPv4 gateways are the kernel's job)",
+				    s);
+		return fail(PARSE_BAD_VALUE, err, len, "%s: not an IPv6 address", s);
+	}
+	if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_MULTICAST(&a6) ||
+	    IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_V4MAPPED(&a6))
+		return fail(PARSE_BAD_VALUE, err, len,
+			    "%s: not a unicast IPv6 address a neighbour can have", s);
+	memcpy(addr, &a6, 16);
+	return PARSE_OK;
+}
+
+int parse_mac(const char *s, __u8 mac[6], char *err, size_t len)
+{
+	unsigned int i, v, digits;
+	const char *p = s;
+
+	for (i = 0; i < 6; i++) {
+		v = 0;
+		for (digits = 0; digits < 2 && isxdigit((unsigned char)*p); digits++, p++)
+			v = v * 16 +
+			    (isdigit((unsigned char)*p) ? *p - '0' : (*p | 0x20) - 'a' + 10);
+		if (!digits || (i < 5 && *p++ != ':'))
+			goto bad;
+		mac[i] = v;
+	}
+	if (*p)
+		goto bad;
+	if (mac[0] & 1)
+		return fail(PARSE_BAD_VALUE, err, len, "%s: a multicast MAC address", s);
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return fail(PARSE_BAD_VALUE, err, len, "%s: the zero MAC address", s);
+	return PARSE_OK;
+bad:
+	return fail(PARSE_BAD_VALUE, err, len, "%s: not a MAC address (like 02:00:00:00:00:01)", s);
+}
+
+int parse_ifname(const char *s, __u32 *ifindex, char *err, size_t len)
+{
+	unsigned int idx;
+
+	if (!*s || strlen(s) >= IF_NAMESIZE)
+		return fail(PARSE_BAD_VALUE, err, len, "dev %s: not an interface name", s);
+	idx = if_nametoindex(s);
+	if (!idx)
+		return fail(PARSE_BAD_VALUE, err, len, "dev %s: %s", s,
+			    errno == ENODEV ? "no such interface" : strerror(errno));
+	*ifindex = idx;
+	return PARSE_OK;
+}
+
+/* Takes the value after keyword argv[*i]; a missing value is a usage error. */
+static const char *next_arg(int argc, char **argv, int *i, char *err, size_t len)
+{
+	if (*i + 1 >= argc) {
+		fail(PARSE_USAGE, err, len, "%s: missing argument", argv[*i]);
+		return NULL;
+	}
+	return argv[++*i];
+}
+
+int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, char *err,
+		     size_t len)
+{
+	bool have_via = false, have_nexthop = false;
+	const char *v;
+	int i, rc;
+
+	memset(r, 0, sizeof(*r));
+	if (argc < 1)
+		return fail(PARSE_USAGE, err, len, "missing PREFIX");
+	rc = parse_prefix(argv[0], &r->key, err, len);
+	if (rc)
+		return rc;
+	for (i = 1; i < argc; i++) {
+		if (!need_nh)
+			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
+		if (!strcmp(argv[i], "via") && !have_via) {
+			v = next_arg(argc, argv, &i, err, len);
+			if (!v)
+				return PARSE_USAGE;
+			if (!strcmp(v, "inet6")) {
+				v = next_arg(argc, argv, &i, err, len);
+				if (!v)
+					return PARSE_USAGE;
+			} else if (!strcmp(v, "inet")) {
+				return fail(PARSE_BAD_VALUE, err, len,
+					    "via inet: an IPv4 next hop (v4via6 forwards to IPv6 "
+					    "next hops; IPv4 gateways are the kernel's job)");
+			}
+			rc = parse_ipv6(v, r->via, err, len);
+			if (rc)
+				return rc;
+			have_via = true;
+		} else if (!strcmp(argv[i], "dev") && !r->dev) {
+			r->dev = next_arg(argc, argv, &i, err, len);
+			if (!r->dev)
+				return PARSE_USAGE;
+		} else if (!strcmp(argv[i], "nexthop") && !have_nexthop && !have_via) {
+			have_nexthop = true;
+		} else {
+			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
+		}
+	}
+	if (need_nh && !have_via)
+		return fail(PARSE_USAGE, err, len, "missing \"via inet6 ADDR\"");
+	if (need_nh && !r->dev)
+		return fail(PARSE_USAGE, err, len, "missing \"dev IFACE\"");
+	return PARSE_OK;
+}
+
+int parse_neigh_args(int argc, char **argv, bool need_mac, struct neigh_spec *n, char *err,
+		     size_t len)
+{
+	bool have_mac = false;
+	const char *v;
+	int i, rc;
+
+	memset(n, 0, sizeof(*n));
+	if (argc < 1)
+		return fail(PARSE_USAGE, err, len, "missing IPV6");
+	rc = parse_ipv6(argv[0], n->addr, err, len);
+	if (rc)
+		return rc;
+	for (i = 1; i < argc; i++) {
+		if (need_mac && !strcmp(argv[i], "lladdr") && !have_mac) {
+			v = next_arg(argc, argv, &i, err, len);
+			if (!v)
+				return PARSE_USAGE;
+			rc = parse_mac(v, n->mac, err, len);
+			if (rc)
+				return rc;
+			have_mac = true;
+		} else if (!strcmp(argv[i], "dev") && !n->dev) {
+			n->dev = next_arg(argc, argv, &i, err, len);
+			if (!n->dev)
+				return PARSE_USAGE;
+		} else {
+			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
+		}
+	}
+	if (need_mac && !have_mac)
+		return fail(PARSE_USAGE, err, len, "missing \"lladdr MAC\"");
+	if (!n->dev)
+		return fail(PARSE_USAGE, err, len, "missing \"dev IFACE\"");
+	return PARSE_OK;
+}
+
+void format_prefix(const struct route_key *key, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (!key->prefixlen) {
+		snprintf(buf, len, "default");
+		return;
+	}
+	inet_ntop(AF_INET, &key->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, key->prefixlen);
+}
+
+void format_ipv6(const __u8 addr[16], char *buf, size_t len)
+{
+	if (!inet_ntop(AF_INET6, addr, buf, len))
+		snprintf(buf, len, "?");
+}
+
+void format_mac(const __u8 mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
+int route_key_cmp(const struct route_key *a, const struct route_key *b)
+{
+	__u32 x = ntohl(a->addr), y = ntohl(b->addr);
+
+	if (x != y)
+		return x < y ? -1 : 1;
+	if (a->prefixlen != b->prefixlen)
+		return a->prefixlen < b->prefixlen ? -1 : 1;
+	return 0;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* v4via6 route add|replace|del|show|flush: the routes LPM trie. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "v4via6.h"
+#include "cmd.h"
+#include "commands.h"
+#include "common.h"
+#include "dump.h"
+#include "json.h"
+#include "parse.h"
+
+static const char route_usage[] =
+    "Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
+    "       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
+    "       v4via6 route del     PREFIX\n"
+    "       v4via6 route show    [PREFIX]\n"
+    "       v4via6 route flush\n"
+    "  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
+    "  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n";
+
+/* Parses the route, checks its interface is attached; returns an exit status. */
+static int route_from_args(const char *what, int argc, char **argv, struct route_key *key,
+			   struct nexthop *nh, const struct v4via6_state *st)
+{
+	char err[PARSE_ERR_LEN];
+	struct route_spec r;
+	struct egress eg;
+	int rc;
+
+	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
+	if (rc == PARSE_USAGE)
+		return usage_error(what, err, route_usage);
+	if (rc) {
+		pr_err("%s: %s", what, err);
+		return EXIT_FAIL;
+	}
+	*key = r.key;
+	memset(nh, 0, sizeof(*nh));
+	memcpy(nh->addr, r.via, sizeof(nh->addr));
+	if (parse_ifname(r.dev, &nh->ifindex, err, sizeof(err))) {
+		pr_err("%s: %s", what, err);
+		return EXIT_FAIL;
+	}
+	if (st && bpf_map_lookup_elem(st->egress_fd, &nh->ifindex, &eg)) {
+		pr_err("%s: dev %s: not attached (v4via6 attach %s first)", what, r.dev, r.dev);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+static int route_update(const char *what, int argc, char **argv, __u64 flags)
+{
+	char pfx[ADDR_STR_LEN];
+	struct v4via6_state st;
+	struct route_key key;
+	struct nexthop nh;
+	int rc;
+
+	if (wants_help(argc, argv))
+		return print_help(route_usage);
+	/* bad usage is reported before anything is opened */
+	rc = route_from_args(what, argc, argv, &key, &nh, NULL);
+	if (rc)
+		return rc;
+	if (open_state(what, &st, false))
+		return EXIT_FAIL;
+	rc = route_from_args(what, argc, argv, &key, &nh, &st);
+	/* one update: a replaced route never disappears in between */
+	if (!rc && bpf_map_update_elem(st.routes_fd, &key, &nh, flags)) {
+		format_prefix(&key, pfx, sizeof(pfx));
+		if (errno == EEXIST)
+			pr_err("%s: %s: exists (v4via6 route replace overwrites)", what, pfx);
+		else
+			pr_err("%s: %s: %s", what, pfx, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	state_close(&st);
+	return rc;
+}
+
+static int route_add(int argc, char **argv)
+{
+	return route_update("route add", argc, argv, BPF_NOEXIST);
+}
+
+static int route_replace(int argc, char **argv)
+{
+	return route_update("route replace", argc, argv, BPF_ANY);
+}
+
+static int route_del(int argc, char **argv)
+{
+	char err[PARSE_ERR_LEN], pfx[ADDR_STR_LEN];
+	struct v4via6_state st;
+	struct route_spec r;
+	int rc;
+
+	if (wants_help(argc, argv))
+		return print_help(route_usage);
+	/* `route del PREFIX via ... dev ...` as ip accepts it: the rest must still parse */
+	rc = parse_route_args(argc, argv, argc > 1, &r, err, sizeof(err));
+	if (rc == PARSE_USAGE)
+		return usage_error("route del", err, route_usage);
+	if (rc) {
+		pr_err("route del: %s", err);
+		return EXIT_FAIL;
+	}
+	if (open_state("route del", &st, false))
+		return EXIT_FAIL;
+	rc = EXIT_OK;
+	if (bpf_map_delete_elem(st.routes_fd, &r.key)) {
+		format_prefix(&r.key, pfx, sizeof(pfx));
+		if (errno == ENOENT)
+			pr_err("route del: %s: no such route", pfx);
+		else
+			pr_err("route del: %s: %s", pfx, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	state_close(&st);
+	return rc;
+}
+
+static void print_route(const struct route_entry *e)
+{
+	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
+
+	format_prefix(&e->key, pfx, sizeof(pfx));
+	format_ipv6(e->nh.addr, via, sizeof(via));
+	ifname_of(e->nh.ifindex, dev);
+	if (!json_output) {
+		printf("%s via inet6 %s dev %s\n", pfx, via, dev);
+		return;
+	}
+	json_object_start();
+	json_kv_string("dst", pfx);
+	json_key("via");
+	json_object_start();
+	json_kv_string("family", "inet6");
+	json_kv_string("host", via);
+	json_object_end();
+	json_kv_string("dev", dev);
+	json_object_end();
+}
+
+static int route_show(int argc, char **argv)
+{
+	char err[PARSE_ERR_LEN];
+	struct route_entry *routes = NULL;
+	struct v4via6_state st;
+	struct route_spec r;
+	size_t i, n = 0;
+	int rc;
+
+	if (wants_help(argc, argv))
+		return print_help(route_usage);
+	if (argc > 1)
+		return usage_error("route show", "too many arguments", route_usage);
+	if (argc == 1) {
+		rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
+		if (rc) {
+			pr_err("route show: %s", err);
+			return rc;
+		}
+	}
+	if (open_state("route show", &st, false))
+		return EXIT_FAIL;
+	rc = route_dump(st.routes_fd, &routes, &n);
+	state_close(&st);
+	if (rc) {
+		pr_err("route show: reading routes: %s", strerror(-rc));
+		return EXIT_FAIL;
+	}
+	if (json_output)
+		json_array_start();
+	for (i = 0; i < n; i++)
+		if (!argc || !route_key_cmp(&routes[i].key, &r.key))
+			print_route(&routes[i]);
+	if (json_output)
+		json_array_end();
+	free(routes);
+	return EXIT_OK;
+}
+
+static int route_flush(int argc, char **argv)
+{
+	struct route_entry *routes = NULL;
+	struct v4via6_state st;
+	size_t i, n = 0;
+	int rc = EXIT_OK, err;
+
+	if (wants_help(argc, argv))
+		return print_help(route_usage);
+	if (argc)
+		return usage_error("route flush", "too many arguments", route_usage);
+	if (open_state("route flush", &st, false))
+		return EXIT_FAIL;
+	err = route_dump(st.routes_fd, &routes, &n);
+	if (err) {
+		pr_err("route flush: reading routes: %s", strerror(-err));
+		rc = EXIT_FAIL;
+	}
+	for (i = 0; i < n; i++) {
+		if (bpf_map_delete_elem(st.routes_fd, &routes[i].key) && errno != ENOENT) {
+			pr_err("route flush: %s", strerror(errno));
+			rc = EXIT_FAIL;
+			break;
+		}
+	}
+	free(routes);
+	state_close(&st);
+	return rc;
+}
+
+static const struct cmd route_cmds[] = {
+    {"add", route_add},	  {"replace", route_replace}, {"del", route_del},     {"delete", route_del},
+    {"show", route_show}, {"list", route_show},	      {"flush", route_flush}, {NULL, NULL},
+};
+
+int do_route(int argc, char **argv)
+{
+	return cmd_dispatch("route", route_cmds, route_show, argc, argv, route_usage);
+}
