@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The command line: bad arguments for every command and sub-command exit 2 (bad
+# usage) or 1 (failure) with a `v4via6: ...` line on stderr, and never crash;
+# `--help` exits 0 everywhere. Runs in its own namespace with one attached veth.
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+source "$here/seed-topology.sh"
+lib_init cli
+
+T=$(mktemp -d /tmp/v4via6-cli.XXXXXX)
+on_cleanup "rm -rf '$T'"
+
+# expect NAME CODES ARGS...: v4via6 ARGS (in namespace r) exits with one of CODES
+# (e.g. "2" or "1 2"), says `v4via6: ...` on stderr when it fails, and does not crash
+expect() {
+	local name=$1 codes=$2 rc out err
+	shift 2
+	v6 r "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	out=$(cat "$T/out") err=$(cat "$T/err")
+	if [ $rc -gt 128 ] || grep -qiE 'segmentation|core dumped|abort|sanitizer' "$T/err"; then
+		fail "$name" "v4via6 $* crashed (exit $rc)" "$err"
+	elif ! grep -qw -- "$rc" <<<"$codes"; then
+		fail "$name" "v4via6 $* exited $rc, want $codes" "$out$err"
+	elif [ $rc != 0 ] && ! grep -q '^v4via6: ' "$T/err"; then
+		fail "$name" "v4via6 $* gave no 'v4via6: ...' line on stderr" "$out$err"
+	elif [ $rc != 0 ] && ! grep -q '[a-z]' <<<"${err#v4via6: }"; then
+		fail "$name" "v4via6 $* gave an empty message" "$err"
+	else
+		pass "$name"
+	fi
+}
+
+if ! add_ns r x >"$T/topo" 2>&1 || ! link r r0 x x0 >>"$T/topo" 2>&1; then
+	fail topology "could not make the namespace" "$(cat "$T/topo")"
+	exit 1
+fi
+forget_pins r
+
+# --- before anything is attached: commands that need the state say so -------------------
+expect none-route-show "1" route show
+expect none-stats "1" stats
+expect none-detach-all "0 1" detach --all
+
+# --- usage errors of the command line itself ---------------------------------------------
+expect no-command "2" ""
+expect no-args "2"
+expect unknown-command "2" frobnicate
+expect unknown-option "2" --bogus status
+expect pin-dir-missing "2" --pin-dir
+
+expect attach-none "2" attach
+expect attach-unknown-iface "1 2" attach nosuchdev0
+expect attach-bad-mode "2" attach r0 --mode turbo
+expect attach-mode-missing "2" attach r0 --mode
+expect detach-none "2" detach
+expect detach-unknown-iface "1 2" detach nosuchdev0
+
+# a state to work on: r0 attached
+if ! out=$(v6 r attach r0 2>&1); then
+	fail attach "v4via6 attach r0 failed: the rest needs it" "$out"
+	exit 1
+fi
+
+expect route-alone-shows "0 2" route
+expect route-unknown-sub "2" route frob
+expect route-add-none "2" route add
+expect route-add-no-via "2" route add 10.1.0.0/16
+expect route-add-via-missing "2" route add 10.1.0.0/16 via
+expect route-add-no-dev "2" route add 10.1.0.0/16 via inet6 fe80::1
+expect route-add-dev-missing "2" route add 10.1.0.0/16 via inet6 fe80::1 dev
+expect route-add-extra "2" route add 10.1.0.0/16 via inet6 fe80::1 dev r0 extra
+expect route-add-bad-prefix "1 2" route add 10.1.0/16x via inet6 fe80::1 dev r0
+expect route-add-bad-octet "1 2" route add 300.1.0.0/16 via inet6 fe80::1 dev r0
+expect route-add-bad-len "1 2" route add 10.1.0.0/33 via inet6 fe80::1 dev r0
+expect route-add-host-bits "1 2" route add 10.1.0.1/16 via inet6 fe80::1 dev r0
+expect route-add-ipv4-via "1 2" route add 10.1.0.0/16 via 10.0.0.1 dev r0
+expect route-add-bad-ipv6 "1 2" route add 10.1.0.0/16 via inet6 fe80::zz dev r0
+expect route-add-unknown-dev "1 2" route add 10.1.0.0/16 via inet6 fe80::1 dev nosuchdev0
+expect route-add-unattached-dev "1 2" route add 10.1.0.0/16 via inet6 fe80::1 dev lo
+v6 r route add 10.2.0.0/16 via inet6 fe80::1 dev r0 >/dev/null 2>&1
+expect route-add-duplicate "1" route add 10.2.0.0/16 via inet6 fe80::2 dev r0
+expect route-replace-bad "1 2" route replace 10.2.0.0/16 via inet6 10.0.0.1 dev r0
+expect route-del-none "2" route del
+expect route-del-absent "1" route del 10.9.9.0/24
+expect route-del-bad "1 2" route del 10.9.9.0/99
+expect route-del-extra "2" route del 10.2.0.0/16 extra
+expect route-show-bad "1 2" route show banana
+expect route-flush-extra "2" route flush now
+
+expect neigh-alone-shows "0 2" neigh
+expect neigh-unknown-sub "2" neigh frob
+expect neigh-add-none "2" neigh add
+expect neigh-add-no-lladdr "2" neigh add fe80::1
+expect neigh-add-no-dev "2" neigh add fe80::1 lladdr 02:00:00:00:00:01
+expect neigh-add-bad-mac "1 2" neigh add fe80::1 lladdr 02:00:00:00:zz:01 dev r0
+expect neigh-add-short-mac "1 2" neigh add fe80::1 lladdr 02:00:00:00:01 dev r0
+expect neigh-add-ipv4 "1 2" neigh add 10.0.0.1 lladdr 02:00:00:00:00:01 dev r0
+expect neigh-add-unknown-dev "1 2" neigh add fe80::1 lladdr 02:00:00:00:00:01 dev nosuchdev0
+expect neigh-add-extra "2" neigh add fe80::1 lladdr 02:00:00:00:00:01 dev r0 extra
+expect neigh-del-none "2" neigh del
+expect neigh-del-no-dev "2" neigh del fe80::1
+expect neigh-del-absent "1" neigh del fe80::99 dev r0
+expect neigh-show-extra "2" neigh show banana
+expect neigh-flush-extra "2" neigh flush now
+
+expect apply-none "2" apply
+expect apply-missing-file "1" apply "$T/does-not-exist"
+expect apply-two-files "2" apply "$T/a" "$T/b"
+expect apply-directory "1" apply "$T"
+expect stats-extra "2" stats now
+expect status-extra "2" status now
+
+# --help of every command and sub-command exits 0 and prints something
+for cmd in "" attach detach route "route add" "route del" "route show" neigh "neigh add" apply \
+	stats status; do
+	name="help-${cmd// /-}"
+	# shellcheck disable=SC2086 # the command's words are separate arguments
+	if out=$(v6 r $cmd --help 2>&1) && [ -n "$out" ]; then pass "${name%-}"; else
+		fail "${name%-}" "v4via6 $cmd --help exited $? or printed nothing" "$out"; fi
+done
+
+# the good commands work, so that the errors above are not all there is
+expect good-route-show "0" route show
+expect good-stats "0" stats
+expect good-status "0" status
+expect good-json-status "0" -j status
+expect good-detach-all "0" detach --all
+
+exit $((LIB_FAILS > 0))
