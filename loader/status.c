@@ -1,12 +1,162 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* v4via6 status: not written yet. */
+/* v4via6 status: what is loaded, where it is attached, how much state it holds. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "v4via6.h"
+#include "cmd.h"
 #include "commands.h"
 #include "common.h"
+#include "dump.h"
+#include "iface.h"
+#include "json.h"
+#include "parse.h"
+
+static const char status_usage[] =
+    "Usage: v4via6 status\n"
+    "  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
+    "  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
+
+/* How an interface in our maps runs: our program's mode, or why it does not. */
+static const char *iface_state(const struct v4via6_state *st, __u32 ifindex)
+{
+	struct iface_query q;
+
+	if (iface_query(st, ifindex, &q))
+		return "gone";
+	switch (q.what) {
+	case IFACE_XDP_OURS:
+		return mode_name(q.mode);
+	case IFACE_XDP_OLD_V4VIA6:
+		return "old-v4via6";
+	case IFACE_XDP_OTHER:
+		return "other-program";
+	default:
+		return "not-attached";
+	}
+}
+
+static void print_ifaces(const struct v4via6_state *st)
+{
+	static __u32 idx[V4VIA6_MAX_IFACES * 2];
+	char name[IF_NAMESIZE], mac[MAC_STR_LEN];
+	struct egress eg;
+	int i, n;
+
+	n = iface_list(st, idx, sizeof(idx) / sizeof(idx[0]));
+	if (json_output) {
+		json_key("interfaces");
+		json_array_start();
+	} else {
+		printf("interfaces: %d\n", n);
+	}
+	for (i = 0; i < n; i++) {
+		memset(&eg, 0, sizeof(eg));
+		bpf_map_lookup_elem(st->egress_fd, &idx[i], &eg);
+		format_mac(eg.mac, mac, sizeof(mac));
+		ifname_of(idx[i], name);
+		if (json_output) {
+			json_object_start();
+			json_kv_string("ifname", name);
+			json_kv_uint("ifindex", idx[i]);
+			json_kv_string("mode", iface_state(st, idx[i]));
+			json_kv_uint("mtu", eg.mtu);
+			json_kv_string("mac", mac);
+			json_object_end();
+		} else {
+			printf("  %-15s %-13s mtu %u mac %s\n", name, iface_state(st, idx[i]),
+			       eg.mtu, mac);
+		}
+	}
+	if (json_output)
+		json_array_end();
+}
+
+/* Routes whose interface is not in egress: the program passes their packets to the kernel. */
+static size_t count_unattached(const struct v4via6_state *st, const struct route_entry *r, size_t n)
+{
+	__u32 last = 0;
+	bool last_ok = false;
+	struct egress eg;
+	size_t i, cnt = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!i || r[i].nh.ifindex != last) {
+			last = r[i].nh.ifindex;
+			last_ok = !bpf_map_lookup_elem(st->egress_fd, &last, &eg);
+		}
+		cnt += !last_ok;
+	}
+	return cnt;
+}
 
 int do_status(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	pr_err("status: not implemented yet");
-	return EXIT_FAIL;
+	struct route_entry *routes = NULL;
+	struct v4via6_state st;
+	char dir[PATH_MAX];
+	size_t nroutes = 0, nneighs, unattached;
+	__u32 prog_id;
+	int err;
+
+	if (wants_help(argc, argv))
+		return print_help(status_usage);
+	if (argc)
+		return usage_error("status", "too many arguments", status_usage);
+	if (resolve_pin_dir("status", dir, sizeof(dir)))
+		return EXIT_FAIL;
+	err = state_open(&st, dir, false);
+	if (err == -ENOENT) {
+		if (json_output) {
+			json_object_start();
+			json_kv_string("pin_dir", dir);
+			json_kv_bool("loaded", false);
+			json_object_end();
+		} else {
+			printf("pin dir: %s\nprogram: not loaded\n", dir);
+		}
+		return EXIT_OK;
+	}
+	if (err) {
+		pr_err("status: %s: %s", dir, strerror(-err));
+		return EXIT_FAIL;
+	}
+	prog_id = prog_id_of(st.prog_fd);
+	err = route_dump(st.routes_fd, &routes, &nroutes);
+	if (err) {
+		pr_err("status: reading routes: %s", strerror(-err));
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	unattached = count_unattached(&st, routes, nroutes);
+	free(routes);
+	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
+	if (json_output) {
+		json_object_start();
+		json_kv_string("pin_dir", dir);
+		json_kv_bool("loaded", true);
+		json_kv_uint("prog_id", prog_id);
+		json_kv_string("prog_name", V4VIA6_PROG_NAME);
+	} else {
+		printf("pin dir: %s\nprogram: %s id %u\n", dir, V4VIA6_PROG_NAME, prog_id);
+	}
+	print_ifaces(&st);
+	if (json_output) {
+		json_kv_uint("routes", nroutes);
+		json_kv_uint("routes_unattached", unattached);
+		json_kv_uint("neighbours", nneighs);
+		json_object_end();
+	} else {
+		printf("routes: %zu", nroutes);
+		if (unattached)
+			printf(" (%zu via interfaces not attached: the kernel forwards those)",
+			       unattached);
+		printf("\nneighbours: %zu\n", nneighs);
+	}
+	state_close(&st);
+	return EXIT_OK;
 }
