@@ -1,12 +1,359 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Placeholder for `v4via6 sync`: the sync engineer replaces this file. */
+/*
+ * v4via6 sync: keeps the routes, neighbour and egress maps equal to the
+ * kernel's IPv4 routes with IPv6 next hops, their neighbours and the attached
+ * interfaces. One full dump at start (and after an overrun or a link going
+ * down), then the notifications; sync_table.c decides what the maps hold.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <linux/rtnetlink.h>
+
+#include "cmd.h"
 #include "commands.h"
 #include "common.h"
+#include "nl.h"
+#include "nl_parse.h"
+#include "sync.h"
+#include "sync_table.h"
+
+static const char sync_usage[] =
+    "Usage: v4via6 sync [--table ID] [--once] [--refresh SECONDS] [--rcvbuf BYTES]\n"
+    "  Makes the routes map equal to the kernel's IPv4 routes with IPv6 next hops (table\n"
+    "  ID, default main), the neighbour map to their IPv6 neighbours, and the egress map\n"
+    "  to the attached interfaces' MAC and MTU; then follows the kernel until SIGINT or\n"
+    "  SIGTERM. Prefixes routed otherwise get a kernel entry (the program passes them).\n"
+    "  --once           reconcile once, print the counts, exit\n"
+    "  --refresh SECS   how often next hops in use are refreshed (NTF_USE), default 3\n"
+    "  --rcvbuf BYTES   notification socket buffer, default 32 MiB (tests make it small\n"
+    "                   to force overruns)\n"
+    "  SIGUSR1 logs the counts, SIGHUP forces a full resync. A restart reconciles in\n"
+    "  place: routes that stay are never removed from the map.\n";
+
+#define RESYNC_TRIES 10
+
+struct syncer {
+	struct sync_table t;
+	struct sync_run run;
+	struct nl_sock req; /* dumps and NTF_USE */
+	struct nl_sock ev;  /* notifications */
+	char pin_dir[PATH_MAX];
+	bool need_resync;
+};
+
+static int on_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	struct syncer *s = arg;
+	union {
+		struct nl_route r;
+		struct nl_nhobj o;
+		struct nl_neigh n;
+		struct nl_link l;
+	} m;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWROUTE:
+	case RTM_DELROUTE:
+		if (!nl_parse_route(nlh, &m.r))
+			sync_on_route(&s->t, &m.r, nlh->nlmsg_type == RTM_DELROUTE);
+		break;
+	case RTM_NEWNEXTHOP:
+	case RTM_DELNEXTHOP:
+		if (!nl_parse_nexthop(nlh, &m.o))
+			sync_on_nexthop(&s->t, &m.o, nlh->nlmsg_type == RTM_DELNEXTHOP);
+		break;
+	case RTM_NEWNEIGH:
+	case RTM_DELNEIGH:
+		if (!nl_parse_neigh(nlh, &m.n))
+			sync_on_neigh(&s->t, &m.n, nlh->nlmsg_type == RTM_DELNEIGH);
+		break;
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		if (!nl_parse_link(nlh, &m.l) &&
+		    sync_on_link(&s->t, &m.l, nlh->nlmsg_type == RTM_DELLINK))
+			s->need_resync = true;
+		break;
+	}
+	return 0;
+}
+
+/* Dumps the kernel's tables into the copy; -EAGAIN when one changed during its dump. */
+static int dump_all(struct syncer *s)
+{
+	static const struct {
+		uint16_t type;
+		uint8_t family;
+		const char *what;
+	} dumps[] = {
+	    /* links and nexthop objects first: routes refer to them */
+	    {RTM_GETLINK, AF_UNSPEC, "links"},
+	    {RTM_GETNEXTHOP, AF_UNSPEC, "nexthop objects"},
+	    {RTM_GETNEIGH, AF_INET6, "IPv6 neighbours"},
+	    {RTM_GETROUTE, AF_INET, "IPv4 routes"},
+	};
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+		err = nl_dump(&s->req, dumps[i].type, dumps[i].family, on_msg, s);
+		/* a kernel without nexthop objects answers EINVAL or EOPNOTSUPP: none to follow */
+		if (dumps[i].type == RTM_GETNEXTHOP && (err == -EINVAL || err == -EOPNOTSUPP))
+			err = 0;
+		if (err) {
+			if (err != -EAGAIN)
+				pr_err("sync: dumping %s: %s", dumps[i].what, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void log_counts(struct syncer *s, const char *when)
+{
+	struct sync_counts c;
+	int i;
+
+	sync_table_counts(&s->t, &c);
+	fprintf(stderr, "v4via6: sync: %s: table %u:", when, s->run.table);
+	for (i = 0; i < SR_COUNT; i++)
+		fprintf(stderr, " %s %lu", sync_reason_names[i], c.routes[i]);
+	fprintf(stderr, "; next hops %lu (%lu with a MAC); ECMP cut %lu; map errors %lu\n",
+		c.nexthops, c.neighs_resolved, c.multipath_cut, c.map_errors);
+}
+
+static void write_status(struct syncer *s)
+{
+	struct sync_counts c;
+	int err;
+
+	sync_table_counts(&s->t, &c);
+	err = sync_status_write(s->pin_dir, &s->run, &c);
+	if (err)
+		pr_err("sync: writing the status file: %s", strerror(-err));
+}
+
+/*
+ * Forgets the copy, dumps everything again and makes the maps equal to it in
+ * place. While the dumps run the maps are not touched: traffic goes on with
+ * what they hold.
+ */
+static int full_resync(struct syncer *s)
+{
+	int tries, err = -EAGAIN;
+
+	s->run.resyncs++;
+	for (tries = 0; tries < RESYNC_TRIES && err == -EAGAIN; tries++) {
+		sync_table_reset(&s->t);
+		sync_table_read_attached(&s->t);
+		err = dump_all(s);
+	}
+	if (err) {
+		if (err == -EAGAIN)
+			pr_err("sync: the kernel's tables kept changing during %d dumps",
+			       RESYNC_TRIES);
+		return err;
+	}
+	sync_table_apply(&s->t);
+	s->need_resync = false;
+	return 0;
+}
+
+static void refresh_one(void *arg, const struct nexthop *nh)
+{
+	struct syncer *s = arg;
+	int err = nl_neigh_use(&s->req, nh->ifindex, nh->addr);
+
+	/* the interface may be going away; the next dump says so */
+	if (err && verbose)
+		pr_err("sync: refreshing a neighbour on ifindex %u: %s", nh->ifindex,
+		       strerror(-err));
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	return errno || end == s || *end || *out > max ? -1 : 0;
+}
+
+/* Blocks the signals the loop reads through a signalfd. */
+static int signal_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int timer_fd(void)
+{
+	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Follows the kernel until SIGINT or SIGTERM. */
+static int follow(struct syncer *s, unsigned long refresh)
+{
+	struct pollfd fds[3];
+	unsigned long ticks = 0;
+	uint64_t expirations;
+	struct signalfd_siginfo si;
+	int err;
+
+	fds[0].fd = nl_fd(&s->ev);
+	fds[1].fd = signal_fd();
+	fds[2].fd = timer_fd();
+	if (fds[1].fd < 0 || fds[2].fd < 0) {
+		pr_err("sync: signalfd/timerfd: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	fds[0].events = fds[1].events = fds[2].events = POLLIN;
+	write_status(s);
+	for (;;) {
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_err("sync: poll: %s", strerror(errno));
+			break;
+		}
+		if (fds[0].revents) {
+			err = nl_drain(&s->ev, on_msg, s);
+			if (err == -ENOBUFS) {
+				/* notifications were lost: only a full dump tells what changed */
+				s->run.overruns++;
+				s->need_resync = true;
+			} else if (err) {
+				pr_err("sync: reading notifications: %s", strerror(-err));
+				break;
+			}
+		}
+		if (fds[1].revents && read(fds[1].fd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+				break;
+			if (si.ssi_signo == SIGHUP)
+				s->need_resync = true;
+			if (si.ssi_signo == SIGUSR1) {
+				log_counts(s, "counts");
+				write_status(s);
+			}
+		}
+		if (s->need_resync) {
+			if (full_resync(s))
+				break;
+			log_counts(s, s->run.overruns ? "resync" : "resync (link change)");
+			write_status(s);
+			s->t.changed = false;
+		}
+		if (fds[2].revents && read(fds[2].fd, &expirations, sizeof(expirations)) > 0) {
+			ticks++;
+			/* attach and detach are not netlink events: look at the egress map */
+			if (sync_table_read_attached(&s->t))
+				sync_table_reevaluate(&s->t);
+			if (ticks % refresh == 0)
+				sync_for_each_nexthop(&s->t, refresh_one, s);
+			if (s->t.changed) {
+				write_status(s);
+				s->t.changed = false;
+			}
+		}
+	}
+	close(fds[1].fd);
+	close(fds[2].fd);
+	return EXIT_OK;
+}
 
 int do_sync(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	pr_err("sync: not implemented yet");
-	return EXIT_FAIL;
+	unsigned long table = RT_TABLE_MAIN, refresh = 3, rcvbuf = 32 << 20, v;
+	struct v4via6_state st;
+	struct syncer *s;
+	bool once = false;
+	int i, rc = EXIT_FAIL, err;
+
+	if (wants_help(argc, argv))
+		return print_help(sync_usage);
+	for (i = 0; i < argc; i++) {
+		unsigned long *dst, max = 1UL << 30;
+
+		if (!strcmp(argv[i], "--once")) {
+			once = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--table")) {
+			dst = &table;
+			max = 0xffffffffUL;
+		} else if (!strcmp(argv[i], "--refresh")) {
+			dst = &refresh;
+		} else if (!strcmp(argv[i], "--rcvbuf")) {
+			dst = &rcvbuf;
+		} else {
+			return usage_error("sync", "unknown argument", sync_usage);
+		}
+		if (++i >= argc)
+			return usage_error("sync", "option needs a value", sync_usage);
+		if (parse_uint(argv[i], max, &v) || !v)
+			return usage_error("sync", "bad number", sync_usage);
+		*dst = v;
+	}
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return EXIT_FAIL;
+	if (open_state("sync", &st, false))
+		goto out_free;
+	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", st.pin_dir);
+	sync_table_init(&s->t, st.routes_fd, st.neighs_fd, st.egress_fd, table);
+	s->t.on_new_nexthop = refresh_one;
+	s->t.arg = s;
+	s->run.table = table;
+
+	err = nl_open(&s->req);
+	/* subscribe before the first dump: a change made meanwhile is then not missed */
+	if (!err && !once)
+		err = nl_open_events(&s->ev, rcvbuf);
+	if (err) {
+		pr_err("sync: netlink socket: %s", strerror(-err));
+		goto out;
+	}
+	if (full_resync(s))
+		goto out;
+	if (once) {
+		log_counts(s, "reconciled");
+		rc = EXIT_OK;
+		goto out;
+	}
+	log_counts(s, "started");
+	rc = follow(s, refresh);
+	sync_status_remove(s->pin_dir);
+out:
+	nl_close(&s->ev);
+	nl_close(&s->req);
+	sync_table_free(&s->t);
+	state_close(&st);
+out_free:
+	free(s);
+	return rc;
 }
