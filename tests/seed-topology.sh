@@ -133,7 +133,11 @@ cap_start() {
 	local n=$1 dev=$2 file=$3
 	shift 3
 	rm -f "$file"
-	nsx "$n" tcpdump -Z root -q -n -U -i "$dev" -w "$file" "$@" 2>/dev/null &
+	# nsenter itself (not the nsx function, which would fork a subshell) so that $! is
+	# tcpdump's pid; --immediate-mode, or frames wait in the capture ring for its 1 s
+	# block timeout and are lost when tcpdump is stopped; -Z root to write into our dir.
+	nsenter --net=/run/netns/"$(ns "$n")" tcpdump --immediate-mode -Z root -q -n -U \
+		-i "$dev" -w "$file" "$@" 2>/dev/null &
 	CAP_PID=$!
 	LIB_PIDS+=("$CAP_PID")
 	wait_for 3000 test -s "$file"
