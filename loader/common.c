@@ -100,10 +100,35 @@ int open_state(const char *what, struct v4via6_state *st, bool create)
 	return err;
 }
 
+/*
+ * if_indextoname costs a socket and an ioctl: route show prints a million
+ * lines over a handful of interfaces, so the names are remembered for the
+ * life of the command (a command is short; a rename meanwhile is not worth a
+ * syscall per line).
+ */
+#define IFNAME_CACHE 64
+
 const char *ifname_of(__u32 ifindex, char *buf)
 {
+	static struct {
+		__u32 ifindex;
+		char name[IF_NAMESIZE];
+	} cache[IFNAME_CACHE];
+	static int used;
+	int i;
+
+	for (i = 0; i < used; i++) {
+		if (cache[i].ifindex == ifindex) {
+			memcpy(buf, cache[i].name, IF_NAMESIZE);
+			return buf;
+		}
+	}
 	if (!if_indextoname(ifindex, buf))
 		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	if (used < IFNAME_CACHE) {
+		cache[used].ifindex = ifindex;
+		memcpy(cache[used++].name, buf, IF_NAMESIZE);
+	}
 	return buf;
 }
 
