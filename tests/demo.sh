@@ -19,7 +19,9 @@ if [ ! -x "$V4VIA6" ]; then
 fi
 V4VIA6=$(cd "$(dirname "$V4VIA6")" && pwd)/$(basename "$V4VIA6")
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# bold step titles on a terminal, plain text in a log
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 # run CMD...: show the command, run it, stop the demo if it fails
 run() {
 	printf '$ %s\n' "$*"
