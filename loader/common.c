@@ -103,12 +103,19 @@ int open_state(const char *what, struct v4via6_state *st, bool create)
 /*
  * if_indextoname costs a socket and an ioctl: route show prints a million
  * lines over a handful of interfaces, so the names are remembered for the
- * life of the command (a command is short; a rename meanwhile is not worth a
- * syscall per line).
+ * life of the process. Only for short commands: a long-running one (sync)
+ * would keep a renamed interface's old name.
  */
 #define IFNAME_CACHE 64
 
 const char *ifname_of(__u32 ifindex, char *buf)
+{
+	if (!if_indextoname(ifindex, buf))
+		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	return buf;
+}
+
+const char *ifname_cached(__u32 ifindex, char *buf)
 {
 	static struct {
 		__u32 ifindex;
@@ -123,8 +130,7 @@ const char *ifname_of(__u32 ifindex, char *buf)
 			return buf;
 		}
 	}
-	if (!if_indextoname(ifindex, buf))
-		snprintf(buf, IF_NAMESIZE, "if%u", ifindex);
+	ifname_of(ifindex, buf);
 	if (used < IFNAME_CACHE) {
 		cache[used].ifindex = ifindex;
 		memcpy(cache[used++].name, buf, IF_NAMESIZE);

@@ -49,6 +49,8 @@ int open_state(const char *what, struct v4via6_state *st, bool create);
 
 /* The name of ifindex, or "if<N>" when it no longer exists. */
 const char *ifname_of(__u32 ifindex, char *buf);
+/* The same, remembered for the life of the process: for printing a million routes. */
+const char *ifname_cached(__u32 ifindex, char *buf);
 
 /* True when argv[i] asks for help: "help", "--help" or "-h". */
 bool is_help(const char *arg);

@@ -45,10 +45,64 @@ static int grow(void **buf, size_t *cap, size_t n, size_t size)
 }
 
 /*
+ * Reads the map a batch at a time (BPF_MAP_LOOKUP_BATCH: a million routes in
+ * a few hundred syscalls rather than two million). A kernel or map type
+ * without batch support gives -EINVAL or -ENOTSUPP: the caller walks the keys.
+ */
+#define BATCH		8192
+#define ENOTSUPP_KERNEL 524
+
+static int dump_batch(int fd, size_t key_size, size_t entry_size, void **out, size_t *n)
+{
+	size_t val_size = entry_size - key_size, cap = 0, cnt = 0, i;
+	char token[64]; /* the kernel's cursor: a key for the LPM trie, a bucket for a hash */
+	char *keys = NULL, *vals = NULL, *e;
+	void *buf = NULL, *in = NULL;
+	__u32 count;
+	int err, rc;
+
+	keys = malloc(BATCH * key_size);
+	vals = malloc(BATCH * val_size);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	do {
+		count = BATCH;
+		rc = bpf_map_lookup_batch(fd, in, token, keys, vals, &count, NULL);
+		err = rc ? -errno : 0;
+		if (err && err != -ENOENT)
+			goto fail;
+		while (cap < cnt + count) {
+			err = grow(&buf, &cap, cap, entry_size);
+			if (err)
+				goto fail;
+		}
+		for (i = 0; i < count; i++) {
+			e = (char *)buf + (cnt + i) * entry_size;
+			memcpy(e, keys + i * key_size, key_size);
+			memcpy(e + key_size, vals + i * val_size, val_size);
+		}
+		cnt += count;
+		in = token;
+	} while (!rc);
+	free(keys);
+	free(vals);
+	*out = buf;
+	*n = cnt;
+	return 0;
+fail:
+	free(keys);
+	free(vals);
+	free(buf);
+	return err;
+}
+
+/*
  * Walks the keys with get_next_key and reads each value. An entry deleted
  * between the two calls (by a concurrent command) is skipped.
  */
-static int dump(int fd, size_t key_size, size_t entry_size, void **out, size_t *n)
+static int dump_walk(int fd, size_t key_size, size_t entry_size, void **out, size_t *n)
 {
 	char key[sizeof(struct nexthop)], next[sizeof(struct nexthop)];
 	size_t cap = 0, cnt = 0;
@@ -77,6 +131,16 @@ static int dump(int fd, size_t key_size, size_t entry_size, void **out, size_t *
 	return 0;
 fail:
 	free(buf);
+	return err;
+}
+
+static int dump(int fd, size_t key_size, size_t entry_size, void **out, size_t *n)
+{
+	int err = dump_batch(fd, key_size, entry_size, out, n);
+
+	/* ENOSPC: a hash bucket larger than a batch; rare, and walking handles it */
+	if (err == -EINVAL || err == -ENOTSUPP_KERNEL || err == -EOPNOTSUPP || err == -ENOSPC)
+		err = dump_walk(fd, key_size, entry_size, out, n);
 	return err;
 }
 

@@ -127,7 +127,7 @@ static void print_neigh(const struct neigh_entry *e)
 
 	format_ipv6(e->key.addr, addr, sizeof(addr));
 	format_mac(e->val.mac, mac, sizeof(mac));
-	ifname_of(e->key.ifindex, dev);
+	ifname_cached(e->key.ifindex, dev);
 	if (!json_output) {
 		printf("%s dev %s lladdr %s\n", addr, dev, mac);
 		return;

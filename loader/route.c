@@ -132,7 +132,7 @@ static void print_route(const struct route_entry *e)
 
 	format_prefix(&e->key, pfx, sizeof(pfx));
 	format_ipv6(e->nh.addr, via, sizeof(via));
-	ifname_of(e->nh.ifindex, dev);
+	ifname_cached(e->nh.ifindex, dev);
 	if (!json_output) {
 		printf("%s via inet6 %s dev %s\n", pfx, via, dev);
 		return;
