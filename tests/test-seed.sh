@@ -165,6 +165,21 @@ else
 	fail $t "no time exceeded from 192.0.0.8" "$out"
 fi
 
+# A next hop nobody resolved yet: the program passes the first packets up (pass_no_neigh), the
+# kernel forwards them and resolves the neighbour, then bpf_fib_lookup finds it (fwd_fib).
+t=unresolved-neigh
+v6 r neigh flush >/dev/null 2>&1
+ip -n "$(ns r)" -6 neigh flush dev r1
+snap r >"$T/s0"
+if ping_ok $t -c 4 -i 0.1 "$B_IP"; then
+	snap r >"$T/s1"
+	want_delta $t "$T/s0" "$T/s1" pass_no_neigh -ge 1 &&
+		want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -ge 1 &&
+		want_delta $t "$T/s0" "$T/s1" fwd_fib -ge 2 && pass $t
+fi
+v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 >/dev/null 2>&1
+v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0 >/dev/null 2>&1
+
 # A DF packet larger than the egress MTU: XDP leaves it to the kernel, which answers.
 t=mtu-frag-needed
 ip -n "$(ns r)" link set r1 mtu 1280
@@ -285,6 +300,22 @@ else
 		want_delta $t "$T/s0" "$T/s1" fwd_packets -eq 0 &&
 		want_delta $t "$T/s0" "$T/s1" rx_packets -eq 0 && pass $t
 fi
+
+# generic (skb) mode: the same forwarding without driver support
+t=skb-mode
+if ! out=$(v6 r attach r0 r1 --mode skb 2>&1); then
+	fail $t "attach --mode skb failed" "$out"
+elif ! ip -n "$(ns r)" link show dev r0 | grep -q 'xdpgeneric'; then
+	fail $t "r0 has no xdpgeneric program" "$(ip -n "$(ns r)" link show dev r0)"
+else
+	snap r >"$T/s0"
+	if ping_ok $t -c 4 -i 0.05 "$B_IP"; then
+		snap r >"$T/s1"
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 8 &&
+			want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass $t
+	fi
+fi
+v6 r detach r0 r1 >/dev/null 2>&1
 
 # detach --all: no pins, and the program and maps are gone from the kernel. Checked by id:
 # other engineers' runs may hold programs of the same name on this machine.
