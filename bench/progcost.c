@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * progcost: the cost of one XDP program run, in ns per packet, under
+ * BPF_PROG_TEST_RUN, for v4via6, the bpf_fib_lookup reference forwarder
+ * (fibfwd) and a program that only drops (the harness's floor).
+ *
+ *   progcost --routes FILE --count N --in IF --out IF --gw ADDR,MAC... [options]
+ *
+ * Run it inside the network namespace whose FIB holds the same N routes:
+ * test_run's ingress_ifindex and fibfwd's lookups use the caller's namespace.
+ * v4via6's maps get the first N routes of FILE, one neighbour per gateway,
+ * and IF's MAC and MTU.
+ *
+ * Each test_run call takes one frame, so the bench builds FRAMES frames whose
+ * destinations are spread over the N routes and cycles through them. A
+ * program's changes to the frame stay in the buffer from one repeat to the
+ * next (test_run does not copy the input again), so every forwarded repeat
+ * decrements the TTL: frames start at TTL 255 and REPEAT stays below 254, or
+ * the runs would measure the TTL-expired path. Each figure is the mean over
+ * all frames and calls of a run; the median of RUNS runs is reported. Every
+ * call's verdict is checked: a forwarder that passes everything would measure
+ * nothing. Results go to stdout as one JSON object; progress to stderr.
+ *
+ * --park IF,IF,IF attaches drop, v4via6 and fibfwd to three idle interfaces
+ * for the duration. test_run adds a program to the kernel's XDP dispatcher
+ * and removes it again on every call, each time waiting for an RCU grace
+ * period (milliseconds here), unless the program is already there because it
+ * is attached somewhere: parked, thousands of calls take seconds, not minutes.
+ * The figures are the same either way; only the wall-clock time differs.
+ */
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+
+#include "benchlib.h"
+#include "v4via6.skel.h"
+#include "fibfwd.skel.h"
+#include "drop.skel.h"
+
+#define FRAME_LEN 60 /* a 64-byte Ethernet frame without its FCS */
+#define MAX_RUNS  64
+
+enum { P_DROP, P_V4VIA6, P_FIBFWD, NPROGS };
+static const char *const prog_names[NPROGS] = {"drop", "v4via6", "fibfwd"};
+
+struct options {
+	const char *routes, *in, *out;
+	char *park[NPROGS];
+	size_t count;
+	struct bench_gw gws[BENCH_MAX_GWS];
+	__u32 ngws;
+	unsigned int frames, repeat, calls, runs;
+};
+
+static __u32 mix(__u32 x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352d;
+	x ^= x >> 15;
+	x *= 0x846ca68b;
+	x ^= x >> 16;
+	return x;
+}
+
+static __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static __u32 csum_add(__u32 sum, const void *p, size_t len)
+{
+	const __u16 *w = p;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	return sum;
+}
+
+/* A whole 64-byte IPv4/UDP frame to daddr, checksums right, TTL 255. */
+static void build_frame(__u8 *buf, const __u8 *dmac, __be32 daddr, __u16 sport)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(iph + 1);
+	__u16 ulen = FRAME_LEN - sizeof(*eth) - sizeof(*iph);
+	__u32 sum;
+
+	memset(buf, 0, FRAME_LEN);
+	memcpy(eth->h_dest, dmac, ETH_ALEN);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\xaa", ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons(FRAME_LEN - sizeof(*eth));
+	iph->ttl = 255;
+	iph->protocol = IPPROTO_UDP;
+	iph->saddr = htonl(0xc0000201); /* 192.0.2.1 */
+	iph->daddr = daddr;
+	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
+	udp->source = htons(sport);
+	udp->dest = htons(9);
+	udp->len = htons(ulen);
+	sum = csum_add(0, &iph->saddr, 8) + htons(IPPROTO_UDP) + udp->len;
+	udp->check = csum_fold(csum_add(sum, udp, ulen)) ?: 0xffff;
+}
+
+/* A host address inside route j's prefix, different for each frame. */
+static __be32 dest_in(const struct bench_route *r, unsigned int f)
+{
+	__u32 len = r->key.prefixlen, host = 0;
+
+	if (len < 32) {
+		host = mix(f + 1) & (~0U >> len);
+		if (!host)
+			host = 1;
+	}
+	return htonl(ntohl(r->key.addr) | host);
+}
+
+static int run_once(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int repeat, __u8 *out,
+		    __u32 *retval, __u32 *duration)
+{
+	struct xdp_md ctx = {.data_end = FRAME_LEN, .ingress_ifindex = ifindex};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = FRAME_LEN,
+		    .data_out = out, .data_size_out = out ? FRAME_LEN : 0, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
+	int err;
+
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (err)
+		return -errno;
+	*retval = opts.retval;
+	*duration = opts.duration;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(const double *v, unsigned int n)
+{
+	double s[MAX_RUNS];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void usage(void)
+{
+	fprintf(
+	    stderr,
+	    "usage: progcost --routes FILE --count N --in IF --out IF --gw ADDR,MAC [--gw ...]\n"
+	    "                [--frames 256] [--repeat 200] [--calls 20] [--runs 5]\n"
+	    "                [--park IF,IF,IF]\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+	    {"routes", required_argument, NULL, 'r'}, {"count", required_argument, NULL, 'n'},
+	    {"in", required_argument, NULL, 'i'},     {"out", required_argument, NULL, 'o'},
+	    {"gw", required_argument, NULL, 'g'},     {"frames", required_argument, NULL, 'f'},
+	    {"repeat", required_argument, NULL, 'R'}, {"calls", required_argument, NULL, 'c'},
+	    {"runs", required_argument, NULL, 'k'},   {"park", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},	      {}};
+	int c;
+
+	*o = (struct options){.frames = 256, .repeat = 200, .calls = 20, .runs = 5};
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->routes = optarg;
+			break;
+		case 'n':
+			o->count = strtoul(optarg, NULL, 0);
+			break;
+		case 'i':
+			o->in = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'f':
+			o->frames = strtoul(optarg, NULL, 0);
+			break;
+		case 'R':
+			o->repeat = strtoul(optarg, NULL, 0);
+			break;
+		case 'c':
+			o->calls = strtoul(optarg, NULL, 0);
+			break;
+		case 'k':
+			o->runs = strtoul(optarg, NULL, 0);
+			break;
+		case 'g':
+			if (o->ngws == BENCH_MAX_GWS || bench_parse_gw(optarg, &o->gws[o->ngws])) {
+				fprintf(stderr, "progcost: --gw %s: want ADDR,MAC (at most %d)\n",
+					optarg, BENCH_MAX_GWS);
+				return 2;
+			}
+			o->ngws++;
+			break;
+		case 'P':
+			o->park[0] = strtok(optarg, ",");
+			o->park[1] = strtok(NULL, ",");
+			o->park[2] = strtok(NULL, ",");
+			if (!o->park[2]) {
+				usage();
+				return 2;
+			}
+			break;
+		case 'h':
+			usage();
+			exit(0);
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (!o->routes || !o->count || !o->in || !o->out || !o->ngws || !o->frames || !o->repeat ||
+	    o->repeat > 250 || !o->calls || !o->runs || o->runs > MAX_RUNS) {
+		usage();
+		return 2;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct v4via6_bpf *v4 = NULL;
+	struct fibfwd_bpf *fib = NULL;
+	struct drop_bpf *drop = NULL;
+	struct bench_route *routes = NULL;
+	struct options o;
+	__u32 in_ifindex, out_ifindex, in_mtu, out_mtu, retval, dur;
+	__u8 in_mac[6], out_mac[6], out_a[FRAME_LEN], out_b[FRAME_LEN];
+	static const __u32 expect[NPROGS] = {XDP_DROP, XDP_REDIRECT, XDP_REDIRECT};
+	double ns[NPROGS][MAX_RUNS], fill_s;
+	unsigned long wrong[NPROGS] = {}, calls_total;
+	unsigned int redirected[NPROGS] = {}, same = 0, ttl_ok = 0;
+	int fds[NPROGS], parked[NPROGS] = {}, err = 1, rc;
+	size_t nroutes = 0;
+	__u8 *frames = NULL;
+	unsigned int f, k, c, p;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (bench_iface(o.in, &in_ifindex, in_mac, &in_mtu) ||
+	    bench_iface(o.out, &out_ifindex, out_mac, &out_mtu))
+		return 1;
+	if (bench_read_routes(o.routes, o.count, o.ngws, &routes, &nroutes))
+		return 1;
+
+	v4 = v4via6_bpf__open_and_load();
+	fib = fibfwd_bpf__open_and_load();
+	drop = drop_bpf__open_and_load();
+	if (!v4 || !fib || !drop) {
+		fprintf(stderr, "progcost: loading the programs: %s\n", strerror(errno));
+		goto out;
+	}
+	fds[P_DROP] = bpf_program__fd(drop->progs.drop_xdp);
+	fds[P_V4VIA6] = bpf_program__fd(v4->progs.v4via6_xdp);
+	fds[P_FIBFWD] = bpf_program__fd(fib->progs.fibfwd_xdp);
+
+	for (p = 0; o.park[0] && p < NPROGS; p++) {
+		parked[p] = if_nametoindex(o.park[p]);
+		if (!parked[p] || bpf_xdp_attach(parked[p], fds[p], XDP_FLAGS_DRV_MODE, NULL)) {
+			fprintf(stderr, "progcost: parking %s on %s: %s\n", prog_names[p],
+				o.park[p], strerror(errno));
+			parked[p] = 0;
+			goto out;
+		}
+	}
+
+	fprintf(stderr, "  progcost: %zu routes: filling v4via6's maps\n", nroutes);
+	fill_s = bench_now();
+	if (bench_fill_v4via6(bpf_map__fd(v4->maps.routes), bpf_map__fd(v4->maps.neighs),
+			      bpf_map__fd(v4->maps.egress), bpf_map__fd(v4->maps.tx_ports),
+			      out_ifindex, out_mac, out_mtu, o.gws, o.ngws, routes, nroutes) ||
+	    bench_add_tx_port(bpf_map__fd(fib->maps.tx_ports), out_ifindex))
+		goto out;
+	fill_s = bench_now() - fill_s;
+
+	frames = calloc(o.frames, FRAME_LEN);
+	if (!frames)
+		goto out;
+	for (f = 0; f < o.frames; f++)
+		build_frame(frames + f * FRAME_LEN, in_mac,
+			    dest_in(&routes[(size_t)f * nroutes / o.frames], f), 1024 + f);
+
+	/* Both forwarders must redirect every frame, and rewrite it the same way. */
+	for (f = 0; f < o.frames; f++) {
+		const __u8 *fr = frames + f * FRAME_LEN;
+
+		for (p = 0; p < NPROGS; p++) {
+			if (run_once(fds[p], fr, in_ifindex, 1, p == P_FIBFWD ? out_b : out_a,
+				     &retval, &dur)) {
+				fprintf(stderr, "progcost: test_run: %s\n", strerror(errno));
+				goto out;
+			}
+			redirected[p] += retval == expect[p];
+		}
+		same += !memcmp(out_a, out_b, FRAME_LEN);
+		ttl_ok += ((struct iphdr *)(out_a + ETH_HLEN))->ttl == 254;
+	}
+	fprintf(stderr,
+		"  progcost: %zu routes: checked %u frames: v4via6 redirected %u, fibfwd %u, "
+		"identical output %u\n",
+		nroutes, o.frames, redirected[P_V4VIA6], redirected[P_FIBFWD], same);
+
+	for (k = 0; k < o.runs; k++) {
+		for (p = 0; p < NPROGS; p++) {
+			unsigned int q = (p + k) % NPROGS; /* rotate the order between runs */
+			double sum = 0;
+
+			for (c = 0; c < o.calls; c++)
+				for (f = 0; f < o.frames; f++) {
+					if (run_once(fds[q], frames + f * FRAME_LEN, in_ifindex,
+						     o.repeat, NULL, &retval, &dur)) {
+						fprintf(stderr, "progcost: test_run: %s\n",
+							strerror(errno));
+						goto out;
+					}
+					sum += dur;
+					wrong[q] += retval != expect[q];
+				}
+			ns[q][k] = sum / ((double)o.calls * o.frames);
+		}
+		fprintf(stderr,
+			"  progcost: %zu routes: run %u/%u: drop %.1f v4via6 %.1f fibfwd %.1f ns\n",
+			nroutes, k + 1, o.runs, ns[P_DROP][k], ns[P_V4VIA6][k], ns[P_FIBFWD][k]);
+	}
+
+	calls_total = (unsigned long)o.runs * o.calls * o.frames;
+	printf(
+	    "{\"routes\": %zu, \"frames\": %u, \"repeat\": %u, \"calls\": %u, \"runs\": %u, "
+	    "\"v4via6_map_fill_s\": %.3f, \"checked\": {\"frames\": %u, \"v4via6_redirect\": %u, "
+	    "\"fibfwd_redirect\": %u, \"identical_output\": %u, \"ttl_decremented\": %u}, "
+	    "\"programs\": {",
+	    nroutes, o.frames, o.repeat, o.calls, o.runs, fill_s, o.frames, redirected[P_V4VIA6],
+	    redirected[P_FIBFWD], same, ttl_ok);
+	for (p = 0; p < NPROGS; p++) {
+		printf("%s\"%s\": {\"median_ns\": %.2f, \"runs_ns\": [", p ? ", " : "",
+		       prog_names[p], median(ns[p], o.runs));
+		for (k = 0; k < o.runs; k++)
+			printf("%s%.2f", k ? ", " : "", ns[p][k]);
+		printf("], \"wrong_verdicts\": %lu, \"calls\": %lu}", wrong[p], calls_total);
+	}
+	printf("}}\n");
+	err = 0;
+out:
+	for (p = 0; p < NPROGS; p++)
+		if (parked[p])
+			bpf_xdp_detach(parked[p], XDP_FLAGS_DRV_MODE, NULL);
+	free(frames);
+	free(routes);
+	drop_bpf__destroy(drop);
+	fibfwd_bpf__destroy(fib);
+	v4via6_bpf__destroy(v4);
+	return err;
+}

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xdpctl: the bench's own loader, so that the end-to-end runs need nothing
+ * but the BPF objects.
+ *
+ *   xdpctl load PROG PINDIR [--routes FILE --count N --out IF --gw ADDR,MAC...]
+ *       loads PROG (v4via6, fibfwd, drop or sink), fills its maps and pins
+ *       the program as PINDIR/prog and its maps as PINDIR/<map>. v4via6 gets
+ *       the routes, one neighbour per gateway and IF's MAC and MTU (as
+ *       progcost does); fibfwd gets IF as a tx port.
+ *   xdpctl attach PINDIR IF     attach the pinned program to IF (native XDP)
+ *   xdpctl detach IF
+ *   xdpctl count PINDIR         a sink's counters: "packets bytes first_ns"
+ *   xdpctl zero PINDIR          reset a sink's counters
+ *   xdpctl now                  CLOCK_MONOTONIC in ns, the clock of first_ns
+ *
+ * The attachment and the pins outlive the process; the caller removes them
+ * (detach, rm -r PINDIR).
+ */
+#include <limits.h>
+#include <sys/stat.h>
+#include <linux/if_link.h>
+#include <bpf/libbpf.h>
+
+#include "benchlib.h"
+#include "sink.h"
+#include "v4via6.skel.h"
+#include "fibfwd.skel.h"
+#include "drop.skel.h"
+#include "sink.skel.h"
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: xdpctl load {v4via6|fibfwd|drop|sink} PINDIR [--routes FILE --count N "
+		"--out IF --gw ADDR,MAC...]\n"
+		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR | now\n");
+	return 2;
+}
+
+static int pin_all(struct bpf_object *obj, struct bpf_program *prog, const char *dir)
+{
+	char path[PATH_MAX];
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	if (bpf_program__pin(prog, path) || bpf_object__pin_maps(obj, dir)) {
+		fprintf(stderr, "xdpctl: pinning in %s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	const char *what = argv[0], *dir = argv[1], *routes_path = NULL, *out = NULL;
+	struct bench_gw gws[BENCH_MAX_GWS];
+	struct bench_route *routes = NULL;
+	size_t count = 0, nroutes = 0;
+	__u32 ngws = 0, out_ifindex = 0, mtu = 0;
+	__u8 mac[6];
+	int i, err = -EINVAL;
+
+	for (i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--routes"))
+			routes_path = argv[i + 1];
+		else if (!strcmp(argv[i], "--count"))
+			count = strtoul(argv[i + 1], NULL, 0);
+		else if (!strcmp(argv[i], "--out"))
+			out = argv[i + 1];
+		else if (!strcmp(argv[i], "--gw") && ngws < BENCH_MAX_GWS &&
+			 !bench_parse_gw(argv[i + 1], &gws[ngws]))
+			ngws++;
+		else
+			return usage();
+	}
+	if (i != argc)
+		return usage();
+	if (out && bench_iface(out, &out_ifindex, mac, &mtu))
+		return 1;
+
+	if (!strcmp(what, "v4via6")) {
+		struct v4via6_bpf *s = v4via6_bpf__open_and_load();
+
+		if (!s || !out || !ngws || !routes_path)
+			goto bad;
+		err = bench_read_routes(routes_path, count, ngws, &routes, &nroutes);
+		if (!err)
+			err = bench_fill_v4via6(
+			    bpf_map__fd(s->maps.routes), bpf_map__fd(s->maps.neighs),
+			    bpf_map__fd(s->maps.egress), bpf_map__fd(s->maps.tx_ports), out_ifindex,
+			    mac, mtu, gws, ngws, routes, nroutes);
+		if (!err)
+			err = pin_all(s->obj, s->progs.v4via6_xdp, dir);
+		v4via6_bpf__destroy(s);
+	} else if (!strcmp(what, "fibfwd")) {
+		struct fibfwd_bpf *s = fibfwd_bpf__open_and_load();
+
+		if (!s || !out)
+			goto bad;
+		err = bench_add_tx_port(bpf_map__fd(s->maps.tx_ports), out_ifindex);
+		if (!err)
+			err = pin_all(s->obj, s->progs.fibfwd_xdp, dir);
+		fibfwd_bpf__destroy(s);
+	} else if (!strcmp(what, "drop")) {
+		struct drop_bpf *s = drop_bpf__open_and_load();
+
+		if (!s)
+			goto bad;
+		err = pin_all(s->obj, s->progs.drop_xdp, dir);
+		drop_bpf__destroy(s);
+	} else if (!strcmp(what, "sink")) {
+		struct sink_bpf *s = sink_bpf__open_and_load();
+
+		if (!s)
+			goto bad;
+		err = pin_all(s->obj, s->progs.sink_xdp, dir);
+		sink_bpf__destroy(s);
+	} else {
+		return usage();
+	}
+	free(routes);
+	return err ? 1 : 0;
+bad:
+	fprintf(stderr, "xdpctl: load %s: %s\n", what,
+		errno ? strerror(errno) : "missing --out, --gw or --routes");
+	return 1;
+}
+
+static int cmd_attach(const char *dir, const char *ifname)
+{
+	char path[PATH_MAX];
+	int fd, ifindex = if_nametoindex(ifname);
+
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || !ifindex || bpf_xdp_attach(ifindex, fd, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "xdpctl: attach %s to %s: %s\n", path, ifname, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_detach(const char *ifname)
+{
+	int ifindex = if_nametoindex(ifname);
+
+	if (!ifindex || bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "xdpctl: detach %s: %s\n", ifname, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_count(const char *dir, int zero)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd, i;
+	struct sink_count *c, sum = {};
+	char path[PATH_MAX];
+	__u32 key = 0;
+
+	snprintf(path, sizeof(path), "%s/counts", dir);
+	fd = bpf_obj_get(path);
+	c = calloc(ncpus > 0 ? ncpus : 1, sizeof(*c));
+	if (fd < 0 || !c || ncpus <= 0) {
+		fprintf(stderr, "xdpctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	if (zero) {
+		if (bpf_map_update_elem(fd, &key, c, BPF_ANY)) {
+			fprintf(stderr, "xdpctl: zeroing %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	if (bpf_map_lookup_elem(fd, &key, c)) {
+		fprintf(stderr, "xdpctl: reading %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < ncpus; i++) {
+		sum.packets += c[i].packets;
+		sum.bytes += c[i].bytes;
+		if (c[i].first_ns && (!sum.first_ns || c[i].first_ns < sum.first_ns))
+			sum.first_ns = c[i].first_ns;
+	}
+	printf("%llu %llu %llu\n", sum.packets, sum.bytes, sum.first_ns);
+	free(c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && !strcmp(argv[1], "load"))
+		return cmd_load(argc - 2, argv + 2);
+	if (argc == 4 && !strcmp(argv[1], "attach"))
+		return cmd_attach(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "detach"))
+		return cmd_detach(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "count"))
+		return cmd_count(argv[2], 0);
+	if (argc == 3 && !strcmp(argv[1], "zero"))
+		return cmd_count(argv[2], 1);
+	if (argc == 2 && !strcmp(argv[1], "now")) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("%llu\n", (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec);
+		return 0;
+	}
+	return usage();
+}
