@@ -44,10 +44,16 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	char why[128];
 	int c;
 
-	/* "+": options end at the command; the command's own options follow it */
-	while ((c = getopt_long(argc, argv, "+vjh", opts, NULL)) != -1) {
+	/*
+	 * "+": options end at the command; the command's own options follow it.
+	 * ":" and opterr = 0: getopt's own messages name argv[0] (a path), not
+	 * "v4via6:", so the errors are said here, in the one style.
+	 */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:vjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			verbose = true;
@@ -60,9 +66,15 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			return print_help(usage);
-		default:
-			fputs(usage, stderr);
-			return EXIT_USAGE;
+		case ':':
+			snprintf(why, sizeof(why), "%s: missing argument", argv[optind - 1]);
+			return usage_error(NULL, why, usage);
+		default: /* optopt is the bad letter of a short option, 0 for a long one */
+			if (optopt)
+				snprintf(why, sizeof(why), "-%c: unknown option", optopt);
+			else
+				snprintf(why, sizeof(why), "%s: unknown option", argv[optind - 1]);
+			return usage_error(NULL, why, usage);
 		}
 	}
 	setup_library_logging();
