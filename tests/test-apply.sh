@@ -23,8 +23,8 @@ if ! v6 r apply --help >/dev/null 2>&1; then
 	exit 0
 fi
 
-# state NS: everything apply may change, in a stable text form: routes, neighbours, and
-# which program is attached where (ip link's view, not v4via6's)
+# state: everything apply may change, in a stable text form: routes, neighbours, which
+# program is attached where (ip link's view), and v4via6 status
 state() {
 	echo "# routes"
 	v6 r route show 2>&1 | sort
@@ -32,6 +32,8 @@ state() {
 	v6 r neigh show 2>&1 | sort
 	echo "# xdp"
 	ip -n "$(ns r)" -d link show | awk '/^[0-9]+:/ { dev = $2 } /prog\/xdp/ { print dev, $3 }'
+	echo "# status"
+	v6 r status 2>&1
 }
 
 # routes_are FILE LINES...: route show is exactly LINES (in any order)
