@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # The seed's scenario, shared by the tests and the demo. Source it after lib.sh.
 #
 #   host A                    router (IPv6 link-local only)                host B
@@ -61,11 +62,11 @@ seed_topology() {
 	host_side b b0 "$B_IP" "$R1_LL" || return 1
 	ip -n "$(ns r)" route add "$A_IP/32" via inet6 "$A_LL" dev r0 || return 1
 	ip -n "$(ns r)" route add "$B_IP/32" via inet6 "$B_LL" dev r1 || return 1
-	wait_for 3000 ll_ready a a0 "$A_LL" && wait_for 3000 ll_ready r r0 "$R0_LL" &&
-		wait_for 3000 ll_ready r r1 "$R1_LL" && wait_for 3000 ll_ready b b0 "$B_LL" || {
+	if ! { wait_for 3000 ll_ready a a0 "$A_LL" && wait_for 3000 ll_ready r r0 "$R0_LL" &&
+		wait_for 3000 ll_ready r r1 "$R1_LL" && wait_for 3000 ll_ready b b0 "$B_LL"; }; then
 		echo "seed_topology: link-local addresses did not come up" >&2
 		return 1
-	}
+	fi
 }
 
 # seed_add_c: host C on a third link r2<->c0, with B's address: a second place to

@@ -188,7 +188,7 @@ if out=$(v6 r apply "$T/comments.conf" 2>&1) && [ "$(state)" = "$before" ]; then
 # validate the whole file first) plus bad lines at known line numbers.
 base_lines=$(wc -l <"$T/small.conf")
 bad_case() {
-	local name=$1 f="$T/bad-$1.conf" rc want line
+	local name=$1 f="$T/bad-$1.conf" rc line
 	shift
 	{
 		cat "$T/small.conf"

@@ -30,7 +30,7 @@ want_delta() {
 		return 1
 	fi
 	d=$(delta "$old" "$new" "$c")
-	[ "$d" "$op" "$v" ] && return 0
+	test "$d" "$op" "$v" && return 0
 	fail "$name" "$c moved by $d, expected $op $v" "$(paste "$old" "$new")"
 	return 1
 }
@@ -52,12 +52,12 @@ fi
 
 # The frame checker against the kernel's own forwarding: proves the checker, not v4via6.
 t=kernel-frames
-fwd_cases=$("$PYTHON" "$here/frames.py" list | awk '$2 == "fwd_packets" { print $1 }')
+mapfile -t fwd_cases < <("$PYTHON" "$here/frames.py" list | awk '$2 == "fwd_packets" { print $1 }')
 if cap_start b b0 "$T/k.pcap" ip src "$A_IP"; then
-	nsx a "$PYTHON" "$here/frames.py" send a0 "$A_MAC" "$R0_MAC" "$A_IP" "$B_IP" $fwd_cases
+	nsx a "$PYTHON" "$here/frames.py" send a0 "$A_MAC" "$R0_MAC" "$A_IP" "$B_IP" "${fwd_cases[@]}"
 	cap_stop "$CAP_PID"
 	if out=$("$PYTHON" "$here/frames.py" check "$T/k.pcap" "$R1_MAC" "$B_MAC" "$A_IP" "$B_IP" \
-		$fwd_cases 2>&1); then pass $t; else fail $t "kernel-forwarded frames" "$out"; fi
+		"${fwd_cases[@]}" 2>&1); then pass $t; else fail $t "kernel-forwarded frames" "$out"; fi
 else
 	fail $t "tcpdump did not start in B"
 fi
@@ -71,11 +71,10 @@ fi
 # Every command its own `ip netns exec`, as an operator would type them: each gets a fresh
 # mount namespace, and v4via6 must still find the pins the previous one made.
 t=netns-exec-separate
-rx=$(ip netns exec "$(ns r)" "$V4VIA6" attach r0 r1 2>&1) &&
+if ! { rx=$(ip netns exec "$(ns r)" "$V4VIA6" attach r0 r1 2>&1) &&
 	ry=$(ip netns exec "$(ns r)" "$V4VIA6" route add "$B_IP/32" via inet6 "$B_LL" dev r1 2>&1) &&
 	rz=$(ip netns exec "$(ns r)" "$V4VIA6" route show 2>&1) &&
-	rs=$(ip netns exec "$(ns r)" "$V4VIA6" stats 2>&1)
-if [ $? != 0 ]; then
+	rs=$(ip netns exec "$(ns r)" "$V4VIA6" stats 2>&1); }; then
 	fail $t "a command failed" "$rx$ry$rz$rs"
 elif ! grep -qx "$B_IP/32 via inet6 $B_LL dev r1" <<<"$rz"; then
 	fail $t "route show in a later invocation lacks the route" "$rz"
@@ -138,7 +137,7 @@ if cap_start b b0 "$T/x.pcap" ip src "$A_IP"; then
 	nsx a "$PYTHON" "$here/frames.py" send a0 "$A_MAC" "$R0_MAC" "$A_IP" "$B_IP"
 	cap_stop "$CAP_PID"
 	snap r >"$T/s1"
-	n=$(wc -w <<<"$fwd_cases")
+	n=${#fwd_cases[@]}
 	if ! out=$("$PYTHON" "$here/frames.py" check "$T/x.pcap" "$R1_MAC" "$B_MAC" "$A_IP" \
 		"$B_IP" 2>&1); then
 		fail $t "forwarded frames differ" "$out"
@@ -188,9 +187,9 @@ if ! out=$(v6 r attach r1 2>&1); then
 	fail $t "re-attach of r1 after its MTU change failed" "$out"
 else
 	snap r >"$T/s0"
-	ping_ok $t -c 2 -i 0.05 -M do -s 1252 "$B_IP" # 1280 bytes: fits, XDP forwards
+	ping_ok $t -c 2 -i 0.05 -M "do" -s 1252 "$B_IP" # 1280 bytes: fits, XDP forwards
 	snap r >"$T/s1"
-	out=$(nsx a ping -c 1 -W 1 -M do -s 1400 "$B_IP" 2>&1)
+	out=$(nsx a ping -c 1 -W 1 -M "do" -s 1400 "$B_IP" 2>&1)
 	snap r >"$T/s2"
 	if ! grep -q "Frag needed and DF set (mtu = 1280)" <<<"$out"; then
 		fail $t "no fragmentation needed with mtu = 1280 for a 1428-byte DF packet" \
@@ -222,7 +221,7 @@ else
 	cap_stop "$pb"
 	cap_stop "$pc"
 	nb=$(cap_count "$T/b.pcap")
-	nc=$(cap_count "$T/c.pcap" icmp[icmptype] == icmp-echo)
+	nc=$(cap_count "$T/c.pcap" 'icmp[icmptype] == icmp-echo')
 	if [ "$nb" != 0 ] || [ "$nc" -lt 4 ]; then
 		fail $t "after replace, B saw $nb frames (want 0), C saw $nc echo requests (want 4)" \
 			"$out$(printf '\n')$(v6 r route show 2>&1)"
@@ -233,7 +232,7 @@ else
 fi
 
 t=route-del-live
-cap_start b b0 "$T/b.pcap" icmp[icmptype] == icmp-echo && pb=$CAP_PID
+cap_start b b0 "$T/b.pcap" 'icmp[icmptype] == icmp-echo' && pb=$CAP_PID
 out=$(v6 r route del "$B_IP/32" 2>&1)
 snap r >"$T/s0"
 ping_ok $t -c 4 -i 0.05 "$B_IP"
