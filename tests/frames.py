@@ -15,7 +15,7 @@ so frames are matched by content, not by order.
 """
 import sys
 
-from scapy.all import ICMP, IP, UDP, Ether, Raw, rdpcap, sendp, checksum  # noqa: E402
+from scapy.all import ICMP, IP, UDP, Dot1Q, Ether, Raw, rdpcap, sendp, checksum  # noqa: E402
 
 
 def tagged(name, size=0):
@@ -41,8 +41,9 @@ def checksum_in(pkt, lo, hi):
     raise RuntimeError("no id gives a checksum in [%#x, %#x]" % (lo, hi))
 
 
-# name -> (outcome, builder(src, dst)). outcome is the fwd_stats counter that must
-# move by one: fwd_packets when XDP forwards, a pass_* counter when the kernel gets it.
+# name -> (outcome, builder(src, dst)[, destination MAC]). outcome is the fwd_stats counter
+# that must move by one: fwd_packets when XDP forwards, a pass_* counter when the kernel gets
+# it. The destination MAC, when given, replaces the router's.
 CASES = {
     "echo-ttl64": ("fwd_packets", lambda s, d: IP(src=s, dst=d, ttl=64) / ICMP(id=1, seq=1)
                    / Raw(tagged("echo-ttl64", 56))),
@@ -64,11 +65,29 @@ CASES = {
                 / ICMP(id=1, seq=7) / Raw(tagged("options"))),
     "bad-csum": ("pass_bad_csum", lambda s, d: IP(src=s, dst=d, ttl=64, chksum=0x1234)
                  / ICMP(id=1, seq=8) / Raw(tagged("bad-csum"))),
+    # 10.0.99.1: a destination with no route in v4via6 (nor in the kernel, which drops it)
+    "no-route": ("pass_no_route", lambda s, d: IP(src=s, dst="10.0.99.1", ttl=64)
+                 / ICMP(id=1, seq=9) / Raw(tagged("no-route"))),
+    "martian-src": ("pass_martian", lambda s, d: IP(src="127.0.0.1", dst=d, ttl=64)
+                    / ICMP(id=1, seq=10) / Raw(tagged("martian-src"))),
+    # total length says 1000, the frame carries less
+    "long-tot-len": ("pass_bad_header", lambda s, d: IP(src=s, dst=d, ttl=64, len=1000)
+                     / ICMP(id=1, seq=11) / Raw(tagged("long-tot-len"))),
+    # Ethernet type IPv4, but only 10 bytes of IPv4 header
+    "truncated": ("pass_truncated", lambda s, d: Raw(bytes(IP(src=s, dst=d))[:10])),
+    "vlan": ("pass_vlan", lambda s, d: Dot1Q(vlan=5) / IP(src=s, dst=d, ttl=64)
+             / ICMP(id=1, seq=12) / Raw(tagged("vlan")), None),
+    "l2-broadcast": ("pass_l2_multicast", lambda s, d: IP(src=s, dst=d, ttl=64)
+                     / ICMP(id=1, seq=13) / Raw(tagged("l2-broadcast")), "ff:ff:ff:ff:ff:ff"),
 }
 
 
 def build(name, smac, dmac, src, dst):
-    return Ether(src=smac, dst=dmac) / CASES[name][1](src, dst)
+    case = CASES[name]
+    dmac = case[2] if len(case) > 2 and case[2] else dmac
+    l3 = case[1](src, dst)
+    # type given for frames whose payload scapy cannot name (the truncated header)
+    return Ether(src=smac, dst=dmac, type=0x8100 if l3.haslayer(Dot1Q) else 0x0800) / l3
 
 
 def expected(sent, smac, dmac):
@@ -82,8 +101,8 @@ def expected(sent, smac, dmac):
 
 def main(argv):
     if len(argv) >= 2 and argv[1] == "list":
-        for name, (outcome, _) in CASES.items():
-            print(name, outcome)
+        for name, case in CASES.items():
+            print(name, case[0])
         return 0
     if len(argv) < 7 or argv[1] not in ("send", "check"):
         print(__doc__, file=sys.stderr)
