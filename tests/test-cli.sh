@@ -121,6 +121,17 @@ for cmd in "" attach detach route "route add" "route del" "route show" neigh "ne
 		fail "${name%-}" "v4via6 $cmd --help exited $? or printed nothing" "$out"; fi
 done
 
+# -j output parses as JSON, with something in it (a route and a neighbour are there)
+v6 r route replace 10.2.0.0/16 via inet6 fe80::1 dev r0 >/dev/null 2>&1
+v6 r neigh replace fe80::1 lladdr 02:00:00:00:00:01 dev r0 >/dev/null 2>&1
+for cmd in "route show" "neigh show" stats status; do
+	name="json-${cmd// /-}"
+	# shellcheck disable=SC2086 # the command's words are separate arguments
+	if out=$(v6 r -j $cmd 2>&1) && "$PYTHON" -c 'import json, sys; assert json.load(sys.stdin)' \
+		<<<"$out" 2>/dev/null; then pass "$name"; else
+		fail "$name" "v4via6 -j $cmd: not JSON, or empty" "$out"; fi
+done
+
 # the good commands work, so that the errors above are not all there is
 expect good-route-show "0" route show
 expect good-stats "0" stats
