@@ -244,7 +244,7 @@ int do_apply(int argc, char **argv)
 	if (config_read(argv[0], &cfg))
 		return EXIT_FAIL;
 
-	if (resolve_pin_dir("apply", dir, sizeof(dir)))
+	if (resolve_pin_dir("apply", dir, sizeof(dir), cfg.n_ifaces > 0))
 		goto out_cfg;
 	err = state_open(&st, dir, cfg.n_ifaces > 0);
 	if (err == -ENOENT) {

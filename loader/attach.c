@@ -68,6 +68,7 @@ int do_attach(int argc, char **argv)
 	};
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	struct v4via6_state st;
+	char why[128];
 	__u32 *idx = NULL;
 	bool *attached = NULL;
 	int c, i, n, rc = EXIT_FAIL;
@@ -77,9 +78,13 @@ int do_attach(int argc, char **argv)
 	/* getopt wants a program name in argv[0]: our caller's argv[-1] is "attach" */
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc + 1, argv - 1, "", opts, NULL)) != -1) {
-		if (c != 'm')
-			return usage_error("attach", "unknown option", attach_usage);
+	while ((c = getopt_long(argc + 1, argv - 1, ":", opts, NULL)) != -1) {
+		if (c == ':')
+			return usage_error("attach", "--mode: missing argument", attach_usage);
+		if (c != 'm') {
+			snprintf(why, sizeof(why), "%s: unknown option", argv[optind - 2]);
+			return usage_error("attach", why, attach_usage);
+		}
 		if (!parse_mode(optarg, &mode))
 			return usage_error("attach", "--mode: native or skb", attach_usage);
 	}
@@ -129,7 +134,7 @@ static int detach_all(void)
 	char dir[PATH_MAX];
 	int i, n, err, rc = EXIT_OK;
 
-	if (resolve_pin_dir("detach", dir, sizeof(dir)))
+	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT) {

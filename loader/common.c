@@ -57,11 +57,15 @@ void setup_library_logging(void)
 	libxdp_set_print(libxdp_print);
 }
 
-int resolve_pin_dir(const char *what, char *buf, size_t len)
+int resolve_pin_dir(const char *what, char *buf, size_t len, bool create)
 {
 	int err;
 
 	if (pin_dir_opt) {
+		if (!*pin_dir_opt) {
+			pr_err("%s: --pin-dir: empty", what);
+			return -EINVAL;
+		}
 		if (strlen(pin_dir_opt) >= len) {
 			pr_err("%s: pin dir %s: %s", what, pin_dir_opt, strerror(ENAMETOOLONG));
 			return -ENAMETOOLONG;
@@ -77,7 +81,7 @@ int resolve_pin_dir(const char *what, char *buf, size_t len)
 			return err;
 		}
 	}
-	err = state_prepare_bpffs(buf);
+	err = state_find_bpffs(buf, create);
 	if (err)
 		pr_err("%s: bpffs for %s: %s", what, buf, strerror(-err));
 	return err;
@@ -88,7 +92,7 @@ int open_state(const char *what, struct v4via6_state *st, bool create)
 	char dir[PATH_MAX];
 	int err;
 
-	err = resolve_pin_dir(what, dir, sizeof(dir));
+	err = resolve_pin_dir(what, dir, sizeof(dir), create);
 	if (err)
 		return err;
 	err = state_open(st, dir, create);

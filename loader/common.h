@@ -37,9 +37,10 @@ void quiet_libbpf(bool quiet);
 
 /*
  * The pin dir to use (--pin-dir or the per-namespace default), with its bpffs
- * made visible (state_prepare_bpffs). Errors are printed with what in front.
+ * made visible (state_find_bpffs; mounted if missing only with create).
+ * Errors are printed with what in front.
  */
-int resolve_pin_dir(const char *what, char *buf, size_t len);
+int resolve_pin_dir(const char *what, char *buf, size_t len, bool create);
 
 /*
  * resolve_pin_dir + state_open. Without create, a state that is not there is

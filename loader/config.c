@@ -346,10 +346,11 @@ int config_read(const char *path, struct config *cfg)
 		pr_err("apply: %s: %s", path, strerror(-err));
 		return err;
 	}
+	errno = 0;
 	while (getline(&text, &cap, f) >= 0 && !r.out_of_memory)
 		read_line(&r, ++line, text);
 	if (ferror(f))
-		err = -EIO;
+		err = errno ? -errno : -EIO;
 	free(text);
 	if (f != stdin)
 		fclose(f);

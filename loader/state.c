@@ -172,6 +172,11 @@ static int join_parent_mount_ns(void)
 
 int state_prepare_bpffs(const char *pin_dir)
 {
+	return state_find_bpffs(pin_dir, true);
+}
+
+int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
+{
 	char dir[PATH_MAX];
 	int err;
 
@@ -182,7 +187,7 @@ int state_prepare_bpffs(const char *pin_dir)
 	if (err)
 		return err;
 	bpffs_dir(pin_dir, dir, sizeof(dir));
-	if (is_bpffs(dir))
+	if (is_bpffs(dir) || !mount_if_missing)
 		return 0;
 	/* a machine where nobody mounted bpffs yet (FACTS.md): mount it where the pins go */
 	err = mkdir_p(dir);

@@ -36,6 +36,12 @@ int state_default_pin_dir(char *buf, size_t len);
 int state_prepare_bpffs(const char *pin_dir);
 
 /*
+ * The same, but mounting bpffs only with mount_if_missing: commands that only
+ * read (show, stats, status) join the right mount namespace and mount nothing.
+ */
+int state_find_bpffs(const char *pin_dir, bool mount_if_missing);
+
+/*
  * Opens the state pinned in pin_dir. With create, loads the program and pins
  * it and its maps when they are not there yet. Without create, a missing pin
  * dir gives -ENOENT (and an error message naming it). Returns 0 or -errno; on

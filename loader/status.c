@@ -107,7 +107,7 @@ int do_status(int argc, char **argv)
 		return print_help(status_usage);
 	if (argc)
 		return usage_error("status", "too many arguments", status_usage);
-	if (resolve_pin_dir("status", dir, sizeof(dir)))
+	if (resolve_pin_dir("status", dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT) {
