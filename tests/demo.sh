@@ -62,14 +62,18 @@ run ip netns exec "$R" "$V4VIA6" neigh show
 
 step "Counters before"
 run ip netns exec "$R" "$V4VIA6" stats
-fwd_before=$(ip_fwd r)
+before=$(snap r)
 
 step "Ping A -> B, now through XDP"
 run ip netns exec "$A" ping -c 5 -i 0.2 "$B_IP"
 
 step "Counters after: fwd_packets moved, the kernel's IpForwDatagrams did not"
 run ip netns exec "$R" "$V4VIA6" stats
-echo "kernel IpForwDatagrams: $fwd_before before, $(ip_fwd r) after"
+after=$(snap r)
+count() { awk -v k="$1" '$1 == k { print $2 }'; }
+echo
+echo "forwarded by XDP (v4via6 fwd_packets):    $(count fwd_packets <<<"$before") -> $(count fwd_packets <<<"$after")"
+echo "forwarded by the kernel (IpForwDatagrams): $(count IpForwDatagrams <<<"$before") -> $(count IpForwDatagrams <<<"$after")"
 
 step "Detach and remove everything"
 run ip netns exec "$R" "$V4VIA6" detach --all
