@@ -12,6 +12,7 @@
  *   xdpctl detach IF
  *   xdpctl count PINDIR         a sink's counters: "packets bytes first_ns"
  *   xdpctl zero PINDIR          reset a sink's counters
+ *   xdpctl fwd PINDIR           v4via6's counters: "rx_packets fwd_packets"
  *   xdpctl now                  CLOCK_MONOTONIC in ns, the clock of first_ns
  *
  * The attachment and the pins outlive the process; the caller removes them
@@ -34,7 +35,9 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: xdpctl load {v4via6|fibfwd|drop|sink} PINDIR [--routes FILE --count N "
 		"--out IF --gw ADDR,MAC...]\n"
-		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR | now\n");
+		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR | fwd "
+		"PINDIR | "
+		"now\n");
 	return 2;
 }
 
@@ -189,6 +192,31 @@ static int cmd_count(const char *dir, int zero)
 	return 0;
 }
 
+/* v4via6's own counters, summed over the CPUs, to see that it forwarded what it received. */
+static int cmd_fwd(const char *dir)
+{
+	int ncpus = libbpf_num_possible_cpus(), fd, i;
+	struct fwd_stats *st;
+	char path[PATH_MAX];
+	__u64 rx = 0, fwd = 0;
+	__u32 key = V4VIA6_STATS_KEY;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, V4VIA6_MAP_STATS);
+	fd = bpf_obj_get(path);
+	st = calloc(ncpus > 0 ? ncpus : 1, sizeof(*st));
+	if (fd < 0 || !st || ncpus <= 0 || bpf_map_lookup_elem(fd, &key, st)) {
+		fprintf(stderr, "xdpctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < ncpus; i++) {
+		rx += st[i].rx_packets;
+		fwd += st[i].fwd_packets;
+	}
+	printf("%llu %llu\n", rx, fwd);
+	free(st);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "load"))
@@ -199,6 +227,8 @@ int main(int argc, char **argv)
 		return cmd_detach(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "count"))
 		return cmd_count(argv[2], 0);
+	if (argc == 3 && !strcmp(argv[1], "fwd"))
+		return cmd_fwd(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "zero"))
 		return cmd_count(argv[2], 1);
 	if (argc == 2 && !strcmp(argv[1], "now")) {

@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# make bench: v4via6 against the kernel and a bpf_fib_lookup forwarder (fibfwd).
+#   1. program cost under BPF_PROG_TEST_RUN (progcost) with 1 to 1M routes;
+#   2. forwarding rate end to end: trafgen -> router -> sink over veth;
+#   3. control plane: apply / ip -batch / sync --once at 1M routes, map memory,
+#      route replace under traffic;
+#   4. a table on stdout, bench/results/<date>.json and .png, results/latest.png.
+# Everything runs in namespaces made here (tests/lib.sh), removed with the pins
+# and processes by a trap on every exit path. Benchmarks report; they never fail
+# on a threshold. Knobs (environment): BENCH_SIZES ("1 1000 100000 1000000"),
+# BENCH_RUNS (5), BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_OUT (bench/results).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+BUILD=${BUILD:-$here/../build}
+PYTHON=${PYTHON:-/usr/bin/python3}
+V4VIA6=${V4VIA6:-$BUILD/v4via6}
+SIZES=${BENCH_SIZES:-1 1000 100000 1000000}
+RUNS=${BENCH_RUNS:-5}
+SECONDS_PER=${BENCH_SECONDS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+OUT=${BENCH_OUT:-$here/results}
+export BUILD PYTHON V4VIA6
+
+if [ "$(id -u)" != 0 ]; then
+	echo "v4via6-bench: must run as root (loads BPF programs, creates namespaces)" >&2
+	exit 1
+fi
+for b in progcost xdpctl routegen; do
+	if [ ! -x "$BUILD/$b" ]; then
+		echo "v4via6-bench: $BUILD/$b: missing (make BUILD=$BUILD first)" >&2
+		exit 1
+	fi
+done
+for t in trafgen bpftool gnuplot; do
+	command -v $t >/dev/null || { echo "v4via6-bench: $t: not installed (make deps)" >&2; exit 1; }
+done
+
+# shellcheck source=../tests/lib.sh
+source "$here/../tests/lib.sh"
+lib_init bench
+WORK=$(mktemp -d /tmp/v4via6-bench.XXXXXX)
+PIN=/sys/fs/bpf/v4via6-bench-$$
+mkdir -p "$PIN"
+[ -n "${BENCH_KEEP:-}" ] || on_cleanup "rm -rf '$WORK'"
+on_cleanup "rm -rf '$PIN'"
+XDPCTL=$BUILD/xdpctl
+START=$(date +%s)
+MAX=0
+for n in $SIZES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
+
+# since T0: seconds from T0 (date +%s.%N) to now
+since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
+step() { printf '[%3ss] %s\n' $(($(date +%s) - START)) "$*"; }
+
+# Gateways: four IPv6 link-local next hops on r1 and four on r2, with made-up
+# MACs (the sink counts whatever arrives, whatever its destination MAC).
+GW1=() GW2=()
+for k in 1 2 3 4; do
+	GW1+=("fe80::1:$k,02:00:00:00:01:0$k")
+	GW2+=("fe80::2:$k,02:00:00:00:02:0$k")
+done
+gw_args() { local g; for g in "$@"; do printf -- '--gw %s ' "$g"; done; }
+
+# routes_batch FIRST LAST DEV GWPREFIX: ip -batch lines for table lines FIRST..LAST
+routes_batch() {
+	sed -n "$1,$2p" "$WORK/routes.txt" |
+		awk -v dev="$3" -v gw="$4" '{ printf "route add %s via inet6 %s%d dev %s\n", $1, gw, $2 + 1, dev }'
+}
+
+# neighs NS DEV GWPREFIX MACPREFIX: permanent IPv6 neighbours for the four gateways
+neighs() {
+	local k
+	for k in 1 2 3 4; do
+		ip -n "$(ns "$1")" -6 neigh replace "$3$k" lladdr "$4$k" dev "$2" nud permanent || return 1
+	done
+}
+
+#
+# The world: gen -(g0 r0)- rt -(r1 s1)- snk, and rt -(r2 s2)- snk for route
+# replace; h0/h1 in rt hold the programs progcost parks. The router has no IPv4
+# address, like the seed's IPv6-only router.
+#
+step "setup: namespaces, veths, $MAX routes generated"
+add_ns gen rt snk || exit 1
+link gen g0 rt r0 02:00:00:00:00:10 02:00:00:00:00:01 &&
+	link rt r1 snk s1 02:00:00:00:00:02 02:00:00:00:00:21 &&
+	link rt r2 snk s2 02:00:00:00:00:03 02:00:00:00:00:22 &&
+	link rt h0 rt h1 || exit 1
+nsx rt sysctl -qw net.ipv4.ip_forward=1
+neighs rt r1 fe80::1: 02:00:00:00:01:0 && neighs rt r2 fe80::2: 02:00:00:00:02:0 || exit 1
+"$BUILD/routegen" "$MAX" >"$WORK/routes.txt" || exit 1
+{
+	echo "nproc $(nproc)"
+	echo "kernel $(uname -r)"
+	echo "cpu $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+	echo "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$WORK/machine.txt"
+
+#
+# 1. Program cost: the kernel's FIB grows to each size in turn (ip -batch of the
+# new lines), and progcost loads the same first N routes into v4via6's map.
+#
+: >"$WORK/progcost.jsonl"
+: >"$WORK/fib_install.txt"
+have=0
+for n in $SIZES; do
+	if [ "$n" -gt "$have" ]; then
+		step "program cost, $n routes: kernel FIB += $((n - have)) routes (ip -batch)"
+		t0=$(date +%s.%N)
+		routes_batch $((have + 1)) "$n" r1 fe80::1: | ip -n "$(ns rt)" -batch - || exit 1
+		echo "$have $n $(since "$t0")" >>"$WORK/fib_install.txt"
+		have=$n
+	fi
+	step "program cost, $n routes: progcost ($RUNS runs of drop, v4via6, fibfwd)"
+	# shellcheck disable=SC2046
+	nsx rt "$BUILD/progcost" --routes "$WORK/routes.txt" --count "$n" --in r0 --out r1 \
+		$(gw_args "${GW1[@]}") --runs "$RUNS" --frames 256 --calls 2 --repeat 250 \
+		--park h0,h1,r2 >>"$WORK/progcost.jsonl" 2> >(sed -u 's/^/       /' >&2) || exit 1
+done
+
+#
+# 2. End to end with the whole table ($MAX routes). The sink on s1 counts what
+# arrives; "ceiling" is a sink on the router's own r0 (drops at ingress).
+#
+step "end to end: loading v4via6 ($MAX routes), fibfwd and the sinks"
+"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" "$MAX" 1024 02:00:00:00:00:01 \
+	02:00:00:00:00:10 >"$WORK/spread.cfg" || exit 1
+# shellcheck disable=SC2046
+nsx rt "$XDPCTL" load v4via6 "$PIN/v4via6" --routes "$WORK/routes.txt" --count "$MAX" --out r1 \
+	$(gw_args "${GW1[@]}") &&
+	nsx rt "$XDPCTL" load fibfwd "$PIN/fibfwd" --out r1 &&
+	nsx rt "$XDPCTL" load sink "$PIN/ceiling" &&
+	"$XDPCTL" load sink "$PIN/sink1" && "$XDPCTL" load sink "$PIN/sink2" || exit 1
+on_cleanup "nsx rt '$XDPCTL' detach r0"
+nsx snk "$XDPCTL" attach "$PIN/sink1" s1 && nsx snk "$XDPCTL" attach "$PIN/sink2" s2 || exit 1
+
+count() { "$XDPCTL" count "$PIN/$1" | cut -d' ' -f1; }
+# the router's IpForwDatagrams: packets the kernel forwarded
+kernel_forwarded() { nsx rt awk '/^Ip: [0-9]/ { print $7 }' /proc/net/snmp; }
+# v4via6's fwd_packets, summed over the CPUs
+v4via6_fwd() { "$XDPCTL" fwd "$PIN/v4via6" | cut -d' ' -f2; }
+first_seen() { [ "$("$XDPCTL" count "$PIN/$1" | cut -d' ' -f3)" != 0 ]; }
+
+# measure MODE SINK CFG: pps arriving at SINK while trafgen sends CFG for SECONDS_PER s
+measure() {
+	local mode=$1 sink=$2 cfg=$3 c0 c1 t0 t1 tg
+	case $mode in
+	kernel) ;;
+	*) nsx rt "$XDPCTL" attach "$PIN/$mode" r0 || return 1 ;;
+	esac
+	nsx gen timeout $((SECONDS_PER + 3)) trafgen --cpp -q -P1 -i "$cfg" -o g0 >>"$WORK/trafgen.log" 2>&1 &
+	tg=$!
+	sleep 1.5 # trafgen's start (cpp, ring setup), and the first frames
+	c0=$(count "$sink") t0=$("$XDPCTL" now) k0=$(kernel_forwarded) s0=$(v4via6_fwd)
+	sleep "$SECONDS_PER"
+	c1=$(count "$sink") t1=$("$XDPCTL" now) k1=$(kernel_forwarded) s1=$(v4via6_fwd)
+	wait "$tg"
+	[ "$mode" = kernel ] || nsx rt "$XDPCTL" detach r0
+	# pps, and what the kernel forwarded and v4via6 redirected in the window:
+	# an XDP mode that leaves its packets to the kernel would measure the kernel
+	echo "$(((c1 - c0) * 1000000000 / (t1 - t0))) $((k1 - k0)) $((s1 - s0))"
+}
+
+: >"$WORK/e2e.txt"
+for ((r = 1; r <= ROUNDS; r++)); do
+	for mode in ceiling kernel v4via6 fibfwd; do
+		sink=sink1
+		[ "$mode" = ceiling ] && sink=ceiling
+		m=$(measure "$mode" "$sink" "$WORK/spread.cfg") || exit 1
+		read -r pps kfwd xfwd <<<"$m"
+		if [ "$pps" = 0 ]; then # seen once: trafgen sent nothing; its log, then once more
+			step "end to end, round $r/$ROUNDS: $mode: nothing arrived; trafgen said:"
+			tail -5 "$WORK/trafgen.log" | sed 's/^/       /'
+			m=$(measure "$mode" "$sink" "$WORK/spread.cfg") || exit 1
+			read -r pps kfwd xfwd <<<"$m"
+		fi
+		step "end to end, round $r/$ROUNDS: $mode $pps pps (in the window: kernel forwarded $kfwd, v4via6 $xfwd)"
+		echo "$r $mode $m" >>"$WORK/e2e.txt"
+	done
+done
+nsx rt "$XDPCTL" detach r0 2>/dev/null
+rm -rf "$PIN/v4via6" "$PIN/fibfwd" # frees the bench's own 1M-route map
+
+#
+# 3. Control plane, with the product's command where it has landed.
+#
+: >"$WORK/control.txt"
+cp_note() { echo "$1 $2" >>"$WORK/control.txt"; }
+cp_time() { # cp_time KEY cmd...: seconds the command took, or n/a with its error
+	local key=$1 t0 out
+	shift
+	t0=$(date +%s.%N)
+	if out=$("$@" 2>&1); then
+		cp_note "$key" "$(since "$t0")"
+	else
+		cp_note "$key" "n/a: failed: $(echo "$out" | tail -1)"
+		return 1
+	fi
+}
+
+# The config: attach lines, the gateways' neighbours, and every route via r1.
+{
+	echo "attach r0"
+	echo "attach r1"
+	echo "attach r2"
+	for k in 1 2 3 4; do
+		echo "neigh fe80::1:$k lladdr 02:00:00:00:01:0$k dev r1"
+		echo "neigh fe80::2:$k lladdr 02:00:00:00:02:0$k dev r2"
+	done
+	awk '{ printf "route %s via inet6 fe80::1:%d dev r1\n", $1, $2 + 1 }' "$WORK/routes.txt"
+} >"$WORK/router.conf"
+
+step "control plane: ip -batch of $MAX routes into a fresh namespace"
+add_ns cp || exit 1
+link cp r0 cp p0 && link cp r1 cp p1 && link cp r2 cp p2 || exit 1
+neighs cp r1 fe80::1: 02:00:00:00:01:0 && neighs cp r2 fe80::2: 02:00:00:00:02:0 || exit 1
+routes_batch 1 "$MAX" r1 fe80::1: >"$WORK/routes.batch"
+cp_time kernel_ip_batch_s ip -n "$(ns cp)" -batch "$WORK/routes.batch"
+
+if [ ! -x "$V4VIA6" ] || "$V4VIA6" --help 2>&1 | grep -q "not built yet"; then
+	for k in apply_s sync_once_s routes_map_bytes route_replace_ms; do
+		cp_note $k "n/a: v4via6 command not available"
+	done
+else
+	V="$V4VIA6 --pin-dir $PIN/cp"
+	on_cleanup "nsx cp $V detach --all"
+	step "control plane: v4via6 apply of $MAX routes (empty state)"
+	cp_time apply_s nsx cp $V apply "$WORK/router.conf"
+	bytes=$(bpftool -j map show pinned "$PIN/cp/routes" 2>/dev/null |
+		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["bytes_memlock"])' 2>/dev/null)
+	cp_note routes_map_bytes "${bytes:-n/a: bpftool map show failed}"
+	cp_note routes_map_entries "$(nsx cp $V route show 2>/dev/null | wc -l)"
+	step "control plane: v4via6 apply of the same file again (no change)"
+	cp_time apply_again_s nsx cp $V apply "$WORK/router.conf"
+	if "$V4VIA6" sync --help >/dev/null 2>&1; then
+		step "control plane: v4via6 sync --once, $MAX kernel routes into an empty map"
+		nsx cp $V route flush >/dev/null 2>&1
+		cp_time sync_once_s nsx cp $V sync --once
+		cp_note sync_map_entries "$(nsx cp $V route show 2>/dev/null | wc -l)"
+	else
+		cp_note sync_once_s "n/a: sync not available"
+	fi
+	nsx cp $V detach --all >/dev/null 2>&1
+	ip netns del "$(ns cp)" # 1M kernel routes: free them before the next step
+
+	# Route replace under traffic: one destination, v4via6 on the router, the
+	# prefix moved between r1 and r2 in turn; the new sink's first frame is timed.
+	step "control plane: route replace under traffic (v4via6 apply, then 5 replaces)"
+	V="$V4VIA6 --pin-dir $PIN/rt"
+	on_cleanup "nsx rt $V detach --all"
+	pfx=$(head -1 "$WORK/routes.txt" | cut -d' ' -f1)
+	"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" 1 1 02:00:00:00:00:01 \
+		02:00:00:00:00:10 >"$WORK/one.cfg" || exit 1
+	if nsx rt $V apply "$WORK/router.conf" >"$WORK/apply.log" 2>&1; then
+		nsx gen timeout 30 trafgen --cpp -q -P1 -i "$WORK/one.cfg" -o g0 >/dev/null 2>&1 &
+		tg=$!
+		sleep 1.5
+		: >"$WORK/replace.txt"
+		for i in 1 2 3 4 5 6; do
+			if ((i % 2)); then dev=r2 sink=sink2 gw=fe80::2:1; else dev=r1 sink=sink1 gw=fe80::1:1; fi
+			"$XDPCTL" zero "$PIN/$sink"
+			t0=$("$XDPCTL" now)
+			nsx rt $V route replace "$pfx" via inet6 $gw dev $dev || break
+			t1=$("$XDPCTL" now)
+			wait_for 2000 first_seen "$sink"
+			first=$("$XDPCTL" count "$PIN/$sink" | cut -d' ' -f3)
+			[ "$first" != 0 ] && echo "$(((first - t0) / 1000)) $(((t1 - t0) / 1000))" >>"$WORK/replace.txt"
+			sleep 0.2
+		done
+		kill "$tg" 2>/dev/null
+		wait "$tg" 2>/dev/null
+		cp_note route_replace_us "$(cut -d' ' -f1 "$WORK/replace.txt" | tr '\n' ' ')"
+		cp_note route_replace_cmd_us "$(cut -d' ' -f2 "$WORK/replace.txt" | tr '\n' ' ')"
+	else
+		cp_note route_replace_us "n/a: v4via6 apply failed: $(tail -1 "$WORK/apply.log")"
+	fi
+	nsx rt $V detach --all >/dev/null 2>&1
+fi
+
+#
+# 4. Report.
+#
+echo "load_end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.txt"
+echo "duration_s $(($(date +%s) - START))" >>"$WORK/machine.txt"
+mkdir -p "$OUT"
+stamp=$(date -u +%Y-%m-%d-%H%M)
+step "report: $OUT/$stamp.json, $OUT/$stamp.png"
+"$PYTHON" "$here/report.py" "$WORK" "$OUT/$stamp.json" "$WORK/plot.dat" || exit 1
+gnuplot -e "datafile='$WORK/plot.dat'; outfile='$OUT/$stamp.png'" "$here/plot.gp" &&
+	cp "$OUT/$stamp.png" "$OUT/latest.png"
