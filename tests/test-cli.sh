@@ -43,6 +43,22 @@ expect none-route-show "1" route show
 expect none-stats "1" stats
 expect none-detach-all "0 1" detach --all
 
+# --pin-dir: a second, separate state in the same namespace
+t=pin-dir-option
+pd="/sys/fs/bpf/v4via6-$(ns r)-custom"
+on_cleanup "rm -rf '$pd'"
+if ! out=$(v6 r --pin-dir "$pd" attach r0 2>&1); then
+	fail $t "attach with --pin-dir failed" "$out"
+elif ! [ -e "$pd/routes" ] || ! v6 r --pin-dir "$pd" status 2>&1 | grep -qF "$pd"; then
+	fail $t "no pins in $pd, or status does not name it" "$(ls -la "$pd" 2>&1)"
+elif v6 r route show >/dev/null 2>&1; then
+	fail $t "the default pin dir has a state too" "$(v6 r status 2>&1)"
+elif ! out=$(v6 r --pin-dir "$pd" detach --all 2>&1) || [ -e "$pd" ]; then
+	fail $t "detach --all with --pin-dir left $pd" "$out"
+else
+	pass $t
+fi
+
 # --- usage errors of the command line itself ---------------------------------------------
 expect no-command "2" ""
 expect no-args "2"
