@@ -308,6 +308,38 @@ else
 	fi
 fi
 
+# route replace is one map update: a ping every 10 ms loses nothing while the route flips
+# between B and C ten times, and both see some of it
+t=route-flip-no-loss
+cap_start b b0 "$T/b.pcap" 'icmp[icmptype] == icmp-echo' && pb=$CAP_PID
+cap_start c c0 "$T/c.pcap" 'icmp[icmptype] == icmp-echo' && pc=$CAP_PID
+snap r >"$T/s0"
+nsx a ping -q -i 0.01 -c 200 -W 1 "$B_IP" >"$T/ping" 2>&1 &
+ping_pid=$!
+ok=1
+for i in 1 2 3 4 5; do
+	sleep 0.15
+	v6 r route replace "$B_IP/32" via inet6 "$B_LL" dev r1 >>"$T/out" 2>&1 || ok=0
+	sleep 0.15
+	v6 r route replace "$B_IP/32" via inet6 "$C_LL" dev r2 >>"$T/out" 2>&1 || ok=0
+done
+wait "$ping_pid"
+snap r >"$T/s1"
+cap_stop "$pb"
+cap_stop "$pc"
+nb=$(cap_count "$T/b.pcap")
+nc=$(cap_count "$T/c.pcap")
+if [ $ok != 1 ]; then
+	fail $t "route replace failed" "$(cat "$T/out")"
+elif ! grep -q ' 200 received' "$T/ping"; then
+	fail $t "the ping lost packets while the route flipped" "$(cat "$T/ping")"
+elif [ "$nb" -lt 20 ] || [ "$nc" -lt 20 ] || [ $((nb + nc)) != 200 ]; then
+	fail $t "B saw $nb and C saw $nc echo requests: want both >= 20, 200 in all"
+else
+	want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 400 &&
+		want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass $t
+fi
+
 t=route-del-live
 cap_start b b0 "$T/b.pcap" 'icmp[icmptype] == icmp-echo' && pb=$CAP_PID
 out=$(v6 r route del "$B_IP/32" 2>&1)
