@@ -68,6 +68,14 @@ expect pin-dir-missing "2" --pin-dir
 
 expect attach-none "2" attach
 expect attach-unknown-iface "1 2" attach nosuchdev0
+# all or nothing: r0 is not left attached when the command fails on a later interface
+expect attach-partial "1 2" attach r0 nosuchdev0
+t=attach-partial-undone
+if ip -n "$(ns r)" link show dev r0 | grep -q 'prog/xdp'; then
+	fail $t "r0 stayed attached after attach r0 nosuchdev0 failed" "$(ip -n "$(ns r)" link show dev r0)"
+else
+	pass $t
+fi
 expect attach-bad-mode "2" attach r0 --mode turbo
 expect attach-mode-missing "2" attach r0 --mode
 expect detach-none "2" detach
