@@ -153,6 +153,20 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return c->err ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
+/*
+ * After an overrun, empties the queue: what it holds is older than the dump
+ * that follows. Until the queue has been empty once, the kernel reports no
+ * further overrun (netlink_overrun() sets ENOBUFS only when the socket is not
+ * already marked congested, and netlink_rcv_wake() clears that mark only on
+ * an empty queue): notifications dropped before then would be lost silently.
+ */
+static int discard(struct nl_sock *s)
+{
+	while (mnl_socket_recvfrom(s->mnl, s->buf, s->buf_len) >= 0 || errno == ENOBUFS)
+		;
+	return errno == EAGAIN ? -ENOBUFS : -errno;
+}
+
 int nl_drain(struct nl_sock *s, nl_msg_fn fn, void *arg)
 {
 	struct dump_ctx c = {.fn = fn, .arg = arg};
@@ -160,6 +174,8 @@ int nl_drain(struct nl_sock *s, nl_msg_fn fn, void *arg)
 
 	for (;;) {
 		n = mnl_socket_recvfrom(s->mnl, s->buf, s->buf_len);
+		if (n < 0 && errno == ENOBUFS)
+			return discard(s);
 		if (n < 0)
 			return errno == EAGAIN ? 0 : -errno;
 		/* seq 0 and portid 0: notifications come from the kernel with any sequence */

@@ -46,7 +46,8 @@ int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void
 /*
  * Reads every notification queued on an events socket, without blocking.
  * Returns 0 when the queue is empty, -ENOBUFS when the kernel dropped some
- * (the socket overran: the caller must resynchronise), or another -errno.
+ * (the socket overran: the rest of the queue is then discarded, and the
+ * caller must resynchronise with a dump), or another -errno.
  */
 int nl_drain(struct nl_sock *s, nl_msg_fn fn, void *arg);
 

@@ -47,7 +47,7 @@ struct syncer {
 	struct nl_sock req; /* dumps and NTF_USE */
 	struct nl_sock ev;  /* notifications */
 	char pin_dir[PATH_MAX];
-	bool need_resync;
+	const char *need_resync; /* why a full resync is due, or NULL */
 };
 
 static int on_msg(const struct nlmsghdr *nlh, void *arg)
@@ -80,7 +80,7 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 	case RTM_DELLINK:
 		if (!nl_parse_link(nlh, &m.l) &&
 		    sync_on_link(&s->t, &m.l, nlh->nlmsg_type == RTM_DELLINK))
-			s->need_resync = true;
+			s->need_resync = "resync after a link change";
 		break;
 	}
 	return 0;
@@ -163,7 +163,7 @@ static int full_resync(struct syncer *s)
 		return err;
 	}
 	sync_table_apply(&s->t);
-	s->need_resync = false;
+	s->need_resync = NULL;
 	return 0;
 }
 
@@ -244,7 +244,7 @@ static int follow(struct syncer *s, unsigned long refresh)
 			if (err == -ENOBUFS) {
 				/* notifications were lost: only a full dump tells what changed */
 				s->run.overruns++;
-				s->need_resync = true;
+				s->need_resync = "resync after an overrun";
 			} else if (err) {
 				pr_err("sync: reading notifications: %s", strerror(-err));
 				break;
@@ -254,16 +254,18 @@ static int follow(struct syncer *s, unsigned long refresh)
 			if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 				break;
 			if (si.ssi_signo == SIGHUP)
-				s->need_resync = true;
+				s->need_resync = "resync on SIGHUP";
 			if (si.ssi_signo == SIGUSR1) {
 				log_counts(s, "counts");
 				write_status(s);
 			}
 		}
 		if (s->need_resync) {
+			const char *why = s->need_resync;
+
 			if (full_resync(s))
 				break;
-			log_counts(s, s->run.overruns ? "resync" : "resync (link change)");
+			log_counts(s, why);
 			write_status(s);
 			s->t.changed = false;
 		}
