@@ -254,7 +254,8 @@ int do_apply(int argc, char **argv)
 		goto out_cfg;
 	}
 	if (err) {
-		pr_err("apply: %s: %s", dir, strerror(-err));
+		if (!state_err_reported(err))
+			pr_err("apply: %s: %s", dir, strerror(-err));
 		goto out_cfg;
 	}
 

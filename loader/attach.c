@@ -137,8 +137,8 @@ static int detach_all(void)
 	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
-	if (err == -ENOENT) {
-		/* nothing loaded; remove what a crashed load may have left */
+	if (err == -ENOENT || err == -EUCLEAN) {
+		/* nothing loaded, or an incomplete pin dir: remove what is left */
 		err = state_unpin(dir);
 		if (err && err != -ENOENT) {
 			pr_err("detach: removing %s: %s", dir, strerror(-err));
@@ -147,7 +147,8 @@ static int detach_all(void)
 		return EXIT_OK;
 	}
 	if (err) {
-		pr_err("detach: %s: %s", dir, strerror(-err));
+		if (!state_err_reported(err))
+			pr_err("detach: %s: %s", dir, strerror(-err));
 		return EXIT_FAIL;
 	}
 	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));

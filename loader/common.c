@@ -99,7 +99,7 @@ int open_state(const char *what, struct v4via6_state *st, bool create)
 	if (err == -ENOENT && !create)
 		pr_err("%s: not loaded (nothing pinned in %s; v4via6 attach IFACE first)", what,
 		       dir);
-	else if (err)
+	else if (err && !state_err_reported(err))
 		pr_err("%s: %s: %s", what, dir, strerror(-err));
 	return err;
 }

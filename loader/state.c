@@ -209,6 +209,92 @@ static void state_init(struct v4via6_state *st, const char *pin_dir)
 		*map_fd_slot(st, i) = -1;
 }
 
+/*
+ * ifindexes are per network namespace, so a pin dir must not serve two: the
+ * maps would send one namespace's routes to the other's interfaces. The pin
+ * dir records the namespace that loaded it as an empty directory
+ * "netns-<inode>" (bpffs holds only directories and BPF objects, and refuses
+ * names with a dot), and a
+ * command from another namespace is refused. A pin dir without the mark
+ * (made by an older loader) is not checked.
+ */
+#define NETNS_MARK "netns-"
+
+static int netns_inode(unsigned long *ino)
+{
+	struct stat sb;
+
+	if (stat("/proc/self/ns/net", &sb))
+		return -errno;
+	*ino = sb.st_ino;
+	return 0;
+}
+
+static int mark_netns(const char *pin_dir)
+{
+	char name[64], path[PATH_MAX];
+	unsigned long ino = 0;
+	int err;
+
+	err = netns_inode(&ino);
+	if (err)
+		return err;
+	snprintf(name, sizeof(name), NETNS_MARK "%lu", ino);
+	err = pin_path(path, pin_dir, name);
+	if (!err && mkdir(path, 0700) && errno != EEXIST)
+		err = -errno;
+	return err;
+}
+
+/* 0 when the pin dir is ours (or unmarked), -EXDEV when another namespace made it. */
+static int check_netns(const char *pin_dir)
+{
+	unsigned long ino = 0, theirs;
+	struct dirent *de;
+	int err = 0;
+	DIR *dir;
+
+	if (netns_inode(&ino))
+		return 0;
+	dir = opendir(pin_dir);
+	if (!dir)
+		return 0;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, NETNS_MARK, strlen(NETNS_MARK)) ||
+		    sscanf(de->d_name + strlen(NETNS_MARK), "%lu", &theirs) != 1)
+			continue;
+		if (theirs != ino) {
+			pr_err("%s: made in another network namespace (net:[%lu], this is "
+			       "net:[%lu]): each namespace needs its own --pin-dir",
+			       pin_dir, theirs, ino);
+			err = -EXDEV;
+		}
+	}
+	closedir(dir);
+	return err;
+}
+
+/* Removes the namespace marks (state_unpin). */
+static int unmark_netns(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	int err = 0;
+	DIR *dir;
+
+	dir = opendir(pin_dir);
+	if (!dir)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(dir))) {
+		if (strncmp(de->d_name, NETNS_MARK, strlen(NETNS_MARK)))
+			continue;
+		if (!pin_path(path, pin_dir, de->d_name) && rmdir(path) && !err)
+			err = -errno;
+	}
+	closedir(dir);
+	return err;
+}
+
 void state_close(struct v4via6_state *st)
 {
 	int i;
@@ -275,13 +361,13 @@ static int open_pinned(struct v4via6_state *st)
 	st->created = false;
 	fd = open_pin(st->pin_dir, V4VIA6_PIN_PROG, true);
 	if (fd < 0)
-		return fd;
+		return -EUCLEAN;
 	st->prog_fd = fd;
 	for (i = 0; i < (int)(sizeof(map_pins) / sizeof(map_pins[0])); i++) {
 		fd = open_pin(st->pin_dir, map_pins[i], false);
 		if (fd < 0) {
 			state_close(st);
-			return fd;
+			return -EUCLEAN;
 		}
 		*map_fd_slot(st, i) = fd;
 	}
@@ -296,7 +382,7 @@ static int open_pinned(struct v4via6_state *st)
 static int load_and_pin(struct v4via6_state *st)
 {
 	struct bpf_map *maps[5];
-	struct v4via6_bpf *skel;
+	struct v4via6_bpf *skel = NULL;
 	char path[PATH_MAX];
 	bool made_dir;
 	int i, err;
@@ -304,6 +390,9 @@ static int load_and_pin(struct v4via6_state *st)
 	made_dir = !mkdir(st->pin_dir, 0700);
 	if (!made_dir && errno != EEXIST)
 		return -errno;
+	err = mark_netns(st->pin_dir);
+	if (err)
+		goto out;
 	skel = v4via6_bpf__open();
 	if (!skel) {
 		err = -errno;
@@ -343,8 +432,10 @@ static int load_and_pin(struct v4via6_state *st)
 out:
 	v4via6_bpf__destroy(skel);
 	/* leave nothing behind: libbpf has already unpinned the maps it pinned */
-	if (err && made_dir)
+	if (err && made_dir) {
+		unmark_netns(st->pin_dir);
 		rmdir(st->pin_dir);
+	}
 	return err;
 }
 
@@ -364,6 +455,8 @@ int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 			return -ENOENT;
 	} else if (!S_ISDIR(sb.st_mode)) {
 		return -ENOTDIR;
+	} else if (check_netns(pin_dir)) {
+		return -EXDEV;
 	}
 	pin_path(path, pin_dir, V4VIA6_PIN_PROG);
 	if (!access(path, F_OK))
@@ -388,6 +481,9 @@ int state_unpin(const char *pin_dir)
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;
 	}
+	i = unmark_netns(pin_dir);
+	if (i && !err)
+		err = i;
 	if (rmdir(pin_dir) && errno != ENOENT && !err)
 		err = -errno;
 	return err;

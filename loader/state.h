@@ -8,6 +8,7 @@
 #define V4VIA6_STATE_H
 
 #include <limits.h>
+#include <errno.h>
 #include <stdbool.h>
 
 struct v4via6_state {
@@ -48,6 +49,16 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing);
  * error nothing is left open.
  */
 int state_open(struct v4via6_state *st, const char *pin_dir, bool create);
+
+/*
+ * Errors of state_open that it has explained on stderr itself: the pin dir
+ * belongs to another network namespace (-EXDEV), or a pin is missing or is not
+ * what v4via6 pins there (-EUCLEAN). Callers print nothing more for these.
+ */
+static inline bool state_err_reported(int err)
+{
+	return err == -EXDEV || err == -EUCLEAN;
+}
 void state_close(struct v4via6_state *st);
 
 /* Removes every pin and the pin directory (detach --all). */

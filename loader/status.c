@@ -32,7 +32,7 @@ static const char *iface_state(const struct v4via6_state *st, __u32 ifindex)
 	case IFACE_XDP_OURS:
 		return mode_name(q.mode);
 	case IFACE_XDP_OLD_V4VIA6:
-		return "old-v4via6";
+		return "other-v4via6";
 	case IFACE_XDP_OTHER:
 		return "other-program";
 	default:
@@ -122,7 +122,8 @@ int do_status(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (err) {
-		pr_err("status: %s: %s", dir, strerror(-err));
+		if (!state_err_reported(err))
+			pr_err("status: %s: %s", dir, strerror(-err));
 		return EXIT_FAIL;
 	}
 	prog_id = prog_id_of(st.prog_fd);
