@@ -107,8 +107,17 @@ demo: all
 bench: all
 	$(Q)BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash bench/run.sh
 
+# The units name $(PREFIX)/sbin/v4via6: written for /usr/local, rewritten for another PREFIX.
+UNITDIR ?= /lib/systemd/system
+UNITS   := $(wildcard loader/systemd/*.service)
+
 install: all
 	install -D -m 0755 $(BUILD)/v4via6 $(DESTDIR)$(PREFIX)/sbin/v4via6
+	$(Q)for u in $(UNITS); do \
+		install -d $(DESTDIR)$(UNITDIR) && \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|' $$u >$(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) && echo "  INSTALL  $(DESTDIR)$(UNITDIR)/$$(basename $$u)"; \
+	done
 
 format:
 	clang-format -i $(wildcard include/*.h bpf/*.[ch] loader/*.[ch] tests/*.c bench/*.c)
