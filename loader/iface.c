@@ -196,9 +196,6 @@ static int attach_new(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mo
 	err = xdp_program__attach(xprog, ifindex, mode, 0);
 	quiet_libbpf(false);
 	xdp_program__close(xprog);
-	if (err)
-		pr_err("%s: %s: attaching XDP in %s mode: %s", what, name, mode_name(mode),
-		       strerror(-err));
 	return err;
 }
 
@@ -249,6 +246,13 @@ int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mo
 	case IFACE_XDP_NONE:
 		err = attach_new(st, ifindex, mode, what, name);
 		*attached = !err;
+		/* a concurrent attach of the same program got there first: fine */
+		if (err && !iface_query(st, ifindex, &q) && q.what == IFACE_XDP_OURS)
+			err = 0;
+		else if (err)
+			pr_err("%s: %s: attaching XDP%s%s: %s", what, name,
+			       mode == XDP_MODE_UNSPEC ? "" : " in mode ",
+			       mode == XDP_MODE_UNSPEC ? "" : mode_name(mode), strerror(-err));
 		break;
 	case IFACE_XDP_OURS:
 		break; /* nothing to do: the link is not bounced */

@@ -443,6 +443,7 @@ int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 {
 	char path[PATH_MAX];
 	struct stat sb;
+	int err;
 
 	state_init(st, pin_dir);
 	/* room for every "pin_dir/name" below, so that none of them is truncated */
@@ -463,7 +464,11 @@ int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 		return open_pinned(st);
 	if (!create)
 		return -ENOENT;
-	return load_and_pin(st);
+	err = load_and_pin(st);
+	/* another command loaded and pinned at the same moment: use its state */
+	if (err == -EEXIST && !access(path, F_OK))
+		err = open_pinned(st);
+	return err;
 }
 
 int state_unpin(const char *pin_dir)
