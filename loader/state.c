@@ -443,7 +443,7 @@ int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 {
 	char path[PATH_MAX];
 	struct stat sb;
-	int err;
+	int err, i;
 
 	state_init(st, pin_dir);
 	/* room for every "pin_dir/name" below, so that none of them is truncated */
@@ -465,9 +465,15 @@ int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 	if (!create)
 		return -ENOENT;
 	err = load_and_pin(st);
-	/* another command loaded and pinned at the same moment: use its state */
-	if (err == -EEXIST && !access(path, F_OK))
-		err = open_pinned(st);
+	/*
+	 * Another command is loading at the same moment and pinned first: use
+	 * its state once its program pin (the last one made) is there.
+	 */
+	for (i = 0; err == -EEXIST && i < 100; i++) {
+		if (!access(path, F_OK))
+			return open_pinned(st);
+		usleep(10000);
+	}
 	return err;
 }
 
