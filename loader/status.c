@@ -15,6 +15,7 @@
 #include "iface.h"
 #include "json.h"
 #include "parse.h"
+#include "sync.h"
 
 static const char status_usage[] =
     "Usage: v4via6 status\n"
@@ -150,6 +151,7 @@ int do_status(int argc, char **argv)
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_unattached", unattached);
 		json_kv_uint("neighbours", nneighs);
+		sync_status_print(dir, true);
 		json_object_end();
 	} else {
 		printf("routes: %zu", nroutes);
@@ -157,6 +159,7 @@ int do_status(int argc, char **argv)
 			printf(" (%zu via interfaces not attached: the kernel forwards those)",
 			       unattached);
 		printf("\nneighbours: %zu\n", nneighs);
+		sync_status_print(dir, false);
 	}
 	state_close(&st);
 	return EXIT_OK;
