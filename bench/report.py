@@ -58,12 +58,14 @@ def program_cost(work):
 
 
 def end_to_end(work, routes):
-    by_mode, leaks = {}, {}
+    by_mode, leaks, prog_ns = {}, {}, {}
     for line in lines(work + "/e2e.txt"):
-        _, mode, pps, kfwd, xfwd = line.split()
+        _, mode, pps, kfwd, xfwd, live = line.split()
         by_mode.setdefault(mode, []).append(int(pps))
         leaks.setdefault(mode, []).append({"kernel_forwarded": int(kfwd),
                                            "v4via6_forwarded": int(xfwd)})
+        if mode != "kernel":
+            prog_ns.setdefault(mode, []).append(float(live))
     if not by_mode:
         return {}
     med = {m: statistics.median(v) for m, v in by_mode.items()}
@@ -78,6 +80,7 @@ def end_to_end(work, routes):
         "pps_rounds": by_mode,
         "median_pps": med,
         "forwarded_in_window": leaks,
+        "xdp_prog_ns_per_run_live": {m: statistics.median(v) for m, v in prog_ns.items()},
         "router_ns_per_packet": cost,
         "router_cost_vs_kernel": {m: round(c / kern, 3) for m, c in cost.items()}
         if kern else {},
@@ -148,15 +151,18 @@ def main():
     if e2e:
         p("2. End to end, %d routes, 64-byte UDP, trafgen -> router -> sink over veth (medians "
           "of %d rounds)" % (e2e["routes"], len(next(iter(e2e["pps_rounds"].values())))))
-        p("   %-10s %10s %16s %14s %14s" % ("mode", "pps", "router ns/pkt", "pps/kernel",
-                                            "cost/kernel"))
+        p("   %-10s %10s %16s %14s %14s %18s" % ("mode", "pps", "router ns/pkt", "pps/kernel",
+                                                 "cost/kernel", "XDP prog ns/run"))
         for m in ("ceiling", "kernel", "v4via6", "fibfwd"):
             if m not in e2e["median_pps"]:
                 continue
-            p("   %-10s %10d %16s %14s %14s"
+            p("   %-10s %10d %16s %14s %14s %18s"
               % (m, e2e["median_pps"][m], fmt(e2e["router_ns_per_packet"].get(m, "-")),
                  fmt(e2e["pps_vs_kernel"].get(m), "", 2),
-                 fmt(e2e["router_cost_vs_kernel"].get(m, "-"), "", 2)))
+                 fmt(e2e["router_cost_vs_kernel"].get(m, "-"), "", 2),
+                 fmt(e2e["xdp_prog_ns_per_run_live"].get(m, "-"))))
+        p("   router ns/pkt = 1/pps - 1/pps(ceiling); XDP prog ns/run from run_time_ns/run_cnt "
+          "on the live path")
         p()
     p("3. Control plane (%d routes)" % maxroutes)
     rows = [

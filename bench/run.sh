@@ -124,7 +124,7 @@ done
 # arrives; "ceiling" is a sink on the router's own r0 (drops at ingress).
 #
 step "end to end: loading v4via6 ($MAX routes), fibfwd and the sinks"
-"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" "$MAX" 1024 02:00:00:00:00:01 \
+"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" "$MAX" 4096 02:00:00:00:00:01 \
 	02:00:00:00:00:10 >"$WORK/spread.cfg" || exit 1
 # shellcheck disable=SC2046
 nsx rt "$XDPCTL" load v4via6 "$PIN/v4via6" --routes "$WORK/routes.txt" --count "$MAX" --out r1 \
@@ -134,12 +134,17 @@ nsx rt "$XDPCTL" load v4via6 "$PIN/v4via6" --routes "$WORK/routes.txt" --count "
 	"$XDPCTL" load sink "$PIN/sink1" && "$XDPCTL" load sink "$PIN/sink2" || exit 1
 on_cleanup "nsx rt '$XDPCTL' detach r0"
 nsx snk "$XDPCTL" attach "$PIN/sink1" s1 && nsx snk "$XDPCTL" attach "$PIN/sink2" s2 || exit 1
+# the programs' run_time_ns/run_cnt, for their cost on the live path (BPF_ENABLE_STATS
+# lasts as long as this process: the sysctl stays as it is)
+bg "$XDPCTL" stats-hold
 
 count() { "$XDPCTL" count "$PIN/$1" | cut -d' ' -f1; }
 # the router's IpForwDatagrams: packets the kernel forwarded
 kernel_forwarded() { nsx rt awk '/^Ip: [0-9]/ { print $7 }' /proc/net/snmp; }
 # v4via6's fwd_packets, summed over the CPUs
 v4via6_fwd() { "$XDPCTL" fwd "$PIN/v4via6" | cut -d' ' -f2; }
+# run_time_ns run_cnt of the mode's program (0 0 for the kernel)
+runtime() { if [ "$1" = kernel ]; then echo 0 0; else "$XDPCTL" runtime "$PIN/$1"; fi; }
 first_seen() { [ "$("$XDPCTL" count "$PIN/$1" | cut -d' ' -f3)" != 0 ]; }
 
 # measure MODE SINK CFG: pps arriving at SINK while trafgen sends CFG for SECONDS_PER s
@@ -153,13 +158,17 @@ measure() {
 	tg=$!
 	sleep 1.5 # trafgen's start (cpp, ring setup), and the first frames
 	c0=$(count "$sink") t0=$("$XDPCTL" now) k0=$(kernel_forwarded) s0=$(v4via6_fwd)
+	read -r rt0 rc0 <<<"$(runtime "$mode")"
 	sleep "$SECONDS_PER"
 	c1=$(count "$sink") t1=$("$XDPCTL" now) k1=$(kernel_forwarded) s1=$(v4via6_fwd)
+	read -r rt1 rc1 <<<"$(runtime "$mode")"
 	wait "$tg"
 	[ "$mode" = kernel ] || nsx rt "$XDPCTL" detach r0
-	# pps, and what the kernel forwarded and v4via6 redirected in the window:
-	# an XDP mode that leaves its packets to the kernel would measure the kernel
-	echo "$(((c1 - c0) * 1000000000 / (t1 - t0))) $((k1 - k0)) $((s1 - s0))"
+	# pps; what the kernel forwarded and v4via6 redirected in the window (an
+	# XDP mode that left its packets to the kernel would measure the kernel);
+	# the program's own ns per run on the live path (0 for the kernel)
+	echo "$(((c1 - c0) * 1000000000 / (t1 - t0))) $((k1 - k0)) $((s1 - s0))" \
+		"$(awk -v t=$((rt1 - rt0)) -v c=$((rc1 - rc0)) 'BEGIN { printf "%.1f", c ? t / c : 0 }')"
 }
 
 : >"$WORK/e2e.txt"
@@ -168,14 +177,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		sink=sink1
 		[ "$mode" = ceiling ] && sink=ceiling
 		m=$(measure "$mode" "$sink" "$WORK/spread.cfg") || exit 1
-		read -r pps kfwd xfwd <<<"$m"
+		read -r pps kfwd xfwd live <<<"$m"
 		if [ "$pps" = 0 ]; then # seen once: trafgen sent nothing; its log, then once more
 			step "end to end, round $r/$ROUNDS: $mode: nothing arrived; trafgen said:"
 			tail -5 "$WORK/trafgen.log" | sed 's/^/       /'
 			m=$(measure "$mode" "$sink" "$WORK/spread.cfg") || exit 1
-			read -r pps kfwd xfwd <<<"$m"
+			read -r pps kfwd xfwd live <<<"$m"
 		fi
-		step "end to end, round $r/$ROUNDS: $mode $pps pps (in the window: kernel forwarded $kfwd, v4via6 $xfwd)"
+		step "end to end, round $r/$ROUNDS: $mode $pps pps (in the window: kernel forwarded" \
+			"$kfwd, v4via6 $xfwd; XDP program $live ns/run)"
 		echo "$r $mode $m" >>"$WORK/e2e.txt"
 	done
 done

@@ -14,6 +14,10 @@
  *   xdpctl zero PINDIR          reset a sink's counters
  *   xdpctl fwd PINDIR           v4via6's counters: "rx_packets fwd_packets"
  *   xdpctl now                  CLOCK_MONOTONIC in ns, the clock of first_ns
+ *   xdpctl runtime PINDIR       the pinned program's "run_time_ns run_cnt"
+ *   xdpctl stats-hold           keeps the kernel's BPF run-time statistics on
+ *                               until killed (BPF_ENABLE_STATS: unlike the
+ *                               sysctl, it ends with the process)
  *
  * The attachment and the pins outlive the process; the caller removes them
  * (detach, rm -r PINDIR).
@@ -35,9 +39,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: xdpctl load {v4via6|fibfwd|drop|sink} PINDIR [--routes FILE --count N "
 		"--out IF --gw ADDR,MAC...]\n"
-		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR | fwd "
-		"PINDIR | "
-		"now\n");
+		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR\n"
+		"       xdpctl fwd PINDIR | runtime PINDIR | now | stats-hold\n");
 	return 2;
 }
 
@@ -217,6 +220,36 @@ static int cmd_fwd(const char *dir)
 	return 0;
 }
 
+static int cmd_runtime(const char *dir)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		fprintf(stderr, "xdpctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("%llu %llu\n", (unsigned long long)info.run_time_ns,
+	       (unsigned long long)info.run_cnt);
+	return 0;
+}
+
+static int cmd_stats_hold(void)
+{
+	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+
+	if (fd < 0) {
+		fprintf(stderr, "xdpctl: enabling BPF run-time stats: %s\n", strerror(errno));
+		return 1;
+	}
+	pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "load"))
@@ -227,6 +260,10 @@ int main(int argc, char **argv)
 		return cmd_detach(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "count"))
 		return cmd_count(argv[2], 0);
+	if (argc == 3 && !strcmp(argv[1], "runtime"))
+		return cmd_runtime(argv[2]);
+	if (argc == 2 && !strcmp(argv[1], "stats-hold"))
+		return cmd_stats_hold();
 	if (argc == 3 && !strcmp(argv[1], "fwd"))
 		return cmd_fwd(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "zero"))
