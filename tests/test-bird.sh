@@ -23,6 +23,17 @@ fi
 
 T=$(mktemp -d /tmp/v4via6-bird.XXXXXX)
 on_cleanup "rm -rf '$T'"
+
+# wait_ms LIMIT_MS cmd...: poll cmd every 10 ms until it succeeds or LIMIT_MS of wall time
+# have passed (lib.sh's wait_for counts polls, which lasts far longer when cmd is slow)
+wait_ms() {
+	local end=$(($(date +%s%N) / 1000000 + $1))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ $(($(date +%s%N) / 1000000)) -gt "$end" ] && return 1
+		sleep 0.01
+	done
+}
 H1_MAC=02:00:00:00:01:0a R1H_MAC=02:00:00:00:01:01 R1R_MAC=02:00:00:00:01:02
 H2_MAC=02:00:00:00:02:0a R2H_MAC=02:00:00:00:02:01 R2R_MAC=02:00:00:00:02:02
 H1_LL=fe80::ff:fe00:10a R1H_LL=fe80::ff:fe00:101 R1R_LL=fe80::ff:fe00:102
@@ -115,7 +126,7 @@ established() { birdc_ "$1" show protocols peer | grep -q Established; }
 
 t=bgp-session
 T0=$(date +%s%N)
-if wait_for 30000 established r1 && wait_for 5000 established r2; then
+if wait_ms 30000 established r1 && wait_ms 5000 established r2; then
 	pass "$t (Established after $((($(date +%s%N) - T0) / 1000000)) ms)"
 else
 	fail $t "no BGP session" "$(birdc_ r1 show protocols all peer 2>&1; cat "$T"/bird-*.log "$T"/*.err)"
@@ -124,8 +135,8 @@ fi
 
 # BIRD installs R2's prefix in R1 via R2's link-local address, and the other way round
 t=bird-routes-mirrored
-if wait_for 10000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
+if wait_ms 10000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
+	wait_ms 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
 	pass "$t (R1: $NET2 via $R2R_LL, R2: $NET1 via $R1R_LL)"
 else
 	fail $t "BIRD's routes not in the maps" \
@@ -158,15 +169,111 @@ fi
 t=bird-withdraw
 birdc_ r1 disable peer >/dev/null
 T0=$(date +%s%N)
-if wait_for 5000 no_route r1 "$NET2" && wait_for 5000 no_route r2 "$NET1"; then
+if wait_ms 5000 no_route r1 "$NET2" && wait_ms 5000 no_route r2 "$NET1"; then
 	pass "$t (gone from both maps in $((($(date +%s%N) - T0) / 1000000)) ms)"
 else
 	fail $t "withdrawn prefixes still in the maps" "$(v6 r1 route show; v6 r2 route show)"
 fi
 t=bird-readvertise
 birdc_ r1 enable peer >/dev/null
-if wait_for 20000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then pass $t; else
+if wait_ms 20000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
+	wait_ms 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then pass $t; else
 	fail $t "prefixes not back after enable" "$(v6 r1 route show; v6 r2 route show)"
+fi
+
+# --- FRR 8.4 in the same namespaces: routes through nexthop objects --------------------------
+# BIRD goes first: on exit it removes its routes from the kernels, and sync from the maps.
+t=bird-stop
+for r in r1 r2; do birdc_ $r down >/dev/null 2>&1; done
+if wait_ms 5000 no_route r1 "$NET2" && wait_ms 5000 no_route r2 "$NET1"; then pass $t; else
+	fail $t "BIRD's routes still in the maps after it stopped" "$(v6 r1 route show; v6 r2 route show)"
+fi
+FRR=/usr/lib/frr
+if [ ! -x $FRR/bgpd ] || [ ! -x $FRR/zebra ] || ! command -v vtysh >/dev/null; then
+	skip frr "FRR is not installed (apt-get install frr)"
+	exit 0
+fi
+
+# frr_conf ROUTER_ID AS IFACE: bgpd's configuration: an unnumbered eBGP session on IFACE
+# (the peer's link-local address comes from its router advertisements), IPv4 unicast with
+# extended next hop (automatic on such a session), announcing the kernel's route to the host
+frr_conf() {
+	cat <<CONF
+router bgp $2
+ bgp router-id $1
+ no bgp ebgp-requires-policy
+ neighbor $3 interface remote-as external
+ neighbor $3 timers connect 1
+ address-family ipv4 unicast
+  redistribute kernel
+ exit-address-family
+CONF
+}
+vtysh_() { vtysh --vty_socket "$T/frr-$1" -c "${@:2}"; }
+frr_established() { vtysh_ "$1" "show bgp ipv4 unicast summary" | grep -q "${2}.*[0-9] *[0-9] *N/A"; }
+# the daemons drop to user frr: their directories are frr's, and $T must let frr in
+chmod 755 "$T"
+for r in r1 r2; do
+	mkdir -p "$T/frr-$r"
+	: >"$T/frr-$r/zebra.conf"
+done
+frr_conf 192.0.2.1 65001 r1r >"$T/frr-r1/bgpd.conf"
+frr_conf 192.0.2.2 65002 r2r >"$T/frr-r2/bgpd.conf"
+chown -R frr:frr "$T/frr-r1" "$T/frr-r2"
+for r in r1 r2; do
+	d="$T/frr-$r"
+	for daemon in zebra bgpd; do
+		nsenter --net=/run/netns/"$(ns $r)" $FRR/$daemon -u frr -g frr -f "$d/$daemon.conf" \
+			-i "$d/$daemon.pid" -z "$d/zserv.api" --vty_socket "$d" \
+			--log "file:$d/$daemon.log" >>"$d/$daemon.out" 2>&1 &
+		LIB_PIDS+=($!)
+		# bgpd connects to zebra's socket: zebra first
+		[ $daemon = zebra ] && wait_ms 5000 test -S "$d/zserv.api"
+	done
+done
+
+t=frr-routes-mirrored
+T0=$(date +%s%N)
+if wait_ms 30000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
+	wait_ms 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
+	kr=$(ip -n "$(ns r1)" route show "$NET2")
+	case $kr in
+	*nhid*) pass "$t (after $((($(date +%s%N) - T0) / 1000000)) ms; R1's kernel: $kr)" ;;
+	*) fail $t "FRR did not install through a nexthop object: $kr" ;;
+	esac
+else
+	fail $t "FRR's routes not in the maps" \
+		"$(for r in r1 r2; do
+			echo "== $r kernel"; ip -n "$(ns $r)" route; ip -n "$(ns $r)" nexthop
+			echo "== $r v4via6"; v6 $r route show
+			echo "== $r bgp"; vtysh_ $r "show bgp ipv4 unicast summary"
+			echo "== $r sync"; tail -3 "$T/sync-$r.log"
+		done 2>&1)"
+	exit 1
+fi
+
+t=frr-xdp-forwards
+snap r1 >"$T/r1.0" && snap r2 >"$T/r2.0"
+if out=$(nsx h1 ping -q -c 10 -i 0.05 -W 1 "$H2_IP" 2>&1); then
+	snap r1 >"$T/r1.1" && snap r2 >"$T/r2.1"
+	f1=$(delta "$T/r1.0" "$T/r1.1" fwd_packets) k1=$(delta "$T/r1.0" "$T/r1.1" IpForwDatagrams)
+	f2=$(delta "$T/r2.0" "$T/r2.1" fwd_packets) k2=$(delta "$T/r2.0" "$T/r2.1" IpForwDatagrams)
+	if [ "$f1" -ge 18 ] && [ "$f2" -ge 18 ] && [ "$k1" -le 2 ] && [ "$k2" -le 2 ]; then
+		pass "$t (R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2)"
+	else
+		fail $t "R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2"
+	fi
+else
+	fail $t "ping host1 -> host2 failed" "$out"
+fi
+
+t=frr-withdraw
+vtysh --vty_socket "$T/frr-r1" -c "configure terminal" -c "router bgp 65001" \
+	-c "neighbor r1r shutdown" >/dev/null
+T0=$(date +%s%N)
+if wait_ms 5000 no_route r1 "$NET2" && wait_ms 5000 no_route r2 "$NET1"; then
+	pass "$t (gone from both maps in $((($(date +%s%N) - T0) / 1000000)) ms)"
+else
+	fail $t "withdrawn prefixes still in the maps" "$(v6 r1 route show; v6 r2 route show)"
 fi
 exit 0
