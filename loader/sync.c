@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
 
 #include "cmd.h"
 #include "commands.h"
@@ -42,6 +43,9 @@ static const char sync_usage[] =
 #define RESYNC_TRIES 10
 
 struct syncer {
+	struct v4via6_state st;
+	__u32 routes_id; /* the routes map's id: tells a reloaded program */
+	bool maps_gone;
 	struct sync_table t;
 	struct sync_run run;
 	struct nl_sock req; /* dumps and NTF_USE */
@@ -178,6 +182,61 @@ static void refresh_one(void *arg, const struct nexthop *nh)
 		       strerror(-err));
 }
 
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/* The id of the routes map pinned now, 0 when there is none. */
+static __u32 pinned_routes_id(const char *pin_dir)
+{
+	char path[PATH_MAX + 16];
+	__u32 id;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, V4VIA6_MAP_ROUTES);
+	fd = bpf_obj_get(path);
+	id = map_id(fd);
+	if (fd >= 0)
+		close(fd);
+	return id;
+}
+
+/*
+ * `detach --all` removes the pins (and, with the last reference but ours,
+ * the program): the maps sync writes then serve nothing. Notices it, waits
+ * for the next attach, and then follows the new maps with a full resync.
+ */
+static void check_state(struct syncer *s)
+{
+	__u32 id = pinned_routes_id(s->pin_dir);
+
+	if (id == s->routes_id)
+		return;
+	if (!id) {
+		if (!s->maps_gone)
+			pr_err("sync: nothing pinned in %s any more (detach --all?); waiting for "
+			       "v4via6 attach",
+			       s->pin_dir);
+		s->maps_gone = true;
+		return;
+	}
+	state_close(&s->st);
+	if (state_open(&s->st, s->pin_dir, false)) {
+		s->routes_id = 0;
+		return; /* being loaded right now: the next tick tries again */
+	}
+	s->t.routes_fd = s->st.routes_fd;
+	s->t.neighs_fd = s->st.neighs_fd;
+	s->t.egress_fd = s->st.egress_fd;
+	s->routes_id = map_id(s->st.routes_fd);
+	s->maps_gone = false;
+	s->need_resync = "resync: the program was loaded again";
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	char *end;
@@ -221,7 +280,7 @@ static int follow(struct syncer *s, unsigned long refresh)
 	unsigned long ticks = 0;
 	uint64_t expirations;
 	struct signalfd_siginfo si;
-	int err;
+	int err, rc = EXIT_OK;
 
 	fds[0].fd = nl_fd(&s->ev);
 	fds[1].fd = signal_fd();
@@ -237,6 +296,7 @@ static int follow(struct syncer *s, unsigned long refresh)
 			if (errno == EINTR)
 				continue;
 			pr_err("sync: poll: %s", strerror(errno));
+			rc = EXIT_FAIL;
 			break;
 		}
 		if (fds[0].revents) {
@@ -247,6 +307,7 @@ static int follow(struct syncer *s, unsigned long refresh)
 				s->need_resync = "resync after an overrun";
 			} else if (err) {
 				pr_err("sync: reading notifications: %s", strerror(-err));
+				rc = EXIT_FAIL;
 				break;
 			}
 		}
@@ -260,19 +321,11 @@ static int follow(struct syncer *s, unsigned long refresh)
 				write_status(s);
 			}
 		}
-		if (s->need_resync) {
-			const char *why = s->need_resync;
-
-			if (full_resync(s))
-				break;
-			log_counts(s, why);
-			write_status(s);
-			s->t.changed = false;
-		}
 		if (fds[2].revents && read(fds[2].fd, &expirations, sizeof(expirations)) > 0) {
 			ticks++;
+			check_state(s);
 			/* attach and detach are not netlink events: look at the egress map */
-			if (sync_table_read_attached(&s->t))
+			if (!s->maps_gone && sync_table_read_attached(&s->t))
 				sync_table_reevaluate(&s->t);
 			if (ticks % refresh == 0)
 				sync_for_each_nexthop(&s->t, refresh_one, s);
@@ -281,16 +334,26 @@ static int follow(struct syncer *s, unsigned long refresh)
 				s->t.changed = false;
 			}
 		}
+		if (s->need_resync) {
+			const char *why = s->need_resync;
+
+			if (full_resync(s)) {
+				rc = EXIT_FAIL;
+				break;
+			}
+			log_counts(s, why);
+			write_status(s);
+			s->t.changed = false;
+		}
 	}
 	close(fds[1].fd);
 	close(fds[2].fd);
-	return EXIT_OK;
+	return rc;
 }
 
 int do_sync(int argc, char **argv)
 {
 	unsigned long table = RT_TABLE_MAIN, refresh = 3, rcvbuf = 32 << 20, v;
-	struct v4via6_state st;
 	struct syncer *s;
 	bool once = false;
 	int i, rc = EXIT_FAIL, err;
@@ -324,10 +387,11 @@ int do_sync(int argc, char **argv)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return EXIT_FAIL;
-	if (open_state("sync", &st, false))
+	if (open_state("sync", &s->st, false))
 		goto out_free;
-	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", st.pin_dir);
-	sync_table_init(&s->t, st.routes_fd, st.neighs_fd, st.egress_fd, table);
+	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", s->st.pin_dir);
+	s->routes_id = map_id(s->st.routes_fd);
+	sync_table_init(&s->t, s->st.routes_fd, s->st.neighs_fd, s->st.egress_fd, table);
 	s->t.on_new_nexthop = refresh_one;
 	s->t.arg = s;
 	s->run.table = table;
@@ -354,7 +418,7 @@ out:
 	nl_close(&s->ev);
 	nl_close(&s->req);
 	sync_table_free(&s->t);
-	state_close(&st);
+	state_close(&s->st);
 out_free:
 	free(s);
 	return rc;

@@ -370,5 +370,15 @@ else
 	pass "$t (map equal to the kernel; 150 pings, all by XDP: fwd_packets +$fwd, IpForwDatagrams +0)"
 fi
 
+# --- detach --all and attach again: sync follows the new maps ------------------------------------
+t=reattach
+v6 r detach --all >"$T/detach" 2>&1
+v6 r attach r0 r1 r2 >>"$T/detach" 2>&1
+# a new program and new, empty maps: sync notices within a second and fills them
+if wait_ms 3000 has_route "$B_IP/32 via inet6 $B_LL dev r1" && kill -0 "$SYNC_PID" &&
+	settle 2000 kernel_vs_map; then pass "$t (map refilled: $(kernel_vs_map) routes)"; else
+	fail $t "the new maps were not filled" "$(cat "$T/detach"; v6 r route show; tail -3 "$T/sync.log")"
+fi
+
 sync_stop
 exit 0
