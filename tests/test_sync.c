@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of sync's reconciliation (loader/sync_table.c): kernel routes,
+ * nexthop objects, neighbours and links given as parsed netlink messages, and
+ * the maps checked after each step. The maps are real BPF maps of the
+ * program's types, created here and never pinned (root). The netlink side is
+ * tested end to end by tests/test-sync.sh.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <bpf/bpf.h>
+
+#include "v4via6.h"
+#include "sync_table.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("FAIL sync_table/%s: line %d: ", test, __LINE__);                   \
+			printf(__VA_ARGS__);                                                       \
+			printf("\n");                                                              \
+			failures++;                                                                \
+			return;                                                                    \
+		}                                                                                  \
+	} while (0)
+
+#define IF_B 11 /* attached */
+#define IF_C 12 /* attached */
+#define IF_D 13 /* not attached */
+static const char *const LL_B = "fe80::b", *const LL_C = "fe80::c", *const LL_D = "fe80::d";
+
+static struct sync_table tab;
+static int new_nexthops;
+
+static void on_new(void *arg, const struct nexthop *nh)
+{
+	new_nexthops++;
+}
+
+static int create_maps(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
+	int r, n, e;
+
+	r = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_routes", sizeof(struct route_key),
+			   sizeof(struct nexthop), 1024, &lpm);
+	n = bpf_map_create(BPF_MAP_TYPE_HASH, "t_neighs", sizeof(struct nexthop),
+			   sizeof(struct neigh), 1024, NULL);
+	e = bpf_map_create(BPF_MAP_TYPE_HASH, "t_egress", sizeof(__u32), sizeof(struct egress), 16,
+			   NULL);
+	if (r < 0 || n < 0 || e < 0)
+		return -1;
+	sync_table_init(&tab, r, n, e, RT_TABLE_MAIN);
+	tab.on_new_nexthop = on_new;
+	return 0;
+}
+
+static void attach(__u32 ifindex)
+{
+	struct egress eg = {.mtu = 1500};
+
+	bpf_map_update_elem(tab.egress_fd, &ifindex, &eg, BPF_ANY);
+	if (sync_table_read_attached(&tab))
+		sync_table_reevaluate(&tab);
+}
+
+static struct nl_hop hop6(__u32 ifindex, const char *addr)
+{
+	struct nl_hop h = {.ifindex = ifindex, .family = AF_INET6};
+
+	inet_pton(AF_INET6, addr, h.addr);
+	return h;
+}
+
+static struct nl_hop hop4(__u32 ifindex, const char *addr)
+{
+	struct nl_hop h = {.ifindex = ifindex, .family = AF_INET};
+
+	inet_pton(AF_INET, addr, h.addr);
+	return h;
+}
+
+/* A route as nl_parse_route gives it; up to three inline hops. */
+static struct nl_route route(const char *dst, int len, __u32 table, __u32 metric, __u8 type,
+			     int nhops, const struct nl_hop *hops)
+{
+	struct nl_route r = {.dst_len = len, .table = table, .priority = metric, .type = type};
+	int i;
+
+	inet_pton(AF_INET, dst, &r.dst);
+	r.nhops = nhops;
+	r.multipath = nhops > 1;
+	for (i = 0; i < nhops; i++)
+		r.hops[i] = hops[i];
+	return r;
+}
+
+static void add(struct nl_route r)
+{
+	sync_on_route(&tab, &r, false);
+}
+
+static void del(struct nl_route r)
+{
+	sync_on_route(&tab, &r, true);
+}
+
+static struct nl_route via(const char *dst, int len, __u32 metric, __u32 ifindex, const char *ll)
+{
+	struct nl_hop h = hop6(ifindex, ll);
+
+	return route(dst, len, RT_TABLE_MAIN, metric, RTN_UNICAST, 1, &h);
+}
+
+/* What the routes map holds for a prefix: "absent", "kernel" or "LL%IFINDEX". */
+static const char *map_route(const char *dst, int len)
+{
+	static char buf[64];
+	struct route_key key = {.prefixlen = len}, k, next, *prev = NULL;
+	struct nexthop nh;
+	char a[INET6_ADDRSTRLEN];
+
+	inet_pton(AF_INET, dst, &key.addr);
+	/* an exact key: the LPM trie's lookup would give the longest match instead */
+	while (!bpf_map_get_next_key(tab.routes_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (k.prefixlen != key.prefixlen || k.addr != key.addr)
+			continue;
+		if (bpf_map_lookup_elem(tab.routes_fd, &k, &nh))
+			break;
+		if (nh.ifindex == V4VIA6_IFINDEX_KERNEL)
+			return "kernel";
+		inet_ntop(AF_INET6, nh.addr, a, sizeof(a));
+		snprintf(buf, sizeof(buf), "%s%%%u", a, nh.ifindex);
+		return buf;
+	}
+	return "absent";
+}
+
+/* The neighbour map's MAC for a next hop: "absent" or "xx:..:xx". */
+static const char *map_neigh(__u32 ifindex, const char *ll)
+{
+	static char buf[32];
+	struct nexthop key = {.ifindex = ifindex};
+	struct neigh n;
+
+	inet_pton(AF_INET6, ll, key.addr);
+	if (bpf_map_lookup_elem(tab.neighs_fd, &key, &n))
+		return "absent";
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", n.mac[0], n.mac[1], n.mac[2],
+		 n.mac[3], n.mac[4], n.mac[5]);
+	return buf;
+}
+
+static void neigh(__u32 ifindex, const char *ll, __u16 state, __u8 last, bool del)
+{
+	struct nl_neigh n = {.ifindex = ifindex, .family = AF_INET6, .state = state};
+
+	inet_pton(AF_INET6, ll, n.addr);
+	if (last) {
+		n.has_lladdr = true;
+		memcpy(n.lladdr, (__u8[]){2, 0, 0, 0, 0, last}, 6);
+	}
+	sync_on_neigh(&tab, &n, del);
+}
+
+#define EQ(got, want) CHECK(!strcmp((got), (want)), "%s is %s, expected %s", #got, (got), (want))
+
+static void test_metric(void)
+{
+	const char *test = "metric";
+
+	add(via("10.9.0.0", 16, 20, IF_B, LL_B));
+	EQ(map_route("10.9.0.0", 16), "fe80::b%11");
+	add(via("10.9.0.0", 16, 10, IF_C, LL_C));
+	EQ(map_route("10.9.0.0", 16), "fe80::c%12");
+	del(via("10.9.0.0", 16, 10, IF_C, LL_C));
+	EQ(map_route("10.9.0.0", 16), "fe80::b%11");
+	del(via("10.9.0.0", 16, 20, IF_B, LL_B));
+	EQ(map_route("10.9.0.0", 16), "absent");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void test_kernel_entries(void)
+{
+	const char *test = "kernel_entries";
+	struct nl_hop gw4 = hop4(IF_B, "192.0.2.1"), dev = {.ifindex = IF_B};
+	struct nl_route tos = via("10.70.0.0", 16, 0, IF_B, LL_B);
+	struct nl_route other = via("10.62.0.0", 16, 0, IF_B, LL_B);
+	struct sync_counts c;
+
+	tos.tos = 4;
+	add(via("10.0.0.0", 8, 0, IF_B, LL_B));
+	add(route("10.50.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 1, &gw4));
+	add(route("10.51.0.0", 16, RT_TABLE_MAIN, 0, RTN_BLACKHOLE, 0, NULL));
+	add(route("10.52.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 1, &dev));
+	add(route("10.1.1.1", 32, RT_TABLE_LOCAL, 0, RTN_LOCAL, 1, &dev));
+	add(tos);
+	/* the local table wins over main, whatever the metric */
+	add(via("10.1.1.1", 32, 0, IF_B, LL_B));
+	add(via("10.60.0.0", 16, 0, IF_B, LL_B));
+	add(route("10.61.0.0", 16, 100, 0, RTN_UNICAST, 1, &(struct nl_hop){0}));
+	other.table = 100;
+	add(other);
+	EQ(map_route("10.0.0.0", 8), "fe80::b%11");
+	EQ(map_route("10.50.0.0", 16), "kernel");
+	EQ(map_route("10.51.0.0", 16), "kernel");
+	EQ(map_route("10.52.0.0", 16), "kernel");
+	EQ(map_route("10.1.1.1", 32), "kernel");
+	EQ(map_route("10.70.0.0", 16), "kernel");
+	EQ(map_route("10.62.0.0", 16), "absent");
+	sync_table_counts(&tab, &c);
+	CHECK(
+	    c.routes[SR_MIRRORED] == 2 && c.routes[SR_IPV4_GATEWAY] == 1 &&
+		c.routes[SR_REJECT] == 1 && c.routes[SR_CONNECTED] == 1 &&
+		c.routes[SR_LOCAL] == 1 && c.routes[SR_UNUSABLE] == 1 &&
+		c.routes[SR_SHADOWED] == 1 && c.routes[SR_OTHER_TABLE] == 2,
+	    "counts mirrored %lu ipv4_gateway %lu reject %lu connected %lu local %lu unusable %lu "
+	    "shadowed %lu other_table %lu",
+	    c.routes[SR_MIRRORED], c.routes[SR_IPV4_GATEWAY], c.routes[SR_REJECT],
+	    c.routes[SR_CONNECTED], c.routes[SR_LOCAL], c.routes[SR_UNUSABLE],
+	    c.routes[SR_SHADOWED], c.routes[SR_OTHER_TABLE]);
+	/* the local route goes: main's route for the prefix takes over */
+	del(route("10.1.1.1", 32, RT_TABLE_LOCAL, 0, RTN_LOCAL, 1, &dev));
+	EQ(map_route("10.1.1.1", 32), "fe80::b%11");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void test_attach(void)
+{
+	const char *test = "not_attached_then_attached";
+
+	add(via("10.30.0.0", 16, 0, IF_D, LL_D));
+	EQ(map_route("10.30.0.0", 16), "kernel");
+	attach(IF_D);
+	EQ(map_route("10.30.0.0", 16), "fe80::d%13");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void test_multipath(void)
+{
+	const char *test = "multipath_first_usable";
+	struct nl_hop hops[4] = {hop4(IF_B, "192.0.2.1"), hop6(IF_B, LL_B), hop6(IF_C, LL_C),
+				 hop6(IF_B, "fe80::e")};
+
+	hops[1].flags = RTNH_F_LINKDOWN;
+	add(route("10.40.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 4, hops));
+	EQ(map_route("10.40.0.0", 16), "fe80::c%12");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void nhobj(__u32 id, struct nl_hop h, int ngroup, const __u32 *group, bool del)
+{
+	struct nl_nhobj o = {.id = id, .family = h.family, .hop = h, .ngroup = ngroup};
+
+	if (ngroup)
+		memcpy(o.group, group, ngroup * sizeof(*group));
+	sync_on_nexthop(&tab, &o, del);
+}
+
+static void test_nexthop_objects(void)
+{
+	const char *test = "nexthop_objects";
+	struct nl_route r10 = via("10.10.0.0", 16, 0, 0, LL_B), r20 = r10;
+	const __u32 members[] = {21, 22};
+
+	r10.nhops = 0;
+	r10.nhid = 10;
+	nhobj(10, hop6(IF_B, LL_B), 0, NULL, false);
+	add(r10);
+	EQ(map_route("10.10.0.0", 16), "fe80::b%11");
+	nhobj(10, hop6(IF_C, LL_C), 0, NULL, false);
+	EQ(map_route("10.10.0.0", 16), "fe80::c%12");
+	/* a group: its first usable member */
+	nhobj(21, hop4(IF_B, "192.0.2.1"), 0, NULL, false);
+	nhobj(22, hop6(IF_B, "fe80::22"), 0, NULL, false);
+	nhobj(20, (struct nl_hop){0}, 2, members, false);
+	inet_pton(AF_INET, "10.20.0.0", &r20.dst);
+	r20.nhid = 20;
+	add(r20);
+	EQ(map_route("10.20.0.0", 16), "fe80::22%11");
+	/* the kernel deletes the routes of a deleted object */
+	nhobj(10, hop6(IF_C, LL_C), 0, NULL, true);
+	EQ(map_route("10.10.0.0", 16), "absent");
+	EQ(map_route("10.20.0.0", 16), "fe80::22%11");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void test_neighbours(void)
+{
+	const char *test = "neighbours";
+	int before = new_nexthops;
+
+	neigh(IF_B, "fe80::99", NUD_REACHABLE, 0x99, false);
+	add(via("10.99.0.0", 16, 0, IF_B, "fe80::99"));
+	CHECK(new_nexthops == before + 1, "no NTF_USE asked for a new next hop");
+	EQ(map_neigh(IF_B, "fe80::99"), "02:00:00:00:00:99");
+	neigh(IF_B, "fe80::99", NUD_STALE, 0x98, false);
+	EQ(map_neigh(IF_B, "fe80::99"), "02:00:00:00:00:98");
+	neigh(IF_B, "fe80::99", NUD_FAILED, 0x98, false);
+	EQ(map_neigh(IF_B, "fe80::99"), "absent");
+	neigh(IF_B, "fe80::99", NUD_PERMANENT, 0x97, false);
+	EQ(map_neigh(IF_B, "fe80::99"), "02:00:00:00:00:97");
+	/* two routes share the next hop: the entry stays until the last goes */
+	add(via("10.98.0.0", 16, 0, IF_B, "fe80::99"));
+	CHECK(new_nexthops == before + 1, "NTF_USE asked again for a next hop in use");
+	del(via("10.99.0.0", 16, 0, IF_B, "fe80::99"));
+	EQ(map_neigh(IF_B, "fe80::99"), "02:00:00:00:00:97");
+	del(via("10.98.0.0", 16, 0, IF_B, "fe80::99"));
+	EQ(map_neigh(IF_B, "fe80::99"), "absent");
+	/* a neighbour that is not a next hop in use never enters the map */
+	neigh(IF_C, "fe80::77", NUD_REACHABLE, 0x77, false);
+	EQ(map_neigh(IF_C, "fe80::77"), "absent");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void put_route(const char *dst, int len, __u32 ifindex, const char *ll)
+{
+	struct route_key key = {.prefixlen = len};
+	struct nexthop nh = {.ifindex = ifindex};
+
+	inet_pton(AF_INET, dst, &key.addr);
+	inet_pton(AF_INET6, ll, nh.addr);
+	bpf_map_update_elem(tab.routes_fd, &key, &nh, BPF_ANY);
+}
+
+/* A restart or a resync: the maps hold something, the kernel something else. */
+static void test_reconcile(void)
+{
+	const char *test = "reconcile_in_place";
+	struct nexthop stale = {.ifindex = IF_C};
+	struct neigh mac = {.mac = {2, 0, 0, 0, 0, 0x55}};
+
+	sync_table_reset(&tab);
+	sync_table_read_attached(&tab);
+	put_route("10.200.0.0", 16, IF_B, LL_B); /* stays */
+	put_route("10.201.0.0", 16, IF_B, LL_B); /* changes */
+	put_route("10.202.0.0", 16, IF_B, LL_B); /* gone from the kernel */
+	inet_pton(AF_INET6, "fe80::55", stale.addr);
+	bpf_map_update_elem(tab.neighs_fd, &stale, &mac, BPF_ANY);
+	neigh(IF_B, LL_B, NUD_REACHABLE, 0x0b, false);
+	add(via("10.200.0.0", 16, 0, IF_B, LL_B));
+	add(via("10.201.0.0", 16, 0, IF_C, LL_C));
+	add(via("10.203.0.0", 16, 0, IF_C, LL_C));
+	/* loading: nothing written yet */
+	EQ(map_route("10.202.0.0", 16), "fe80::b%11");
+	EQ(map_route("10.203.0.0", 16), "absent");
+	sync_table_apply(&tab);
+	EQ(map_route("10.200.0.0", 16), "fe80::b%11");
+	EQ(map_route("10.201.0.0", 16), "fe80::c%12");
+	EQ(map_route("10.202.0.0", 16), "absent");
+	EQ(map_route("10.203.0.0", 16), "fe80::c%12");
+	EQ(map_route("10.10.0.0", 16), "absent"); /* from earlier tests: not in this dump */
+	EQ(map_neigh(IF_C, "fe80::55"), "absent");
+	EQ(map_neigh(IF_B, LL_B), "02:00:00:00:00:0b");
+	printf("PASS sync_table/%s\n", test);
+}
+
+int main(void)
+{
+	/* one line per test, in order with sync's warnings on stderr */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (create_maps()) {
+		printf("SKIP sync_table: cannot create BPF maps (root needed): %s\n",
+		       strerror(errno));
+		return 0;
+	}
+	attach(IF_B);
+	attach(IF_C);
+	test_metric();
+	test_kernel_entries();
+	test_attach();
+	test_multipath();
+	test_nexthop_objects();
+	test_neighbours();
+	test_reconcile();
+	sync_table_free(&tab);
+	return failures ? 1 : 0;
+}
