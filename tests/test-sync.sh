@@ -306,6 +306,21 @@ fi
 ip -n "$(ns b)" link set b0 address "$B_MAC"
 nsx r ip neigh replace "$B_LL" lladdr "$B_MAC" dev r1 nud reachable
 
+# A next hop with no kernel entry: sync's periodic NTF_USE (every 3 s) makes the kernel resolve it,
+# with no traffic at all, and the map follows
+t=neigh-resolved-by-ntf-use
+no_neigh() { ! v6 r neigh show | grep -q "$1"; }
+wait_ms 3000 has_neigh "$B_LL" "$B_MAC"
+nsx r ip neigh flush dev r1
+T0=$(date +%s%N)
+if ! wait_ms 1000 no_neigh "$B_LL"; then
+	fail $t "the flushed entry stayed in the map" "$(v6 r neigh show)"
+elif wait_ms 5000 has_neigh "$B_LL" "$B_MAC"; then
+	pass "$t (back after $((($(date +%s%N) - T0) / 1000000)) ms; kernel: $(nsx r ip -6 neigh show dev r1 | grep "$B_LL"))"
+else
+	fail $t "not resolved again" "$(nsx r ip -6 neigh show; v6 r neigh show)"
+fi
+
 # --- overrun: 10,000 routes in one batch through a tiny socket buffer ----------------------------
 t=overrun
 sync_stop
