@@ -34,6 +34,11 @@ def number(s):
 
 
 def program_cost(work):
+    live = {}
+    for line in lines(work + "/live.txt"):
+        n, mode, ns, pps, kfwd = line.split()
+        live[(int(n), mode)] = {"ns_per_run": float(ns), "pps": int(pps),
+                                "kernel_forwarded": int(kfwd)}
     rows = []
     for line in lines(work + "/progcost.jsonl"):
         pc = json.loads(line)
@@ -53,6 +58,7 @@ def program_cost(work):
             "test_runs": {"frames": pc["frames"], "repeat": pc["repeat"], "calls": pc["calls"],
                           "runs": pc["runs"]},
             "v4via6_map_fill_s": pc["v4via6_map_fill_s"],
+            "live": {m: live.get((pc["routes"], m)) for m in ("v4via6", "fibfwd")},
         })
     return rows
 
@@ -125,10 +131,12 @@ def main():
         json.dump(result, f, indent=1)
         f.write("\n")
     with open(plot_path, "w") as f:
-        f.write("# routes drop v4via6 fibfwd (ns/packet, BPF_PROG_TEST_RUN)\n")
+        f.write("# routes drop v4via6 fibfwd (ns/packet, BPF_PROG_TEST_RUN) "
+                "v4via6 fibfwd (ns/run, live)\n")
         for r in pc:
-            f.write("%d %.2f %.2f %.2f\n" % (r["routes"], r["drop_ns"], r["v4via6_ns"],
-                                             r["fibfwd_ns"]))
+            lv = [(r["live"][m] or {}).get("ns_per_run", "NaN") for m in ("v4via6", "fibfwd")]
+            f.write("%d %.2f %.2f %.2f %s %s\n" % (r["routes"], r["drop_ns"], r["v4via6_ns"],
+                                                   r["fibfwd_ns"], lv[0], lv[1]))
 
     p = print
     p()
@@ -138,15 +146,22 @@ def main():
     p()
     p("1. Program cost, ns/packet (BPF_PROG_TEST_RUN; medians of %s runs; 256 destinations "
       "spread over the table)" % (pc[0]["test_runs"]["runs"] if pc else "?"))
-    p("   %9s %8s %8s %8s %12s %12s %9s  %s" % ("routes", "drop", "v4via6", "fibfwd",
-                                              "v4via6-drop", "fibfwd-drop", "v4/fib", "checked"))
+    p("   %9s %7s %7s %7s %12s %12s %7s %12s %12s %8s  %s"
+      % ("routes", "drop", "v4via6", "fibfwd", "v4via6-drop", "fibfwd-drop", "v4/fib",
+         "live v4via6", "live fibfwd", "live v4/fib", "checked"))
     for r in pc:
         c = r["checked"]
-        p("   %9d %8.1f %8.1f %8.1f %12.1f %12.1f %9s  %d/%d redirect, %d/%d identical"
+        lv = [(r["live"][m] or {}).get("ns_per_run") for m in ("v4via6", "fibfwd")]
+        p("   %9d %7.1f %7.1f %7.1f %12.1f %12.1f %7s %12s %12s %11s  %d/%d redirect, %d/%d "
+          "identical"
           % (r["routes"], r["drop_ns"], r["v4via6_ns"], r["fibfwd_ns"],
              r["v4via6_above_floor_ns"], r["fibfwd_above_floor_ns"],
-             fmt(r["v4via6_over_fibfwd"], "", 2), min(c["v4via6_redirect"], c["fibfwd_redirect"]),
-             c["frames"], c["identical_output"], c["frames"]))
+             fmt(r["v4via6_over_fibfwd"], "", 2), fmt(lv[0]), fmt(lv[1]),
+             fmt(lv[0] / lv[1] if lv[0] and lv[1] else None, "", 2),
+             min(c["v4via6_redirect"], c["fibfwd_redirect"]), c["frames"],
+             c["identical_output"], c["frames"]))
+    p("   live: run_time_ns/run_cnt of the program attached to the router, trafgen sending to "
+      "4096 destinations")
     p()
     if e2e:
         p("2. End to end, %d routes, 64-byte UDP, trafgen -> router -> sink over veth (medians "

@@ -15,9 +15,12 @@
  *   xdpctl fwd PINDIR           v4via6's counters: "rx_packets fwd_packets"
  *   xdpctl now                  CLOCK_MONOTONIC in ns, the clock of first_ns
  *   xdpctl runtime PINDIR       the pinned program's "run_time_ns run_cnt"
- *   xdpctl stats-hold           keeps the kernel's BPF run-time statistics on
- *                               until killed (BPF_ENABLE_STATS: unlike the
- *                               sysctl, it ends with the process)
+ *   xdpctl stats-hold SECONDS   keeps the kernel's BPF run-time statistics on
+ *                               for SECONDS or until killed (BPF_ENABLE_STATS:
+ *                               unlike the sysctl, it ends with the process,
+ *                               and a forgotten one ends by itself). They cost
+ *                               every program two clock reads per run, so
+ *                               progcost must not run while they are on.
  *
  * The attachment and the pins outlive the process; the caller removes them
  * (detach, rm -r PINDIR).
@@ -40,7 +43,7 @@ static int usage(void)
 		"usage: xdpctl load {v4via6|fibfwd|drop|sink} PINDIR [--routes FILE --count N "
 		"--out IF --gw ADDR,MAC...]\n"
 		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR\n"
-		"       xdpctl fwd PINDIR | runtime PINDIR | now | stats-hold\n");
+		"       xdpctl fwd PINDIR | runtime PINDIR | now | stats-hold SECONDS\n");
 	return 2;
 }
 
@@ -238,7 +241,7 @@ static int cmd_runtime(const char *dir)
 	return 0;
 }
 
-static int cmd_stats_hold(void)
+static int cmd_stats_hold(unsigned int seconds)
 {
 	int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 
@@ -246,7 +249,7 @@ static int cmd_stats_hold(void)
 		fprintf(stderr, "xdpctl: enabling BPF run-time stats: %s\n", strerror(errno));
 		return 1;
 	}
-	pause();
+	sleep(seconds);
 	return 0;
 }
 
@@ -262,8 +265,8 @@ int main(int argc, char **argv)
 		return cmd_count(argv[2], 0);
 	if (argc == 3 && !strcmp(argv[1], "runtime"))
 		return cmd_runtime(argv[2]);
-	if (argc == 2 && !strcmp(argv[1], "stats-hold"))
-		return cmd_stats_hold();
+	if (argc == 3 && !strcmp(argv[1], "stats-hold"))
+		return cmd_stats_hold(strtoul(argv[2], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "fwd"))
 		return cmd_fwd(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "zero"))
