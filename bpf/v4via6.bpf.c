@@ -121,7 +121,12 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 	eg = bpf_map_lookup_elem(&egress, &nh->ifindex);
 	if (!eg)
 		return PASS(st, pass_no_egress);
-	if (tot_len > eg->mtu)
+	/*
+	 * The frame goes out whole, with whatever follows the IPv4 packet
+	 * (Ethernet padding, or junk): all of it must fit the egress MTU, not
+	 * only tot_len. The kernel trims what follows before it forwards.
+	 */
+	if (data_end - data - ETH_HLEN > eg->mtu)
 		return PASS(st, pass_mtu);
 
 	neigh = bpf_map_lookup_elem(&neighs, nh);
