@@ -102,6 +102,9 @@ static const struct xdp_case cases[] = {
 	/* egress MTU (the egress map's): larger frames go to the kernel for ICMP or fragmentation */
 	{"mtu_exact", FRAME_SPEC(.payload = W_MTU - 20), FWD(0x0a, IF_OUT)},
 	{"mtu_plus_1", FRAME_SPEC(.payload = W_MTU - 19), PASSED(pass_mtu)},
+	/* what follows the IPv4 packet goes out too: the whole frame must fit */
+	{"mtu_exact_with_padding", FRAME_SPEC(.payload = W_MTU - 30, .pad = 10), FWD(0x0a, IF_OUT)},
+	{"mtu_plus_1_with_padding", FRAME_SPEC(.payload = W_MTU - 30, .pad = 11), PASSED(pass_mtu)},
 	{"mtu_plus_1_df", FRAME_SPEC(.payload = W_MTU - 19, .frag_off = 0x4000), PASSED(pass_mtu)},
 	{"mtu_exact_fib", FRAME_SPEC(.daddr = "10.20.0.1", .payload = W_MTU - 20),
 	 FWD(0x0b, IF_OUT), .fib = true},

@@ -188,19 +188,30 @@ static void frame_forwarded(struct frame *out, const struct frame *in, const uin
 	put16(ip + 10, ip_csum_of(ip, 20));
 }
 
-/* Prints a frame as hex, 32 bytes a line, indented under a FAIL line; '*' marks where b differs. */
+/*
+ * Prints a frame as hex, 32 bytes a line, indented under a FAIL line; '*'
+ * marks where it differs from b. Past the first 64 bytes (the headers), only
+ * lines with a difference are printed.
+ */
 static void frame_dump(FILE *o, const char *what, const struct frame *a, const struct frame *b)
 {
-	size_t i;
+	size_t i, j;
+	bool differs;
 
-	fprintf(o, "    %s (%zu bytes):", what, a->len);
-	for (i = 0; i < a->len; i++) {
-		if (i % 32 == 0)
-			fprintf(o, "\n     %4zu:", i);
-		fprintf(o, "%c%02x", b && (i >= b->len || b->data[i] != a->data[i]) ? '*' : ' ',
-			a->data[i]);
+	fprintf(o, "    %s (%zu bytes):\n", what, a->len);
+	for (i = 0; i < a->len; i += 32) {
+		differs = false;
+		for (j = i; j < i + 32 && j < a->len; j++)
+			differs |= b && (j >= b->len || b->data[j] != a->data[j]);
+		if (i >= 64 && !differs && (b || i + 32 < a->len))
+			continue;
+		fprintf(o, "     %4zu:", i);
+		for (j = i; j < i + 32 && j < a->len; j++)
+			fprintf(o, "%c%02x",
+				b && (j >= b->len || b->data[j] != a->data[j]) ? '*' : ' ',
+				a->data[j]);
+		fprintf(o, "\n");
 	}
-	fprintf(o, "\n");
 }
 
 #endif /* XDP_FRAME_H */

@@ -126,7 +126,7 @@ static void ref_classify(const struct frame *f, bool with_default, struct ref *r
 		REF_PASS(r, pass_ttl);
 	if (!w_ifaces[rt->hop.iface].egress)
 		REF_PASS(r, pass_no_egress);
-	if (tot > W_MTU)
+	if (f->len - ETH_HLEN > W_MTU) /* the whole frame goes out, not only tot_len */
 		REF_PASS(r, pass_mtu);
 	n = ref_neigh(w_neighs, ARRAY_LEN(w_neighs), &rt->hop);
 	if (!n) {
