@@ -35,6 +35,12 @@
 		XDP_PASS;               \
 	})
 
+static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
 static __always_inline int addr6_eq(const __u8 *a, const __u32 *b)
 {
 	const __u32 *x = (const __u32 *)a;
@@ -78,11 +84,11 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 	struct ethhdr *eth = data;
 	struct route_key key;
 	const struct nexthop *nh;
-	const struct egress *eg;
+	const struct egress *eg, *in;
 	const struct neigh *neigh;
 	struct iphdr *iph;
 	__u8 dmac[ETH_ALEN];
-	__u32 tot_len;
+	__u32 tot_len, ingress;
 	int from_fib = 0;
 
 	if ((void *)(eth + 1) > data_end)
@@ -94,6 +100,17 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 	/* A router forwards only frames sent to it (the kernel: pkt_type PACKET_HOST). */
 	if (eth->h_dest[0] & 1)
 		return PASS(st, pass_l2_multicast);
+	/*
+	 * Nor to another host: veth, and a NIC in promiscuous mode (bridge port,
+	 * tcpdump), deliver unicast frames for other MACs as well. The kernel
+	 * drops those (PACKET_OTHERHOST); forwarding them would duplicate another
+	 * host's traffic. The loader writes the MAC of every attached interface
+	 * into the egress map; with no entry there is nothing to compare with.
+	 */
+	ingress = ctx->ingress_ifindex;
+	in = bpf_map_lookup_elem(&egress, &ingress);
+	if (in && !mac_eq(eth->h_dest, in->mac))
+		return PASS(st, pass_l2_other_host);
 
 	/* RFC 1812 5.2.2: the checks a router makes before forwarding. */
 	iph = (void *)(eth + 1);

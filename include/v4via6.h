@@ -60,9 +60,10 @@ struct neigh {
 
 /*
  * Value of the egress map, keyed by ifindex (__u32): what the program needs to
- * know of an interface it sends on. The loader writes it on attach and keeps it
- * current (v4via6 sync follows RTM_NEWLINK); reading it costs one lookup where
- * bpf_check_mtu would cost a helper call and a device lookup per packet.
+ * know of an interface it sends on, and the MAC of one it receives on. The
+ * loader writes it on attach and keeps it current (v4via6 sync follows
+ * RTM_NEWLINK); reading it costs one lookup where bpf_check_mtu would cost a
+ * helper call and a device lookup per packet.
  */
 struct egress {
 	__u8 mac[6]; /* source MAC of frames sent on this interface */
@@ -87,6 +88,7 @@ struct fwd_stats {
 	__u64 pass_not_ipv4; /* IPv6, ARP, anything not IPv4 */
 	__u64 pass_vlan; /* 802.1Q / 802.1ad tagged */
 	__u64 pass_l2_multicast; /* destination MAC is multicast or broadcast */
+	__u64 pass_l2_other_host; /* destination MAC is not the ingress interface's */
 	__u64 pass_truncated; /* shorter than Ethernet + IPv4 header */
 	__u64 pass_bad_header; /* version != 4, IHL < 5, bad total length */
 	__u64 pass_bad_csum; /* IPv4 header checksum wrong */
