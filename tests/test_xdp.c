@@ -30,6 +30,7 @@ struct xdp_case {
 	enum iface_id via;	/* forwarded: the egress, whose MAC becomes the source */
 	bool fib;		/* forwarded with the kernel's MAC */
 	bool with_default;	/* the default route is installed during the case */
+	const char *ingress;	/* NULL: in0 */
 };
 
 #define FWD(mac, iface) .outcome = OUT(fwd_packets), .dmac = MAC(mac), .via = (iface)
@@ -133,8 +134,19 @@ static const struct xdp_case cases[] = {
 	 PASSED(pass_l2_multicast)},
 	{"l2_broadcast", FRAME_SPEC(.dmac = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}),
 	 PASSED(pass_l2_multicast)},
-	{"l2_other_unicast", FRAME_SPEC(.dmac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x77}),
-	 FWD(0x0a, IF_OUT)},
+	/* unicast for another host (veth, promiscuous NIC): the kernel drops it, so must we */
+	{"l2_other_host", FRAME_SPEC(.dmac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x77}),
+	 PASSED(pass_l2_other_host)},
+	{"l2_other_host_last_byte", FRAME_SPEC(.dmac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x00}),
+	 PASSED(pass_l2_other_host)},
+	{"l2_other_host_first_byte", FRAME_SPEC(.dmac = {0x00, 0x00, 0x00, 0x00, 0x00, 0x01}),
+	 PASSED(pass_l2_other_host)},
+	{"l2_other_host_alt_ingress", FRAME_SPEC(), PASSED(pass_l2_other_host), .ingress = "alt0"},
+	{"l2_alt_ingress_own_mac", FRAME_SPEC(.dmac = {0x02, 0x00, 0x00, 0x00, 0x02, 0x00}),
+	 FWD(0x0a, IF_OUT), .ingress = "alt0"},
+	/* an ingress with no egress entry has no MAC to compare with */
+	{"l2_ingress_unknown", FRAME_SPEC(.dmac = {0x02, 0x00, 0x00, 0x00, 0x00, 0x77}),
+	 FWD(0x0a, IF_OUT), .ingress = "hold0"},
 
 	/* martians, with a default route so that only the martian check can stop them */
 	{"dst_multicast", FRAME_SPEC(.daddr = "224.0.0.5"), PASSED(pass_martian), .with_default = true},
@@ -162,7 +174,8 @@ static const struct xdp_case cases[] = {
 
 /* Runs one frame and checks verdict, output frame and counters; prints the test's line. */
 static bool check_frame(const struct world *w, const char *name, const struct frame *in,
-			size_t outcome, const uint8_t *dmac, enum iface_id via, bool fib)
+			__u32 ingress, size_t outcome, const uint8_t *dmac, enum iface_id via,
+			bool fib)
 {
 	struct fwd_stats want;
 	struct xdp_result r;
@@ -171,7 +184,7 @@ static bool check_frame(const struct world *w, const char *name, const struct fr
 	int err;
 
 	tlog_begin(&l);
-	err = xdp_run(w, in, w_ifindex(IF_IN), &r);
+	err = xdp_run(w, in, ingress, &r);
 	if (err) {
 		tlog_fail(&l, "BPF_PROG_TEST_RUN: %s", strerror(-err));
 		return tlog_end(&l, name);
@@ -193,6 +206,7 @@ static int run_cases(const struct world *w)
 	char name[64];
 	int failed = 0, err;
 	size_t i, len;
+	__u32 ingress;
 
 	for (i = 0; i < ARRAY_LEN(cases); i++) {
 		const struct xdp_case *c = &cases[i];
@@ -204,7 +218,9 @@ static int run_cases(const struct world *w)
 			continue;
 		}
 		frame_build(&f, &c->spec);
-		failed += !check_frame(w, c->name, &f, c->outcome, c->dmac, c->via, c->fib);
+		ingress = c->ingress ? if_nametoindex(c->ingress) : (__u32)w_ifindex(IF_IN);
+		failed +=
+		    !check_frame(w, c->name, &f, ingress, c->outcome, c->dmac, c->via, c->fib);
 		if (c->with_default && (err = w_route_set(w, &w_default, false))) {
 			printf("FAIL xdp/%s: removing the default route: %s\n", c->name,
 			       strerror(-err));
@@ -218,7 +234,8 @@ static int run_cases(const struct world *w)
 
 		frame_build(&f, &s);
 		snprintf(name, sizeof(name), "truncated_%zu", len);
-		failed += !check_frame(w, name, &f, OUT(pass_truncated), NULL, IF_OUT, false);
+		failed += !check_frame(w, name, &f, w_ifindex(IF_IN), OUT(pass_truncated), NULL,
+				       IF_OUT, false);
 	}
 	return failed;
 }

@@ -105,6 +105,8 @@ static void ref_classify(const struct frame *f, bool with_default, struct ref *r
 		REF_PASS(r, pass_not_ipv4);
 	if (p[0] & 1) /* the group bit: multicast or broadcast */
 		REF_PASS(r, pass_l2_multicast);
+	if (memcmp(p, w_ifaces[IF_IN].mac, ETH_ALEN))
+		REF_PASS(r, pass_l2_other_host);
 	if (f->len < ETH_HLEN + 20)
 		REF_PASS(r, pass_truncated);
 	ihl = ip[0] & 0xf;

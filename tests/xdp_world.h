@@ -216,7 +216,8 @@ static int world_build_netns(void)
 			return -1;
 		w_ifaces[i_f].ifindex = if_nametoindex(f->name);
 	}
-	if (sh("ip link add hold0 type veth peer name hold1"))
+	if (sh("ip link add hold0 type veth peer name hold1") ||
+	    sh("ip link add hold1-x type veth peer name hold1-y"))
 		return -1;
 	/* bpf_fib_lookup answers FWD_DISABLED unless the ingress device forwards */
 	if (sh("sysctl -qw net.ipv4.conf.all.forwarding=1"))
