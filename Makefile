@@ -90,7 +90,7 @@ $(BUILD)/v4via6: $(LOADER_OBJS)
 # A test or benchmark is one C file; it may use the loader's modules (all but main.o).
 LIB_OBJS := $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJS))
 
-$(BUILD)/%: tests/%.c $(HDRS) $(SKELS) $(LIB_OBJS) | $(BUILD)
+$(BUILD)/%: tests/%.c $(HDRS) $(wildcard tests/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
