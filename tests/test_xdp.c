@@ -121,9 +121,15 @@ static const struct xdp_case cases[] = {
 	{"neigh_fib_other_iface", FRAME_SPEC(.daddr = "10.20.0.3"), PASSED(pass_no_neigh)},
 	{"neigh_fib_no_kernel_neigh", FRAME_SPEC(.daddr = "10.20.0.4"), PASSED(pass_no_neigh)},
 	{"neigh_fib_no_kernel_route", FRAME_SPEC(.daddr = "10.20.0.5"), PASSED(pass_no_neigh)},
+	{"neigh_fib_kernel_stale", FRAME_SPEC(.daddr = "10.20.0.6"), FWD(0x0f, IF_OUT), .fib = true},
 	{"neigh_key_has_ifindex", FRAME_SPEC(.daddr = "10.40.0.1"), PASSED(pass_no_neigh)},
 	{"egress_not_in_tx_ports", FRAME_SPEC(.daddr = "10.30.0.1"), PASSED(pass_no_egress)},
 	{"egress_unknown", FRAME_SPEC(.daddr = "10.30.0.2"), PASSED(pass_no_egress)},
+	/* V4VIA6_IFINDEX_KERNEL: a prefix the kernel routes otherwise, inside a wider one of ours */
+	{"route_to_kernel", FRAME_SPEC(.daddr = "10.60.0.9"), PASSED(pass_no_egress)},
+	{"route_to_kernel_in_16", FRAME_SPEC(.daddr = "20.1.9.1"), PASSED(pass_no_egress)},
+	{"route_to_kernel_over_default", FRAME_SPEC(.daddr = "10.60.0.9"), PASSED(pass_no_egress),
+	 .with_default = true},
 
 	/* not for the fast path */
 	{"ipv6", FRAME_SPEC(.ethertype = ETH_P_IPV6), PASSED(pass_not_ipv4)},

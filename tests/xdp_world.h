@@ -29,6 +29,7 @@ enum iface_id {
 	IF_ALT,	   /* a second egress, for "the kernel's route uses another interface" */
 	IF_NOPORT, /* in the egress map but not in tx_ports */
 	IF_GONE,   /* routed to, but in no map and not a device */
+	IF_KERNEL, /* V4VIA6_IFINDEX_KERNEL: the prefix is left to the kernel */
 	IF_COUNT
 };
 
@@ -37,21 +38,23 @@ struct w_iface {
 	uint8_t mac[ETH_ALEN];
 	bool egress;  /* has an egress map entry */
 	bool tx_port; /* is in the tx_ports devmap */
-	int ifindex;  /* filled by world_build() */
+	int ifindex;  /* given when name is NULL, else filled by world_build_netns() */
 };
 
 /* clang-format off */
+#define GONE_IFINDEX 999
+
 static struct w_iface w_ifaces[IF_COUNT] = {
 	[IF_IN] = {"in0", ROUTER_MAC, true, true},
 	[IF_OUT] = {"out0", {0x02, 0, 0, 0, 0x01, 0x00}, true, true},
 	[IF_ALT] = {"alt0", {0x02, 0, 0, 0, 0x02, 0x00}, true, true},
 	[IF_NOPORT] = {"np0", {0x02, 0, 0, 0, 0x03, 0x00}, true, false},
-	[IF_GONE] = {NULL, {0}, false, false},
+	[IF_GONE] = {NULL, {0}, false, false, GONE_IFINDEX},
+	[IF_KERNEL] = {NULL, {0}, false, false, V4VIA6_IFINDEX_KERNEL},
 };
 /* clang-format on */
 
-#define GONE_IFINDEX 999
-#define W_MTU	     1500 /* the egress map's MTU for every interface, and the devices' */
+#define W_MTU 1500 /* the egress map's MTU for every interface, and the devices' */
 
 /* A next hop: an IPv6 address on an interface. */
 struct w_hop {
@@ -70,6 +73,7 @@ struct w_route {
 struct w_neigh {
 	struct w_hop hop;
 	uint8_t mac[ETH_ALEN];
+	const char *nud; /* kernel neighbours: NULL is permanent */
 };
 
 /* A kernel route: `ip route add DST/32 via inet6 GW dev IF`. */
@@ -95,10 +99,14 @@ static const struct w_route w_routes[] = {
 	{"10.20.0.3", 32, {IF_OUT, "fe80::b"}}, /* kernel: other interface */
 	{"10.20.0.4", 32, {IF_OUT, "fe80::e"}}, /* kernel agrees, no neighbour */
 	{"10.20.0.5", 32, {IF_OUT, "fe80::b"}}, /* kernel has no route */
+	{"10.20.0.6", 32, {IF_OUT, "fe80::f"}}, /* kernel agrees, neighbour STALE (still valid) */
 	{"10.40.0.1", 32, {IF_ALT, "fe80::a"}}, /* fe80::a known on out0 only: ifindex is in the key */
 	/* egress problems */
 	{"10.30.0.1", 32, {IF_NOPORT, "fe80::a"}},
 	{"10.30.0.2", 32, {IF_GONE, "fe80::a"}},
+	/* left to the kernel (local or connected, IPv4 gateway...) inside a wider prefix */
+	{"20.1.9.0", 24, {IF_KERNEL, "::"}},
+	{"10.60.0.0", 24, {IF_KERNEL, "::"}},
 	/* global IPv6 next hop */
 	{"10.50.0.0", 16, {IF_ALT, "2001:db8::1"}},
 };
@@ -119,12 +127,14 @@ static const struct w_kroute w_kroutes[] = {
 	{"10.20.0.2", {IF_OUT, "fe80::c"}},
 	{"10.20.0.3", {IF_ALT, "fe80::b"}},
 	{"10.20.0.4", {IF_OUT, "fe80::e"}},
+	{"10.20.0.6", {IF_OUT, "fe80::f"}},
 };
 
 static const struct w_neigh w_kneighs[] = {
 	{{IF_OUT, "fe80::b"}, MAC(0x0b)},
 	{{IF_OUT, "fe80::c"}, MAC(0x0c)},
 	{{IF_ALT, "fe80::b"}, MAC(0x1b)},
+	{{IF_OUT, "fe80::f"}, MAC(0x0f), "stale"},
 };
 /* clang-format on */
 
@@ -136,7 +146,7 @@ struct world {
 
 static int w_ifindex(enum iface_id i)
 {
-	return w_ifaces[i].name ? w_ifaces[i].ifindex : GONE_IFINDEX;
+	return w_ifaces[i].ifindex;
 }
 
 static void w_nexthop(struct nexthop *nh, const struct w_hop *h)
@@ -225,8 +235,8 @@ static int world_build_netns(void)
 	for (i = 0; i < ARRAY_LEN(w_kneighs); i++) {
 		const struct w_neigh *n = &w_kneighs[i];
 
-		if (sh("ip -6 neigh add %s lladdr %s dev %s nud permanent", n->hop.gw,
-		       mac_str(n->mac), w_ifaces[n->hop.iface].name))
+		if (sh("ip -6 neigh add %s lladdr %s dev %s nud %s", n->hop.gw, mac_str(n->mac),
+		       w_ifaces[n->hop.iface].name, n->nud ? n->nud : "permanent"))
 			return -1;
 	}
 	for (i = 0; i < ARRAY_LEN(w_kroutes); i++) {
