@@ -35,10 +35,12 @@
 		XDP_PASS;               \
 	})
 
+/* In 16-bit words: frame data is only 2-byte aligned (NET_IP_ALIGN). */
 static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 {
-	return *(const __u32 *)a == *(const __u32 *)b &&
-	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+	const __u16 *x = (const __u16 *)a, *y = (const __u16 *)b;
+
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
 }
 
 static __always_inline int addr6_eq(const __u8 *a, const __u32 *b)
