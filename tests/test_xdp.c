@@ -246,6 +246,55 @@ static int run_cases(const struct world *w)
 	return failed;
 }
 
+static int silent_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/*
+ * Where unaligned access is slow (arm32, mips...), the verifier refuses
+ * misaligned packet access, as BPF_F_STRICT_ALIGNMENT makes it do here: frame
+ * data is only 2-byte aligned, so a 4-byte load of a MAC must fail this test.
+ */
+static bool check_strict_alignment(void)
+{
+	static char log[1 << 20];
+	struct v4via6_bpf *skel;
+	struct tlog l;
+	char *tail;
+	int err;
+
+	tlog_begin(&l);
+	skel = v4via6_bpf__open();
+	if (!skel) {
+		tlog_fail(&l, "opening the program: %s", strerror(errno));
+		return tlog_end(&l, "load_strict_alignment");
+	}
+	bpf_program__set_flags(skel->progs.v4via6_xdp,
+			       bpf_program__flags(skel->progs.v4via6_xdp) | BPF_F_STRICT_ALIGNMENT);
+	bpf_program__set_log_buf(skel->progs.v4via6_xdp, log, sizeof(log));
+	libbpf_set_print(silent);
+	err = v4via6_bpf__load(skel);
+	libbpf_set_print(silent_libbpf);
+	if (err) {
+		/* the verifier's last lines say which access */
+		tail = log + strlen(log);
+		for (int n = 0; tail > log && n < 4; n += *--tail == '\n')
+			;
+		tlog_fail(&l, "load with BPF_F_STRICT_ALIGNMENT: actual %s != expected success",
+			  strerror(-err));
+		for (char *line = strtok(tail, "\n"); line; line = strtok(NULL, "\n"))
+			fprintf(l.more, "    verifier: %s\n", line);
+	}
+	v4via6_bpf__destroy(skel);
+	return tlog_end(&l, "load_strict_alignment");
+}
+
 static int world_load(struct v4via6_bpf **skel, struct world *w)
 {
 	*skel = v4via6_bpf__open_and_load();
@@ -260,11 +309,6 @@ static int world_load(struct v4via6_bpf **skel, struct world *w)
 	w->tx_ports_fd = bpf_map__fd((*skel)->maps.tx_ports);
 	w->stats_fd = bpf_map__fd((*skel)->maps.stats);
 	return world_hold_prog(w->prog_fd, "hold0");
-}
-
-static int silent_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
 int main(int argc, char **argv)
@@ -297,6 +341,7 @@ int main(int argc, char **argv)
 	if (bench) {
 		bench_run(&w);
 	} else {
+		failed += !check_strict_alignment();
 		failed += run_cases(&w);
 		failed += !fuzz_run(&w, seed);
 	}
