@@ -264,36 +264,36 @@ if [ ! -x "$V4VIA6" ] || "$V4VIA6" --help 2>&1 | grep -q "not built yet"; then
 		cp_note $k "n/a: v4via6 command not available"
 	done
 else
-	V="$V4VIA6 --pin-dir $PIN/cp"
-	on_cleanup "nsx cp $V detach --all"
+	V=("$V4VIA6" --pin-dir "$PIN/cp")
+	on_cleanup "nsx cp '$V4VIA6' --pin-dir '$PIN/cp' detach --all"
 	step "control plane: v4via6 apply of $MAX routes (empty state)"
-	cp_time apply_s nsx cp $V apply "$WORK/router.conf"
+	cp_time apply_s nsx cp "${V[@]}" apply "$WORK/router.conf"
 	bytes=$(bpftool -j map show pinned "$PIN/cp/routes" 2>/dev/null |
 		"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["bytes_memlock"])' 2>/dev/null)
 	cp_note routes_map_bytes "${bytes:-n/a: bpftool map show failed}"
-	cp_note routes_map_entries "$(nsx cp $V route show 2>/dev/null | wc -l)"
+	cp_note routes_map_entries "$(nsx cp "${V[@]}" route show 2>/dev/null | wc -l)"
 	step "control plane: v4via6 apply of the same file again (no change)"
-	cp_time apply_again_s nsx cp $V apply "$WORK/router.conf"
+	cp_time apply_again_s nsx cp "${V[@]}" apply "$WORK/router.conf"
 	if "$V4VIA6" sync --help >/dev/null 2>&1; then
 		step "control plane: v4via6 sync --once, $MAX kernel routes into an empty map"
-		nsx cp $V route flush >/dev/null 2>&1
-		cp_time sync_once_s nsx cp $V sync --once
-		cp_note sync_map_entries "$(nsx cp $V route show 2>/dev/null | wc -l)"
+		nsx cp "${V[@]}" route flush >/dev/null 2>&1
+		cp_time sync_once_s nsx cp "${V[@]}" sync --once
+		cp_note sync_map_entries "$(nsx cp "${V[@]}" route show 2>/dev/null | wc -l)"
 	else
 		cp_note sync_once_s "n/a: sync not available"
 	fi
-	nsx cp $V detach --all >/dev/null 2>&1
+	nsx cp "${V[@]}" detach --all >/dev/null 2>&1
 	ip netns del "$(ns cp)" # 1M kernel routes: free them before the next step
 
 	# Route replace under traffic: one destination, v4via6 on the router, the
 	# prefix moved between r1 and r2 in turn; the new sink's first frame is timed.
-	step "control plane: route replace under traffic (v4via6 apply, then 5 replaces)"
-	V="$V4VIA6 --pin-dir $PIN/rt"
-	on_cleanup "nsx rt $V detach --all"
+	step "control plane: route replace under traffic (v4via6 apply, then 6 replaces)"
+	V=("$V4VIA6" --pin-dir "$PIN/rt")
+	on_cleanup "nsx rt '$V4VIA6' --pin-dir '$PIN/rt' detach --all"
 	pfx=$(head -1 "$WORK/routes.txt" | cut -d' ' -f1)
 	"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" 1 1 02:00:00:00:00:01 \
 		02:00:00:00:00:10 >"$WORK/one.cfg" || exit 1
-	if nsx rt $V apply "$WORK/router.conf" >"$WORK/apply.log" 2>&1; then
+	if nsx rt "${V[@]}" apply "$WORK/router.conf" >"$WORK/apply.log" 2>&1; then
 		nsx gen timeout 30 trafgen --cpp -q -P1 -i "$WORK/one.cfg" -o g0 >/dev/null 2>&1 &
 		tg=$!
 		sleep 1.5
@@ -302,7 +302,7 @@ else
 			if ((i % 2)); then dev=r2 sink=sink2 gw=fe80::2:1; else dev=r1 sink=sink1 gw=fe80::1:1; fi
 			"$XDPCTL" zero "$PIN/$sink"
 			t0=$("$XDPCTL" now)
-			nsx rt $V route replace "$pfx" via inet6 $gw dev $dev || break
+			nsx rt "${V[@]}" route replace "$pfx" via inet6 "$gw" dev "$dev" || break
 			t1=$("$XDPCTL" now)
 			wait_for 2000 first_seen "$sink"
 			first=$("$XDPCTL" count "$PIN/$sink" | cut -d' ' -f3)
@@ -311,12 +311,16 @@ else
 		done
 		kill "$tg" 2>/dev/null
 		wait "$tg" 2>/dev/null
-		cp_note route_replace_us "$(cut -d' ' -f1 "$WORK/replace.txt" | tr '\n' ' ')"
-		cp_note route_replace_cmd_us "$(cut -d' ' -f2 "$WORK/replace.txt" | tr '\n' ' ')"
+		if [ -s "$WORK/replace.txt" ]; then
+			cp_note route_replace_us "$(cut -d' ' -f1 "$WORK/replace.txt" | tr '\n' ' ')"
+			cp_note route_replace_cmd_us "$(cut -d' ' -f2 "$WORK/replace.txt" | tr '\n' ' ')"
+		else
+			cp_note route_replace_us "n/a: no frame reached the new next hop within 2 s"
+		fi
 	else
 		cp_note route_replace_us "n/a: v4via6 apply failed: $(tail -1 "$WORK/apply.log")"
 	fi
-	nsx rt $V detach --all >/dev/null 2>&1
+	nsx rt "${V[@]}" detach --all >/dev/null 2>&1
 fi
 
 #
