@@ -234,7 +234,10 @@ static int run_cases(const struct world *w)
 		}
 	}
 
-	/* every length short of Ethernet + IPv4 header, cut from a frame that is otherwise valid */
+	/*
+	 * Every length short of Ethernet + IPv4 header, cut from a frame that is
+	 * otherwise valid (below 14 bytes, see xdp_run()).
+	 */
 	for (len = 0; len < ETH_HLEN + 20; len++) {
 		struct frame_spec s = FRAME_SPEC(.cut = len);
 
@@ -246,12 +249,12 @@ static int run_cases(const struct world *w)
 	return failed;
 }
 
-static int silent_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int libbpf_warnings(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+static int libbpf_silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	return 0;
 }
@@ -278,9 +281,9 @@ static bool check_strict_alignment(void)
 	bpf_program__set_flags(skel->progs.v4via6_xdp,
 			       bpf_program__flags(skel->progs.v4via6_xdp) | BPF_F_STRICT_ALIGNMENT);
 	bpf_program__set_log_buf(skel->progs.v4via6_xdp, log, sizeof(log));
-	libbpf_set_print(silent);
+	libbpf_set_print(libbpf_silent);
 	err = v4via6_bpf__load(skel);
-	libbpf_set_print(silent_libbpf);
+	libbpf_set_print(libbpf_warnings);
 	if (err) {
 		/* the verifier's last lines say which access */
 		tail = log + strlen(log);
@@ -329,7 +332,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	libbpf_set_print(silent_libbpf);
+	libbpf_set_print(libbpf_warnings);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (world_build_netns() || world_load(&skel, &w) || world_fill_maps(&w)) {
