@@ -17,7 +17,7 @@ DESTDIR  ?=
 
 # Packages the build, the tests, the demo and the benchmarks need (Debian 12).
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
-	    libmnl-dev bpftool iproute2 ethtool tcpdump python3-scapy netsniff-ng bird2 gnuplot-nox \
+	    libmnl-dev bpftool iproute2 ethtool tcpdump python3-scapy netsniff-ng bird2 frr gnuplot-nox \
 	    iputils-ping procps kmod
 
 ifeq ($(V),1)

@@ -94,11 +94,13 @@ check() {
 	if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "command failed: $*" "$out"; fi
 }
 
-# wait_for TIMEOUT_MS cmd...: poll cmd every 10 ms until it succeeds
+# wait_for TIMEOUT_MS cmd...: poll cmd every 10 ms until it succeeds or TIMEOUT_MS
+# of wall-clock time have passed (a slow cmd does not stretch the timeout)
 wait_for() {
-	local t=$1 i
+	local t=$1 end
 	shift
-	for ((i = 0; i < t / 10; i++)); do
+	end=$(($(date +%s%N) / 1000000 + t))
+	while (($(date +%s%N) / 1000000 < end)); do
 		"$@" >/dev/null 2>&1 && return 0
 		sleep 0.01
 	done
