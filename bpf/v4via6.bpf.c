@@ -135,6 +135,9 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 	nh = bpf_map_lookup_elem(&routes, &key);
 	if (!nh)
 		return PASS(st, pass_no_route);
+	/* A throw route: the kernel routes this prefix otherwise (IPv4 gateway, local, ...). */
+	if (nh->ifindex == V4VIA6_IFINDEX_KERNEL)
+		return PASS(st, pass_throw);
 	if (iph->ttl <= 1)
 		return PASS(st, pass_ttl);
 	eg = bpf_map_lookup_elem(&egress, &nh->ifindex);

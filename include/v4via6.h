@@ -44,9 +44,10 @@ struct nexthop {
 };
 
 /*
- * A routes map value with this ifindex sends the prefix to the kernel: no
- * interface has index 0, so the program finds no egress entry and passes the
- * packet (pass_no_egress). v4via6 sync installs it for prefixes the kernel
+ * A routes map value with this ifindex sends the prefix to the kernel: the
+ * program passes the packet (pass_throw), as iproute2's `throw` route type ends
+ * a lookup in a table. `v4via6 route add throw PREFIX` writes one by hand;
+ * v4via6 sync installs it for prefixes the kernel
  * routes otherwise (IPv4 gateway, local address, blackhole...), so that a less
  * specific prefix with an IPv6 next hop never captures their packets.
  */
@@ -95,6 +96,7 @@ struct fwd_stats {
 	__u64 pass_options; /* IHL > 5: the kernel handles IP options */
 	__u64 pass_martian; /* multicast, broadcast, loopback or 0/8 source or destination */
 	__u64 pass_no_route; /* no matching prefix */
+	__u64 pass_throw; /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
 	__u64 pass_ttl; /* TTL <= 1: the kernel sends ICMP time exceeded */
 	__u64 pass_mtu; /* larger than the egress MTU: ICMP frag-needed or fragmentation */
 	__u64 pass_no_neigh; /* next hop MAC unknown: the kernel resolves it */

@@ -30,6 +30,7 @@ static const char apply_usage[] =
     "  Makes the state equal to FILE (- reads standard input): one statement a line,\n"
     "    attach IFACE [mode native|skb]\n"
     "    route PREFIX via [inet6] IPV6 dev IFACE\n"
+    "    route throw PREFIX\n"
     "    neigh IPV6 lladdr MAC dev IFACE\n"
     "  with # comments. The whole file is checked first; a bad line changes nothing.\n"
     "  Interfaces, routes and neighbours that are not in FILE are removed.\n";

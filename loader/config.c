@@ -4,6 +4,7 @@
  * million route lines: one pass over the file, interface names resolved once
  * per name, duplicates found by sorting rather than by searching.
  */
+#include <limits.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +17,9 @@
 #include "parse.h"
 
 #define MAX_TOKENS 16
+
+/* The device of a throw route, which names none. */
+#define NO_DEV UINT_MAX
 
 /* A problem found on a line; all are printed at the end, in line order. */
 struct problem {
@@ -168,7 +172,9 @@ static void read_route(struct reader *r, unsigned int line, int argc, char **arg
 		problem(r, line, "%s", err);
 		return;
 	}
-	if (dev_id(r, spec.dev, &dev)) {
+	if (spec.throw_) {
+		dev = NO_DEV;
+	} else if (dev_id(r, spec.dev, &dev)) {
 		problem(r, line, "dev %s: not an interface name", spec.dev);
 		return;
 	}
@@ -285,6 +291,8 @@ static void check_whole(struct reader *r)
 	if (!idx)
 		return;
 	for (i = 0; i < cfg->n_routes; i++) {
+		if (cfg->routes[i].dev == NO_DEV) /* throw: V4VIA6_IFINDEX_KERNEL */
+			continue;
 		cfg->routes[i].nh.ifindex = idx[cfg->routes[i].dev];
 		if (!idx[cfg->routes[i].dev])
 			problem(r, cfg->routes[i].line, "dev %s: no \"attach %s\" line",

@@ -5,6 +5,7 @@
  *
  *   attach IFACE [mode native|skb]
  *   route PREFIX via [inet6] IPV6 dev IFACE
+ *   route throw PREFIX                     (left to the kernel)
  *   neigh IPV6 lladdr MAC dev IFACE        (or IPV6 dev IFACE lladdr MAC)
  *
  * The whole file is read and checked before anything changes.

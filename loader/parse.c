@@ -172,6 +172,12 @@ int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, 
 	int i, rc;
 
 	memset(r, 0, sizeof(*r));
+	if (argc >= 1 && !strcmp(argv[0], "throw")) {
+		r->throw_ = true;
+		argc--;
+		argv++;
+		need_nh = false;
+	}
 	if (argc < 1)
 		return fail(PARSE_USAGE, err, len, "missing PREFIX");
 	rc = parse_prefix(argv[0], &r->key, err, len);

@@ -47,12 +47,14 @@ struct route_spec {
 	struct route_key key;
 	__u8 via[16];
 	const char *dev;
+	bool throw_; /* "throw PREFIX": leave the prefix to the kernel (V4VIA6_IFINDEX_KERNEL) */
 };
 
 /*
  * "PREFIX via [inet6] ADDR dev IFACE", in any order after the prefix, with
- * an optional "nexthop" before via (as `ip route` writes it). With need_nh
- * false only "PREFIX" is accepted (route del, route show).
+ * an optional "nexthop" before via (as `ip route` writes it), or "throw
+ * PREFIX" (as `ip route` writes that type), which needs nothing else. With
+ * need_nh false only "PREFIX" is accepted (route del, route show).
  */
 int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, char *err,
 		     size_t len);

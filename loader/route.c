@@ -18,11 +18,13 @@
 static const char route_usage[] =
     "Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
     "       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
+    "       v4via6 route add|replace throw PREFIX\n"
     "       v4via6 route del     PREFIX\n"
     "       v4via6 route show    [PREFIX]\n"
     "       v4via6 route flush\n"
     "  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
-    "  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n";
+    "  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n"
+    "  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n";
 
 /* Parses the route, checks its interface is attached; returns an exit status. */
 static int route_from_args(const char *what, int argc, char **argv, struct route_key *key,
@@ -42,6 +44,8 @@ static int route_from_args(const char *what, int argc, char **argv, struct route
 	}
 	*key = r.key;
 	memset(nh, 0, sizeof(*nh));
+	if (r.throw_) /* nh->ifindex is V4VIA6_IFINDEX_KERNEL */
+		return EXIT_OK;
 	memcpy(nh->addr, r.via, sizeof(nh->addr));
 	if (parse_ifname(r.dev, &nh->ifindex, err, sizeof(err))) {
 		pr_err("%s: %s", what, err);
@@ -131,6 +135,17 @@ static void print_route(const struct route_entry *e)
 	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
 
 	format_prefix(&e->key, pfx, sizeof(pfx));
+	if (e->nh.ifindex == V4VIA6_IFINDEX_KERNEL) {
+		if (!json_output) {
+			printf("throw %s\n", pfx);
+			return;
+		}
+		json_object_start();
+		json_kv_string("type", "throw");
+		json_kv_string("dst", pfx);
+		json_object_end();
+		return;
+	}
 	format_ipv6(e->nh.addr, via, sizeof(via));
 	ifname_cached(e->nh.ifindex, dev);
 	if (!json_output) {

@@ -112,6 +112,27 @@ expect route-del-bad "1 2" route del 10.9.9.0/99
 expect route-del-extra "2" route del 10.2.0.0/16 extra
 expect route-show-bad "1 2" route show banana
 expect route-flush-extra "2" route flush now
+expect route-throw-none "2" route add throw
+expect route-throw-extra "2" route add throw 10.5.0.0/16 via inet6 fe80::1 dev r0
+expect route-throw-host-bits "1" route add throw 10.5.0.1/16
+
+# a throw route is shown as such, and the line it prints is accepted back
+t=route-throw-round-trip
+v6 r route del 10.5.0.0/16 >/dev/null 2>&1
+if ! out=$(v6 r route add throw 10.5.0.0/16 2>&1); then
+	fail $t "route add throw failed" "$out"
+elif ! line=$(v6 r route show 10.5.0.0/16 2>&1) || [ "$line" != "throw 10.5.0.0/16" ]; then
+	fail $t "route show printed '$line', want 'throw 10.5.0.0/16'"
+elif ! v6 r route del 10.5.0.0/16 >/dev/null 2>&1 || ! out=$(v6 r route add $line 2>&1); then
+	fail $t "route add $line (read back) failed" "$out"
+elif ! v6 r -j route show 10.5.0.0/16 | "$PYTHON" -c '
+import json, sys
+assert json.load(sys.stdin) == [{"type": "throw", "dst": "10.5.0.0/16"}]'; then
+	fail $t "-j route show of a throw route" "$(v6 r -j route show 10.5.0.0/16 2>&1)"
+else
+	pass $t
+fi
+v6 r route del 10.5.0.0/16 >/dev/null 2>&1
 
 expect neigh-alone-shows "0 2" neigh
 expect neigh-unknown-sub "2" neigh frob

@@ -126,9 +126,9 @@ static const struct xdp_case cases[] = {
 	{"egress_not_in_tx_ports", FRAME_SPEC(.daddr = "10.30.0.1"), PASSED(pass_no_egress)},
 	{"egress_unknown", FRAME_SPEC(.daddr = "10.30.0.2"), PASSED(pass_no_egress)},
 	/* V4VIA6_IFINDEX_KERNEL: a prefix the kernel routes otherwise, inside a wider one of ours */
-	{"route_to_kernel", FRAME_SPEC(.daddr = "10.60.0.9"), PASSED(pass_no_egress)},
-	{"route_to_kernel_in_16", FRAME_SPEC(.daddr = "20.1.9.1"), PASSED(pass_no_egress)},
-	{"route_to_kernel_over_default", FRAME_SPEC(.daddr = "10.60.0.9"), PASSED(pass_no_egress),
+	{"route_to_kernel", FRAME_SPEC(.daddr = "10.60.0.9"), PASSED(pass_throw)},
+	{"route_to_kernel_in_16", FRAME_SPEC(.daddr = "20.1.9.1"), PASSED(pass_throw)},
+	{"route_to_kernel_over_default", FRAME_SPEC(.daddr = "10.60.0.9"), PASSED(pass_throw),
 	 .with_default = true},
 
 	/* not for the fast path */

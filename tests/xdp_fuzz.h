@@ -124,6 +124,8 @@ static void ref_classify(const struct frame *f, bool with_default, struct ref *r
 	rt = ref_route(dst, with_default);
 	if (!rt)
 		REF_PASS(r, pass_no_route);
+	if (rt->hop.iface == IF_KERNEL)
+		REF_PASS(r, pass_throw);
 	if (ip[8] <= 1)
 		REF_PASS(r, pass_ttl);
 	if (!w_ifaces[rt->hop.iface].egress)

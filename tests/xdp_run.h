@@ -29,7 +29,7 @@ static const struct {
 	STAT(rx_packets),     STAT(rx_bytes),	   STAT(fwd_packets),	    STAT(fwd_bytes),
 	STAT(fwd_fib),	      STAT(pass_not_ipv4), STAT(pass_vlan),	    STAT(pass_l2_multicast), STAT(pass_l2_other_host),
 	STAT(pass_truncated), STAT(pass_bad_header), STAT(pass_bad_csum),   STAT(pass_options),
-	STAT(pass_martian),   STAT(pass_no_route), STAT(pass_ttl),	    STAT(pass_mtu),
+	STAT(pass_martian),   STAT(pass_no_route), STAT(pass_throw), STAT(pass_ttl),	    STAT(pass_mtu),
 	STAT(pass_no_neigh),  STAT(pass_no_egress),
 };
 /* clang-format on */
