@@ -37,7 +37,8 @@ def program_cost(work):
     live = {}
     for line in lines(work + "/live.txt"):
         n, mode, ns, pps, kfwd = line.split()
-        live[(int(n), mode)] = {"ns_per_run": float(ns), "pps": int(pps),
+        # no traffic (trafgen failed three times): no figure rather than 0 ns
+        live[(int(n), mode)] = {"ns_per_run": float(ns) if int(pps) else None, "pps": int(pps),
                                 "kernel_forwarded": int(kfwd)}
     rows = []
     for line in lines(work + "/progcost.jsonl"):
@@ -74,7 +75,8 @@ def end_to_end(work, routes):
             prog_ns.setdefault(mode, []).append(float(live))
     if not by_mode:
         return {}
-    med = {m: statistics.median(v) for m, v in by_mode.items()}
+    # a round where nothing arrived (trafgen failed three times) is no measurement
+    med = {m: statistics.median([x for x in v if x] or [0]) for m, v in by_mode.items()}
     ceil = med.get("ceiling")
     cost = {}
     for m, pps in med.items():
@@ -134,7 +136,7 @@ def main():
         f.write("# routes drop v4via6 fibfwd (ns/packet, BPF_PROG_TEST_RUN) "
                 "v4via6 fibfwd (ns/run, live)\n")
         for r in pc:
-            lv = [(r["live"][m] or {}).get("ns_per_run", "NaN") for m in ("v4via6", "fibfwd")]
+            lv = [(r["live"][m] or {}).get("ns_per_run") or "NaN" for m in ("v4via6", "fibfwd")]
             f.write("%d %.2f %.2f %.2f %s %s\n" % (r["routes"], r["drop_ns"], r["v4via6_ns"],
                                                    r["fibfwd_ns"], lv[0], lv[1]))
 
