@@ -158,22 +158,34 @@ static inline int bench_add_tx_port(int tx_ports_fd, __u32 ifindex)
 	return 0;
 }
 
-/* Fills v4via6's maps: egress and tx_ports for the out interface, one neighbour per gateway, the
- * routes. */
+/* Records an attached interface's MAC and MTU in v4via6's egress map, as `v4via6 attach` does. */
+static inline int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac, __u32 mtu)
+{
+	struct egress eg = {.mtu = mtu};
+
+	memcpy(eg.mac, mac, 6);
+	if (bpf_map_update_elem(egress_fd, &ifindex, &eg, BPF_ANY)) {
+		fprintf(stderr, "v4via6-bench: egress: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Fills v4via6's maps: egress and tx_ports for the out interface, one neighbour
+ * per gateway, the routes. The caller adds the ingress interface to egress:
+ * the program checks that a frame is addressed to that interface's MAC.
+ */
 static inline int bench_fill_v4via6(int routes_fd, int neighs_fd, int egress_fd, int tx_ports_fd,
 				    __u32 out_ifindex, const __u8 *out_mac, __u32 out_mtu,
 				    const struct bench_gw *gws, __u32 ngws,
 				    const struct bench_route *routes, size_t nroutes)
 {
-	struct egress eg = {.mtu = out_mtu};
 	struct nexthop nh = {.ifindex = out_ifindex};
 	size_t i;
 
-	memcpy(eg.mac, out_mac, 6);
-	if (bpf_map_update_elem(egress_fd, &out_ifindex, &eg, BPF_ANY)) {
-		fprintf(stderr, "v4via6-bench: egress: %s\n", strerror(errno));
+	if (bench_add_egress(egress_fd, out_ifindex, out_mac, out_mtu))
 		return -errno;
-	}
 	if (bench_add_tx_port(tx_ports_fd, out_ifindex))
 		return -errno;
 	for (i = 0; i < ngws; i++) {

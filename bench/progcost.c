@@ -9,7 +9,7 @@
  * Run it inside the network namespace whose FIB holds the same N routes:
  * test_run's ingress_ifindex and fibfwd's lookups use the caller's namespace.
  * v4via6's maps get the first N routes of FILE, one neighbour per gateway,
- * and IF's MAC and MTU.
+ * and both interfaces' MAC and MTU (as `v4via6 attach` records them).
  *
  * Each test_run call takes one frame, so the bench builds FRAMES frames whose
  * destinations are spread over the N routes and cycles through them. A
@@ -287,6 +287,7 @@ int main(int argc, char **argv)
 	if (bench_fill_v4via6(bpf_map__fd(v4->maps.routes), bpf_map__fd(v4->maps.neighs),
 			      bpf_map__fd(v4->maps.egress), bpf_map__fd(v4->maps.tx_ports),
 			      out_ifindex, out_mac, out_mtu, o.gws, o.ngws, routes, nroutes) ||
+	    bench_add_egress(bpf_map__fd(v4->maps.egress), in_ifindex, in_mac, in_mtu) ||
 	    bench_add_tx_port(bpf_map__fd(fib->maps.tx_ports), out_ifindex))
 		goto out;
 	fill_s = bench_now() - fill_s;

@@ -164,6 +164,13 @@ def main():
              c["identical_output"], c["frames"]))
     p("   live: run_time_ns/run_cnt of the program attached to the router, trafgen sending to "
       "4096 destinations")
+    for r in pc:
+        for prog, n in r["wrong_verdicts"].items():
+            if n:
+                p("   WARNING: %d routes: %s returned another verdict than expected in %d of %d "
+                  "test_run calls: its figure measures another path" % (
+                      r["routes"], prog, n, r["test_runs"]["runs"] * r["test_runs"]["calls"]
+                      * r["test_runs"]["frames"]))
     p()
     if e2e:
         p("2. End to end, %d routes, 64-byte UDP, trafgen -> router -> sink over veth (medians "

@@ -3,11 +3,11 @@
  * xdpctl: the bench's own loader, so that the end-to-end runs need nothing
  * but the BPF objects.
  *
- *   xdpctl load PROG PINDIR [--routes FILE --count N --out IF --gw ADDR,MAC...]
+ *   xdpctl load PROG PINDIR [--routes FILE --count N --out IF --in IF --gw ADDR,MAC...]
  *       loads PROG (v4via6, fibfwd, drop or sink), fills its maps and pins
  *       the program as PINDIR/prog and its maps as PINDIR/<map>. v4via6 gets
- *       the routes, one neighbour per gateway and IF's MAC and MTU (as
- *       progcost does); fibfwd gets IF as a tx port.
+ *       the routes, one neighbour per gateway and both interfaces' MAC and
+ *       MTU (as progcost does); fibfwd gets the out IF as a tx port.
  *   xdpctl attach PINDIR IF     attach the pinned program to IF (native XDP)
  *   xdpctl detach IF
  *   xdpctl count PINDIR         a sink's counters: "packets bytes first_ns"
@@ -41,7 +41,7 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: xdpctl load {v4via6|fibfwd|drop|sink} PINDIR [--routes FILE --count N "
-		"--out IF --gw ADDR,MAC...]\n"
+		"--out IF --in IF --gw ADDR,MAC...]\n"
 		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR\n"
 		"       xdpctl fwd PINDIR | runtime PINDIR | now | stats-hold SECONDS\n");
 	return 2;
@@ -63,12 +63,12 @@ static int pin_all(struct bpf_object *obj, struct bpf_program *prog, const char 
 
 static int cmd_load(int argc, char **argv)
 {
-	const char *what = argv[0], *dir = argv[1], *routes_path = NULL, *out = NULL;
+	const char *what = argv[0], *dir = argv[1], *routes_path = NULL, *out = NULL, *in = NULL;
 	struct bench_gw gws[BENCH_MAX_GWS];
 	struct bench_route *routes = NULL;
 	size_t count = 0, nroutes = 0;
-	__u32 ngws = 0, out_ifindex = 0, mtu = 0;
-	__u8 mac[6];
+	__u32 ngws = 0, out_ifindex = 0, mtu = 0, in_ifindex = 0, in_mtu = 0;
+	__u8 mac[6], in_mac[6];
 	int i, err = -EINVAL;
 
 	for (i = 2; i + 1 < argc; i += 2) {
@@ -78,6 +78,8 @@ static int cmd_load(int argc, char **argv)
 			count = strtoul(argv[i + 1], NULL, 0);
 		else if (!strcmp(argv[i], "--out"))
 			out = argv[i + 1];
+		else if (!strcmp(argv[i], "--in"))
+			in = argv[i + 1];
 		else if (!strcmp(argv[i], "--gw") && ngws < BENCH_MAX_GWS &&
 			 !bench_parse_gw(argv[i + 1], &gws[ngws]))
 			ngws++;
@@ -86,7 +88,8 @@ static int cmd_load(int argc, char **argv)
 	}
 	if (i != argc)
 		return usage();
-	if (out && bench_iface(out, &out_ifindex, mac, &mtu))
+	if ((out && bench_iface(out, &out_ifindex, mac, &mtu)) ||
+	    (in && bench_iface(in, &in_ifindex, in_mac, &in_mtu)))
 		return 1;
 
 	if (!strcmp(what, "v4via6")) {
@@ -100,6 +103,9 @@ static int cmd_load(int argc, char **argv)
 			    bpf_map__fd(s->maps.routes), bpf_map__fd(s->maps.neighs),
 			    bpf_map__fd(s->maps.egress), bpf_map__fd(s->maps.tx_ports), out_ifindex,
 			    mac, mtu, gws, ngws, routes, nroutes);
+		if (!err && in)
+			err = bench_add_egress(bpf_map__fd(s->maps.egress), in_ifindex, in_mac,
+					       in_mtu);
 		if (!err)
 			err = pin_all(s->obj, s->progs.v4via6_xdp, dir);
 		v4via6_bpf__destroy(s);
