@@ -71,7 +71,7 @@ deps:
 $(BUILD) $(BUILD)/loader:
 	$(Q)mkdir -p $@
 
-$(BUILD)/%.bpf.o: %.bpf.c $(HDRS) | $(BUILD)
+$(BUILD)/%.bpf.o: %.bpf.c $(HDRS) $(wildcard bench/*.h) | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -94,7 +94,7 @@ $(BUILD)/%: tests/%.c $(HDRS) $(wildcard tests/*.h) $(SKELS) $(LIB_OBJS) | $(BUI
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(BUILD)/%: bench/%.c $(HDRS) $(SKELS) $(LIB_OBJS) | $(BUILD)
+$(BUILD)/%: bench/%.c $(HDRS) $(wildcard bench/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
