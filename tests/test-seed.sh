@@ -243,16 +243,21 @@ fi
 
 # A next hop nobody resolved yet: the program passes the first packets up (pass_no_neigh), the
 # kernel forwards them and resolves the neighbour, then bpf_fib_lookup finds it (fwd_fib).
+# B's own IPv6 traffic to the router (neighbour solicitations) can teach the router B's MAC again
+# between the flush and the first ping; then nothing is unresolved, so try again (3 times at most).
 t=unresolved-neigh
 v6 r neigh flush >/dev/null 2>&1
-ip -n "$(ns r)" -6 neigh flush dev r1
-snap r >"$T/s0"
-if ping_ok $t -c 4 -i 0.1 "$B_IP"; then
+for try in 1 2 3; do
+	ip -n "$(ns r)" -6 neigh flush dev r1
+	snap r >"$T/s0"
+	ping_ok $t -c 4 -i 0.1 "$B_IP" || break
 	snap r >"$T/s1"
+	[ "$(delta "$T/s0" "$T/s1" pass_no_neigh)" -ge 1 ] || [ $try = 3 ] || continue
 	want_delta $t "$T/s0" "$T/s1" pass_no_neigh -ge 1 &&
 		want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -ge 1 &&
 		want_delta $t "$T/s0" "$T/s1" fwd_fib -ge 2 && pass $t
-fi
+	break
+done
 v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 >/dev/null 2>&1
 v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0 >/dev/null 2>&1
 
