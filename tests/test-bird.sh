@@ -24,16 +24,6 @@ fi
 T=$(mktemp -d /tmp/v4via6-bird.XXXXXX)
 on_cleanup "rm -rf '$T'"
 
-# wait_ms LIMIT_MS cmd...: poll cmd every 10 ms until it succeeds or LIMIT_MS of wall time
-# have passed (lib.sh's wait_for counts polls, which lasts far longer when cmd is slow)
-wait_ms() {
-	local end=$(($(date +%s%N) / 1000000 + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $(($(date +%s%N) / 1000000)) -gt "$end" ] && return 1
-		sleep 0.01
-	done
-}
 H1_MAC=02:00:00:00:01:0a R1H_MAC=02:00:00:00:01:01 R1R_MAC=02:00:00:00:01:02
 H2_MAC=02:00:00:00:02:0a R2H_MAC=02:00:00:00:02:01 R2R_MAC=02:00:00:00:02:02
 H1_LL=fe80::ff:fe00:10a R1H_LL=fe80::ff:fe00:101 R1R_LL=fe80::ff:fe00:102
@@ -126,7 +116,7 @@ established() { birdc_ "$1" show protocols peer | grep -q Established; }
 
 t=bgp-session
 T0=$(date +%s%N)
-if wait_ms 30000 established r1 && wait_ms 5000 established r2; then
+if wait_for 30000 established r1 && wait_for 5000 established r2; then
 	pass "$t (Established after $((($(date +%s%N) - T0) / 1000000)) ms)"
 else
 	fail $t "no BGP session" "$(birdc_ r1 show protocols all peer 2>&1; cat "$T"/bird-*.log "$T"/*.err)"
@@ -135,8 +125,8 @@ fi
 
 # BIRD installs R2's prefix in R1 via R2's link-local address, and the other way round
 t=bird-routes-mirrored
-if wait_ms 10000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_ms 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
+if wait_for 10000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
+	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
 	pass "$t (R1: $NET2 via $R2R_LL, R2: $NET1 via $R1R_LL)"
 else
 	fail $t "BIRD's routes not in the maps" \
@@ -169,15 +159,15 @@ fi
 t=bird-withdraw
 birdc_ r1 disable peer >/dev/null
 T0=$(date +%s%N)
-if wait_ms 5000 no_route r1 "$NET2" && wait_ms 5000 no_route r2 "$NET1"; then
+if wait_for 5000 no_route r1 "$NET2" && wait_for 5000 no_route r2 "$NET1"; then
 	pass "$t (gone from both maps in $((($(date +%s%N) - T0) / 1000000)) ms)"
 else
 	fail $t "withdrawn prefixes still in the maps" "$(v6 r1 route show; v6 r2 route show)"
 fi
 t=bird-readvertise
 birdc_ r1 enable peer >/dev/null
-if wait_ms 20000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_ms 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then pass $t; else
+if wait_for 20000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
+	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then pass $t; else
 	fail $t "prefixes not back after enable" "$(v6 r1 route show; v6 r2 route show)"
 fi
 
@@ -185,7 +175,7 @@ fi
 # BIRD goes first: on exit it removes its routes from the kernels, and sync from the maps.
 t=bird-stop
 for r in r1 r2; do birdc_ $r down >/dev/null 2>&1; done
-if wait_ms 5000 no_route r1 "$NET2" && wait_ms 5000 no_route r2 "$NET1"; then pass $t; else
+if wait_for 5000 no_route r1 "$NET2" && wait_for 5000 no_route r2 "$NET1"; then pass $t; else
 	fail $t "BIRD's routes still in the maps after it stopped" "$(v6 r1 route show; v6 r2 route show)"
 fi
 FRR=/usr/lib/frr
@@ -228,14 +218,14 @@ for r in r1 r2; do
 			--log "file:$d/$daemon.log" >>"$d/$daemon.out" 2>&1 &
 		LIB_PIDS+=($!)
 		# bgpd connects to zebra's socket: zebra first
-		[ $daemon = zebra ] && wait_ms 5000 test -S "$d/zserv.api"
+		[ $daemon = zebra ] && wait_for 5000 test -S "$d/zserv.api"
 	done
 done
 
 t=frr-routes-mirrored
 T0=$(date +%s%N)
-if wait_ms 30000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_ms 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
+if wait_for 30000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
+	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
 	kr=$(ip -n "$(ns r1)" route show "$NET2")
 	case $kr in
 	*nhid*) pass "$t (after $((($(date +%s%N) - T0) / 1000000)) ms; R1's kernel: $kr)" ;;
@@ -271,7 +261,7 @@ t=frr-withdraw
 vtysh --vty_socket "$T/frr-r1" -c "configure terminal" -c "router bgp 65001" \
 	-c "neighbor r1r shutdown" >/dev/null
 T0=$(date +%s%N)
-if wait_ms 5000 no_route r1 "$NET2" && wait_ms 5000 no_route r2 "$NET1"; then
+if wait_for 5000 no_route r1 "$NET2" && wait_for 5000 no_route r2 "$NET1"; then
 	pass "$t (gone from both maps in $((($(date +%s%N) - T0) / 1000000)) ms)"
 else
 	fail $t "withdrawn prefixes still in the maps" "$(v6 r1 route show; v6 r2 route show)"

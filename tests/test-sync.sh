@@ -13,16 +13,6 @@ lib_init sync
 T=$(mktemp -d /tmp/v4via6-sync.XXXXXX)
 on_cleanup "rm -rf '$T'"
 
-# wait_ms LIMIT_MS cmd...: poll cmd every 10 ms until it succeeds or LIMIT_MS of wall time
-# have passed (lib.sh's wait_for counts polls, which lasts far longer when cmd is slow)
-wait_ms() {
-	local end=$(($(date +%s%N) / 1000000 + $1))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ $(($(date +%s%N) / 1000000)) -gt "$end" ] && return 1
-		sleep 0.01
-	done
-}
 D_MAC=02:00:00:00:00:0d
 R3_MAC=02:00:00:00:00:04
 D_LL=fe80::ff:fe00:d
@@ -130,8 +120,8 @@ ping_a() {
 
 sync_start
 t=start
-if wait_ms 2000 has_route "$B_IP/32 via inet6 $B_LL dev r1" &&
-	wait_ms 1000 has_route "$A_IP/32 via inet6 $A_LL dev r0"; then pass $t; else
+if wait_for 2000 has_route "$B_IP/32 via inet6 $B_LL dev r1" &&
+	wait_for 1000 has_route "$A_IP/32 via inet6 $A_LL dev r0"; then pass $t; else
 	fail $t "the seed's routes did not appear" "$(v6 r route show 2>&1; cat "$T/sync.log")"
 	exit 1
 fi
@@ -151,7 +141,7 @@ timed route-del 100 "route del" no_route 10.9.0.0/16
 # forwarded by XDP both ways (IpForwDatagrams still).
 t=traffic-follows
 nsx r ip route replace "$B_IP/32" via inet6 "$C_LL" dev r2
-if wait_ms 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" && cap_start c c0 "$T/c.pcap" icmp; then
+if wait_for 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" && cap_start c c0 "$T/c.pcap" icmp; then
 	snap r >"$T/s0"
 	if ping_a $t -c 5 -i 0.05 "$B_IP"; then
 		snap r >"$T/s1"
@@ -183,7 +173,7 @@ if timed $t-route 100 "route via nhid 10" has_route "10.9.0.0/16 via inet6 $B_LL
 	# traffic through the object: B's address via nhid 10 (now C)
 	nsx r ip route replace "$B_IP/32" nhid 10
 	snap r >"$T/s0"
-	if wait_ms 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" &&
+	if wait_for 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" &&
 		ping_a $t-traffic -c 3 -i 0.05 "$B_IP"; then
 		snap r >"$T/s1"
 		fwd=$(delta "$T/s0" "$T/s1" fwd_packets)
@@ -203,7 +193,7 @@ fi
 # --- ECMP: the first usable next hop, and a warning -----------------------------------------------
 t=multipath
 nsx r ip route add 10.40.0.0/16 nexthop via inet6 "$B_LL" dev r1 nexthop via inet6 "$C_LL" dev r2
-if wait_ms 1000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
+if wait_for 1000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
 	grep -q "10.40.0.0/16 has 2 next hops" "$T/sync.log"; then pass $t; else
 	fail $t "not installed via the first hop, or no warning" "$(v6 r route show; cat "$T/sync.log")"
 fi
@@ -214,15 +204,15 @@ t=kernel-entries
 nsx r ip route add 10.0.0.0/8 via inet6 "$B_LL" dev r1
 nsx r ip route add 10.50.0.0/16 via 192.0.2.1 dev r1 onlink
 nsx r ip route add blackhole 10.51.0.0/16
-if wait_ms 1000 has_route "10.0.0.0/8 via inet6 $B_LL dev r1" &&
-	wait_ms 1000 has_route "throw 10.50.0.0/16" &&
-	wait_ms 1000 has_route "throw 10.51.0.0/16"; then pass $t; else
+if wait_for 1000 has_route "10.0.0.0/8 via inet6 $B_LL dev r1" &&
+	wait_for 1000 has_route "throw 10.50.0.0/16" &&
+	wait_for 1000 has_route "throw 10.51.0.0/16"; then pass $t; else
 	fail $t "10/8 mirrored, 10.50/16 and 10.51/16 as kernel entries expected" "$(v6 r route show)"
 fi
 # v4via6 status reads sync's status file (rewritten at most once a second)
 t=status
 status_has() { v6 r status | grep -q "$1"; }
-if wait_ms 1500 status_has "ipv4_gateway 1 .*blackhole 1 " && status_has "sync: running" &&
+if wait_for 1500 status_has "ipv4_gateway 1 .*blackhole 1 " && status_has "sync: running" &&
 	v6 r -j status | "$PYTHON" -c '
 import json, sys
 s = json.load(sys.stdin)["sync"]
@@ -235,18 +225,18 @@ nsx r ip route del 10.0.0.0/8
 nsx r ip route del 10.50.0.0/16
 nsx r ip route del blackhole 10.51.0.0/16
 t=kernel-entries-gone
-if wait_ms 1000 no_route 10.50.0.0/16 && wait_ms 1000 no_route 10.51.0.0/16 &&
-	wait_ms 1000 no_route 10.0.0.0/8; then pass $t; else
+if wait_for 1000 no_route 10.50.0.0/16 && wait_for 1000 no_route 10.51.0.0/16 &&
+	wait_for 1000 no_route 10.0.0.0/8; then pass $t; else
 	fail $t "entries left after the kernel's routes went" "$(v6 r route show)"
 fi
 
 # --- interfaces: not attached is left to the kernel until attached --------------------------------
 t=not-attached
 nsx r ip route add 10.30.0.0/16 via inet6 "$D_LL" dev r3
-if wait_ms 1000 has_route "throw 10.30.0.0/16"; then
+if wait_for 1000 has_route "throw 10.30.0.0/16"; then
 	v6 r attach r3 >"$T/attach3" 2>&1
 	# attaching is no netlink event: sync looks at the egress map every second
-	if wait_ms 2500 has_route "10.30.0.0/16 via inet6 $D_LL dev r3"; then pass $t; else
+	if wait_for 2500 has_route "10.30.0.0/16 via inet6 $D_LL dev r3"; then pass $t; else
 		fail $t "not mirrored after attach r3" "$(cat "$T/attach3"; v6 r route show)"
 	fi
 else
@@ -270,18 +260,18 @@ t=egress-follows-link
 r1=$(ip -n "$(ns r)" -o link show r1 | cut -d: -f1)
 nsx r ip link set r1 mtu 1400
 nsx r ip link set r1 address 02:00:00:00:00:22
-if wait_ms 1000 egress_is "$r1" "02:00:00:00:00:22 1400"; then pass $t; else
+if wait_for 1000 egress_is "$r1" "02:00:00:00:00:22 1400"; then pass $t; else
 	fail $t "egress of r1 is '$(egress_of "$r1")', expected '02:00:00:00:00:22 1400'"
 fi
 nsx r ip link set r1 mtu 1500
 nsx r ip link set r1 address "$R1_MAC"
-wait_ms 1000 egress_is "$r1" "$R1_MAC 1500"
+wait_for 1000 egress_is "$r1" "$R1_MAC 1500"
 
 # --- neighbours: a changed MAC is followed, and traffic goes to it -------------------------------
 has_neigh() { v6 r neigh show | grep -q "$1.*$2"; }
 t=neigh-mac-change
 # the kernel's entry for B must be there first (NTF_USE keeps it)
-wait_ms 1000 has_neigh "$B_LL" "$B_MAC"
+wait_for 1000 has_neigh "$B_LL" "$B_MAC"
 ip -n "$(ns b)" link set b0 address "$NEW_B_MAC"
 nsx r ip neigh replace "$B_LL" lladdr "$NEW_B_MAC" dev r1
 T0=$(date +%s%N)
@@ -310,12 +300,12 @@ nsx r ip neigh replace "$B_LL" lladdr "$B_MAC" dev r1 nud reachable
 # with no traffic at all, and the map follows
 t=neigh-resolved-by-ntf-use
 no_neigh() { ! v6 r neigh show | grep -q "$1"; }
-wait_ms 3000 has_neigh "$B_LL" "$B_MAC"
+wait_for 3000 has_neigh "$B_LL" "$B_MAC"
 nsx r ip neigh flush dev r1
 T0=$(date +%s%N)
-if ! wait_ms 1000 no_neigh "$B_LL"; then
+if ! wait_for 1000 no_neigh "$B_LL"; then
 	fail $t "the flushed entry stayed in the map" "$(v6 r neigh show)"
-elif wait_ms 5000 has_neigh "$B_LL" "$B_MAC"; then
+elif wait_for 5000 has_neigh "$B_LL" "$B_MAC"; then
 	pass "$t (back after $((($(date +%s%N) - T0) / 1000000)) ms; kernel: $(nsx r ip -6 neigh show dev r1 | grep "$B_LL"))"
 else
 	fail $t "not resolved again" "$(nsx r ip -6 neigh show; v6 r neigh show)"
@@ -326,7 +316,7 @@ t=overrun
 sync_stop
 : >"$T/sync.log"
 sync_start --rcvbuf 4096
-wait_ms 2000 grep -q started "$T/sync.log"
+wait_for 2000 grep -q started "$T/sync.log"
 for i in $(seq 0 9999); do
 	echo "route add 10.$((100 + i / 256)).$((i % 256)).0/24 via inet6 $B_LL dev r1"
 done >"$T/batch"
@@ -361,7 +351,7 @@ fi
 t=restart
 nsx r ip route add 10.20.0.0/16 via inet6 "$B_LL" dev r1
 nsx r ip route add 10.22.0.0/16 via inet6 "$B_LL" dev r1
-wait_ms 200 has_route "10.22.0.0/16 via inet6 $B_LL dev r1"
+wait_for 200 has_route "10.22.0.0/16 via inet6 $B_LL dev r1"
 snap r >"$T/s0"
 nsx a ping -q -c 150 -i 0.01 -W 1 "$B_IP" >"$T/ping" 2>&1 &
 ping_pid=$!
@@ -390,7 +380,7 @@ t=reattach
 v6 r detach --all >"$T/detach" 2>&1
 v6 r attach r0 r1 r2 >>"$T/detach" 2>&1
 # a new program and new, empty maps: sync notices within a second and fills them
-if wait_ms 3000 has_route "$B_IP/32 via inet6 $B_LL dev r1" && kill -0 "$SYNC_PID" &&
+if wait_for 3000 has_route "$B_IP/32 via inet6 $B_LL dev r1" && kill -0 "$SYNC_PID" &&
 	settle 2000 kernel_vs_map; then pass "$t (map refilled: $(kernel_vs_map) routes)"; else
 	fail $t "the new maps were not filled" "$(cat "$T/detach"; v6 r route show; tail -3 "$T/sync.log")"
 fi
