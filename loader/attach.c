@@ -18,8 +18,8 @@
 
 static const char attach_usage[] =
     "Usage: v4via6 attach IFACE... [--mode native|skb]\n"
-    "  Loads the program if it is not loaded and attaches it to each IFACE (native mode\n"
-    "  where the driver supports it, unless --mode says). Already attached: nothing\n"
+    "  Loads the program if it is not loaded and attaches it to each IFACE, in native\n"
+    "  (driver) mode unless --mode skb says otherwise. Already attached: nothing\n"
     "  changes but the interface's MAC and MTU, which are read again. All or nothing:\n"
     "  when one IFACE fails, the others attached by this command are detached again.\n";
 

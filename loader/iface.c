@@ -244,15 +244,21 @@ int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mo
 	}
 	switch (q.what) {
 	case IFACE_XDP_NONE:
+		/*
+		 * Native unless asked otherwise: generic (skb) mode forwards at a
+		 * fraction of the speed, so it must be a choice, not a silent fallback.
+		 */
+		if (mode == XDP_MODE_UNSPEC)
+			mode = XDP_MODE_NATIVE;
 		err = attach_new(st, ifindex, mode, what, name);
 		*attached = !err;
 		/* a concurrent attach of the same program got there first: fine */
 		if (err && !iface_query(st, ifindex, &q) && q.what == IFACE_XDP_OURS)
 			err = 0;
 		else if (err)
-			pr_err("%s: %s: attaching XDP%s%s: %s", what, name,
-			       mode == XDP_MODE_UNSPEC ? "" : " in mode ",
-			       mode == XDP_MODE_UNSPEC ? "" : mode_name(mode), strerror(-err));
+			pr_err("%s: %s: attaching XDP in %s mode: %s%s", what, name, mode_name(mode),
+			       strerror(-err),
+			       mode == XDP_MODE_NATIVE ? " (no native XDP here? --mode skb)" : "");
 		break;
 	case IFACE_XDP_OURS:
 		break; /* nothing to do: the link is not bounced */
