@@ -29,7 +29,8 @@
 #include "dump.h"
 #include "fib24.h"
 
-#define TBL24_BYTES ((size_t)V4VIA6_TBL24_ENTRIES * sizeof(__u64))
+#define WIN_ENTRIES (1U << FIB24_WIN_SHIFT)
+#define WIN_BYTES   ((size_t)WIN_ENTRIES * sizeof(__u64))
 #define SLOTS_BYTES ((size_t)V4VIA6_MAX_NEXTHOPS * sizeof(struct nexthop_slot))
 #define LONGER_ONE  (1ULL << V4VIA6_T24_LONGER_SHIFT)
 #define LONGER_BITS (V4VIA6_T24_LONGER_MASK << V4VIA6_T24_LONGER_SHIFT)
@@ -39,10 +40,39 @@ static __u64 t24_entry(__u32 idx, __u32 len)
 	return idx | (__u64)len << V4VIA6_T24_LEN_SHIFT | V4VIA6_T24_VALID;
 }
 
+/* Maps the windows holding entries first..first+n-1. 0 or -errno. */
+static int t24_map(struct fib24 *f, __u32 first, __u32 n)
+{
+	__u32 w, last = (first + n - 1) >> FIB24_WIN_SHIFT;
+	void *p;
+
+	for (w = first >> FIB24_WIN_SHIFT; w <= last; w++) {
+		if (f->win[w])
+			continue;
+		p = mmap(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, f->tbl24_fd,
+			 (off_t)w * WIN_BYTES);
+		if (p == MAP_FAILED)
+			return -errno;
+		f->win[w] = p;
+	}
+	return 0;
+}
+
+/* Entry i, in a window mapped by t24_map. */
+static __u64 *t24(struct fib24 *f, __u32 i)
+{
+	return &f->win[i >> FIB24_WIN_SHIFT][i & (WIN_ENTRIES - 1)];
+}
+
+__u64 *fib24_entry(struct fib24 *f, __u32 i)
+{
+	return i < V4VIA6_TBL24_ENTRIES && !t24_map(f, i, 1) ? t24(f, i) : NULL;
+}
+
 /* One aligned store: the program reads the old or the new entry, never a mix. */
 static void t24_store(struct fib24 *f, __u32 i, __u64 v)
 {
-	__atomic_store_n(&f->tbl[i], v, __ATOMIC_RELEASE);
+	__atomic_store_n(t24(f, i), v, __ATOMIC_RELEASE);
 }
 
 /* First entry and number of entries of a prefix of length <= 24. */
@@ -64,10 +94,6 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 	f->tbl24_fd = tbl24_fd;
 	f->nexthops_fd = nexthops_fd;
 	f->lock_fd = -1;
-	p = mmap(NULL, TBL24_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, tbl24_fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
-	f->tbl = p;
 	p = mmap(NULL, SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, nexthops_fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
@@ -94,13 +120,17 @@ int fib24_open_state(struct fib24 *f, const struct v4via6_state *st)
 
 void fib24_close(struct fib24 *f)
 {
-	if (f->tbl)
-		munmap(f->tbl, TBL24_BYTES);
+	int w;
+
+	for (w = 0; w < FIB24_WINDOWS; w++) {
+		if (f->win[w])
+			munmap(f->win[w], WIN_BYTES);
+		f->win[w] = NULL;
+	}
 	if (f->slots)
 		munmap(f->slots, SLOTS_BYTES);
 	if (f->lock_fd >= 0)
 		close(f->lock_fd);
-	f->tbl = NULL;
 	f->slots = NULL;
 	f->lock_fd = -1;
 }
@@ -131,11 +161,13 @@ static void slots_gc(struct fib24 *f)
 	__u64 *seen = calloc(V4VIA6_MAX_NEXTHOPS / 64, sizeof(__u64));
 	__u32 i, idx;
 
-	if (!seen)
+	if (!seen || t24_map(f, 0, V4VIA6_TBL24_ENTRIES)) {
+		free(seen); /* nothing freed: slot_get then says ENOSPC */
 		return;
+	}
 	for (i = 0; i < V4VIA6_TBL24_ENTRIES; i++) {
-		if (f->tbl[i] & V4VIA6_T24_VALID) {
-			idx = V4VIA6_T24_NH(f->tbl[i]) % V4VIA6_MAX_NEXTHOPS;
+		if (*t24(f, i) & V4VIA6_T24_VALID) {
+			idx = V4VIA6_T24_NH(*t24(f, i)) % V4VIA6_MAX_NEXTHOPS;
 			seen[idx / 64] |= 1ULL << idx % 64;
 		}
 		if (f->pending && (f->pending[i] & V4VIA6_T24_VALID)) {
@@ -203,6 +235,17 @@ static bool route_exact(struct fib24 *f, const struct route_key *key, struct rou
 	return !bpf_map_lookup_elem(f->routes_fd, key, r) && r->prefixlen == key->prefixlen;
 }
 
+/* Maps the windows of key's range (len <= 24) or entry (len > 24). */
+static int t24_map_key(struct fib24 *f, const struct route_key *key)
+{
+	__u32 first, n;
+
+	if (key->prefixlen > 24)
+		return t24_map(f, ntohl(key->addr) >> 8, 1);
+	t24_range(key, &first, &n);
+	return t24_map(f, first, n);
+}
+
 /* The entries of key's range that no longer route owns get (idx, len). */
 static void t24_cover(struct fib24 *f, const struct route_key *key, __u32 idx)
 {
@@ -211,7 +254,7 @@ static void t24_cover(struct fib24 *f, const struct route_key *key, __u32 idx)
 
 	t24_range(key, &first, &n);
 	for (i = first; i < first + n; i++) {
-		e = f->tbl[i];
+		e = *t24(f, i);
 		if (!(e & V4VIA6_T24_VALID) || V4VIA6_T24_LEN(e) <= len)
 			t24_store(f, i, t24_entry(idx, len) | (e & LONGER_BITS));
 	}
@@ -225,7 +268,7 @@ static void t24_uncover(struct fib24 *f, const struct route_key *key, __u64 repl
 
 	t24_range(key, &first, &n);
 	for (i = first; i < first + n; i++) {
-		e = f->tbl[i];
+		e = *t24(f, i);
 		if ((e & V4VIA6_T24_VALID) && V4VIA6_T24_LEN(e) == len)
 			t24_store(f, i, repl | (e & LONGER_BITS));
 	}
@@ -235,7 +278,7 @@ static void t24_longer(struct fib24 *f, const struct route_key *key, int delta)
 {
 	__u32 i = ntohl(key->addr) >> 8;
 
-	t24_store(f, i, delta > 0 ? f->tbl[i] + LONGER_ONE : f->tbl[i] - LONGER_ONE);
+	t24_store(f, i, delta > 0 ? *t24(f, i) + LONGER_ONE : *t24(f, i) - LONGER_ONE);
 }
 
 int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
@@ -250,6 +293,9 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
 	err = fib24_lock(f);
 	if (err)
 		return err;
+	err = t24_map_key(f, key);
+	if (err)
+		goto out;
 	if (key->prefixlen <= 24) {
 		idx = slot_get(f, nh);
 		if (idx < 0) {
@@ -288,6 +334,9 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 		err = -ENOENT;
 		goto out;
 	}
+	err = t24_map_key(f, key);
+	if (err)
+		goto out;
 	if (key->prefixlen > 24) {
 		/* tbl24 still counts it: its /24 keeps asking the trie, which drops it at once */
 		if (bpf_map_delete_elem(f->routes_fd, key))
@@ -331,10 +380,12 @@ int fib24_flush(struct fib24 *f)
 	if (err)
 		return err;
 	err = route_dump(f->routes_fd, &routes, &n);
+	if (!err)
+		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
 	if (err)
 		goto out;
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
-		if (f->tbl[j])
+		if (*t24(f, j))
 			t24_store(f, j, 0);
 	for (i = 0; i < n; i++) {
 		if (bpf_map_delete_elem(f->routes_fd, &routes[i].key) && errno != ENOENT) {
@@ -402,6 +453,8 @@ int fib24_rebuild(struct fib24 *f)
 	if (err)
 		return err;
 	err = route_dump(f->routes_fd, &routes, &n);
+	if (!err)
+		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
 	if (err)
 		goto out;
 	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
@@ -415,7 +468,7 @@ int fib24_rebuild(struct fib24 *f)
 	if (err)
 		goto out;
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
-		if (f->tbl[j] != t[j])
+		if (*t24(f, j) != t[j])
 			t24_store(f, j, t[j]);
 out:
 	free(t);
@@ -438,12 +491,14 @@ long fib24_check(struct fib24 *f)
 	if (err)
 		return err;
 	err = route_dump(f->routes_fd, &routes, &n);
+	if (!err)
+		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
 	if (!err) {
 		t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
 		err = t ? t24_compute(f, routes, n, t, false) : -ENOMEM;
 	}
 	for (j = 0; !err && j < V4VIA6_TBL24_ENTRIES; j++) {
-		e = f->tbl[j];
+		e = *t24(f, j);
 		want = t[j];
 		if ((e & ~V4VIA6_T24_NH_MASK) != (want & ~V4VIA6_T24_NH_MASK)) {
 			bad++;

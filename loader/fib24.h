@@ -14,13 +14,22 @@
 #include "v4via6.h"
 #include "state.h"
 
+/* tbl24 windows: 32768 entries, 256 KiB each. */
+#define FIB24_WIN_SHIFT 15
+#define FIB24_WINDOWS	(V4VIA6_TBL24_ENTRIES >> FIB24_WIN_SHIFT)
+
 struct fib24 {
 	int routes_fd;
 	int tbl24_fd;
 	int nexthops_fd;
 	int lock_fd;	/* flock'ed by writers: the pin dir; -1 for maps of one process */
 	int lock_depth; /* fib24_lock nests */
-	__u64 *tbl;	/* tbl24, mmapped */
+	/*
+	 * tbl24, mmapped a window at a time, when first needed: mapping all
+	 * 128 MiB costs 20 ms (the kernel fills every page table entry at
+	 * mmap), which `route add` of one /24 should not pay.
+	 */
+	__u64 *win[FIB24_WINDOWS];
 	struct nexthop_slot *slots; /* nexthops, mmapped */
 	const __u64 *pending;	    /* a table fib24_rebuild is building: its slots are in use */
 };
@@ -34,6 +43,9 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 /* The same for the pinned state, locking its pin dir. */
 int fib24_open_state(struct fib24 *f, const struct v4via6_state *st);
 void fib24_close(struct fib24 *f);
+
+/* The tbl24 entry of a /24 (index: top 24 bits, host order), NULL when it cannot be mapped. */
+__u64 *fib24_entry(struct fib24 *f, __u32 i);
 
 /* Holds off the writers of other processes until fib24_unlock (nests). */
 int fib24_lock(struct fib24 *f);

@@ -269,11 +269,11 @@ static bool test_rebuild(const struct world *w, struct fib24 *fib)
 	int k;
 
 	tlog_begin(&l);
-	saved = fib->tbl[i];
-	fib->tbl[i] ^= V4VIA6_T24_VALID; /* as a writer dying half-way would leave it */
+	saved = *fib24_entry(fib, i);
+	*fib24_entry(fib, i) ^= V4VIA6_T24_VALID; /* as a writer dying half-way would leave it */
 	expect_eq(&l, "fib24_check after damage", fib24_check(fib) > 0, 1);
 	expect_eq(&l, "fib24_rebuild", fib24_rebuild(fib), 0);
-	expect_eq(&l, "entry after rebuild", fib->tbl[i], saved);
+	expect_eq(&l, "entry after rebuild", *fib24_entry(fib, i), saved);
 	check_table(&l, fib);
 	for (k = 0; k < 256 && !l.fails; k++)
 		check_dest(&l, w, 0x0a000000 | k);
@@ -313,7 +313,7 @@ static bool test_flush(const struct world *w, struct fib24 *fib)
 	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
 	nref = 0;
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
-		used += fib->tbl[j] != 0;
+		used += *fib24_entry(fib, j) != 0;
 	expect_eq(&l, "tbl24 entries left after flush", used, 0);
 	expect_eq(&l, "routes left after flush",
 		  map_count(fib->routes_fd, sizeof(struct route_key)), 0);
