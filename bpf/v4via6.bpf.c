@@ -99,6 +99,14 @@ static __always_inline const struct nexthop *lookup_route(__be32 daddr)
 	if (!e) /* cannot happen: i < 2^24 */
 		return NULL;
 	v = *(volatile const __u64 *)e; /* one load: the entry may change under us, never half */
+	/*
+	 * The slot's address before the branch, though the trie may answer
+	 * instead: an inlined array lookup only computes an address. Written
+	 * after the branch, clang merges both lookups into one call site, which
+	 * the verifier then cannot inline (two maps).
+	 */
+	i = V4VIA6_T24_NH(v);
+	slot = bpf_map_lookup_elem(&nexthops, &i);
 	if (V4VIA6_T24_LONGER(v)) {
 		key.prefixlen = 32;
 		key.addr = daddr;
@@ -107,8 +115,6 @@ static __always_inline const struct nexthop *lookup_route(__be32 daddr)
 	}
 	if (!(v & V4VIA6_T24_VALID))
 		return NULL;
-	i = V4VIA6_T24_NH(v);
-	slot = bpf_map_lookup_elem(&nexthops, &i);
 	return slot ? &slot->nh : NULL;
 }
 
