@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
+#include "fib24.h"
 
 #define BENCH_MAX_GWS 16
 
@@ -175,14 +176,17 @@ static inline int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac
  * Fills v4via6's maps: egress and tx_ports for the out interface, one neighbour
  * per gateway, the routes. The caller adds the ingress interface to egress:
  * the program checks that a frame is addressed to that interface's MAC.
+ * Routes go through loader/fib24.c, which keeps tbl24 and nexthops with them.
  */
-static inline int bench_fill_v4via6(int routes_fd, int neighs_fd, int egress_fd, int tx_ports_fd,
-				    __u32 out_ifindex, const __u8 *out_mac, __u32 out_mtu,
-				    const struct bench_gw *gws, __u32 ngws,
-				    const struct bench_route *routes, size_t nroutes)
+static inline int bench_fill_v4via6(int routes_fd, int tbl24_fd, int nexthops_fd, int neighs_fd,
+				    int egress_fd, int tx_ports_fd, __u32 out_ifindex,
+				    const __u8 *out_mac, __u32 out_mtu, const struct bench_gw *gws,
+				    __u32 ngws, const struct bench_route *routes, size_t nroutes)
 {
 	struct nexthop nh = {.ifindex = out_ifindex};
+	struct fib24 fib;
 	size_t i;
+	int err;
 
 	if (bench_add_egress(egress_fd, out_ifindex, out_mac, out_mtu))
 		return -errno;
@@ -198,15 +202,19 @@ static inline int bench_fill_v4via6(int routes_fd, int neighs_fd, int egress_fd,
 			return -errno;
 		}
 	}
-	for (i = 0; i < nroutes; i++) {
-		memcpy(nh.addr, gws[routes[i].gw].addr, 16);
-		if (bpf_map_update_elem(routes_fd, &routes[i].key, &nh, BPF_ANY)) {
-			fprintf(stderr, "v4via6-bench: routes: route %zu: %s\n", i,
-				strerror(errno));
-			return -errno;
-		}
+	err = fib24_open(&fib, routes_fd, tbl24_fd, nexthops_fd, NULL);
+	if (err) {
+		fprintf(stderr, "v4via6-bench: mapping tbl24: %s\n", strerror(-err));
+		return err;
 	}
-	return 0;
+	for (i = 0; i < nroutes && !err; i++) {
+		memcpy(nh.addr, gws[routes[i].gw].addr, 16);
+		err = fib24_update(&fib, &routes[i].key, &nh, BPF_ANY);
+		if (err)
+			fprintf(stderr, "v4via6-bench: routes: route %zu: %s\n", i, strerror(-err));
+	}
+	fib24_close(&fib);
+	return err;
 }
 
 #endif /* V4VIA6_BENCH_LIB_H */

@@ -12,7 +12,7 @@ set yrange [10:*]
 set format x "10^{%L}"
 set key top left
 set grid
-plot datafile using 1:3 with linespoints lw 2 pt 7 lc 1 title "v4via6 (LPM trie)", \
+plot datafile using 1:3 with linespoints lw 2 pt 7 lc 1 title "v4via6 (DIR-24-8: tbl24, trie beyond /24)", \
      datafile using 1:4 with linespoints lw 2 pt 5 lc 2 title "fibfwd (bpf\\_fib\\_lookup)", \
      datafile using 1:5 with linespoints lw 2 pt 6 lc 1 dt 3 title "v4via6, live", \
      datafile using 1:6 with linespoints lw 2 pt 4 lc 2 dt 3 title "fibfwd, live", \

@@ -284,7 +284,8 @@ int main(int argc, char **argv)
 
 	fprintf(stderr, "  progcost: %zu routes: filling v4via6's maps\n", nroutes);
 	fill_s = bench_now();
-	if (bench_fill_v4via6(bpf_map__fd(v4->maps.routes), bpf_map__fd(v4->maps.neighs),
+	if (bench_fill_v4via6(bpf_map__fd(v4->maps.routes), bpf_map__fd(v4->maps.tbl24),
+			      bpf_map__fd(v4->maps.nexthops), bpf_map__fd(v4->maps.neighs),
 			      bpf_map__fd(v4->maps.egress), bpf_map__fd(v4->maps.tx_ports),
 			      out_ifindex, out_mac, out_mtu, o.gws, o.ngws, routes, nroutes) ||
 	    bench_add_egress(bpf_map__fd(v4->maps.egress), in_ifindex, in_mac, in_mtu) ||

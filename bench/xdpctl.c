@@ -100,7 +100,8 @@ static int cmd_load(int argc, char **argv)
 		err = bench_read_routes(routes_path, count, ngws, &routes, &nroutes);
 		if (!err)
 			err = bench_fill_v4via6(
-			    bpf_map__fd(s->maps.routes), bpf_map__fd(s->maps.neighs),
+			    bpf_map__fd(s->maps.routes), bpf_map__fd(s->maps.tbl24),
+			    bpf_map__fd(s->maps.nexthops), bpf_map__fd(s->maps.neighs),
 			    bpf_map__fd(s->maps.egress), bpf_map__fd(s->maps.tx_ports), out_ifindex,
 			    mac, mtu, gws, ngws, routes, nroutes);
 		if (!err && in)

@@ -13,8 +13,26 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
 	__uint(max_entries, V4VIA6_MAX_ROUTES);
 	__type(key, struct route_key);
-	__type(value, struct nexthop);
+	__type(value, struct route);
 } routes SEC(".maps");
+
+/* Top 24 bits of the destination -> next-hop index (see include/v4via6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* the loader writes it through mmap */
+	__uint(max_entries, V4VIA6_TBL24_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} tbl24 SEC(".maps");
+
+/* Next-hop index -> next hop, for the routes of /24 and shorter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, V4VIA6_MAX_NEXTHOPS);
+	__type(key, __u32);
+	__type(value, struct nexthop_slot);
+} nexthops SEC(".maps");
 
 /* (egress ifindex, IPv6 next hop) -> MAC, filled by user space. */
 struct {

@@ -2,8 +2,10 @@
 /*
  * v4via6: forward IPv4 to IPv6 next hops (RFC 8950 / RFC 5549) in XDP.
  *
- * Each IPv4 destination is looked up in the routes LPM trie, whose value names
- * an IPv6 next hop and an egress interface; the next hop's MAC comes from the
+ * Each IPv4 destination is looked up DIR-24-8 style: the tbl24 entry of its
+ * /24 names a slot of the nexthops array (an IPv6 next hop and an egress
+ * interface), unless routes longer than /24 lie inside that /24: then the
+ * routes LPM trie answers. The next hop's MAC comes from the
  * neighbour map, or from the kernel (bpf_fib_lookup) when the map has none.
  * The frame gets new MACs and TTL - 1 and is redirected. Everything else goes
  * to the kernel untouched (XDP_PASS), which then does what a router does: ICMP
@@ -79,12 +81,48 @@ static __always_inline int resolve_via_fib(struct xdp_md *ctx, const struct iphd
 	return 1;
 }
 
+/*
+ * The next hop of the destination's longest matching prefix, NULL for none.
+ * Two array lookups (inlined by the verifier) for most destinations: the trie
+ * walk cost 2.6 us a packet at 1M routes with spread traffic.
+ */
+static __always_inline const struct nexthop *lookup_route(__be32 daddr)
+{
+	const struct nexthop_slot *slot;
+	const struct route *route;
+	struct route_key key;
+	__u32 i = bpf_ntohl(daddr) >> 8;
+	const __u64 *e;
+	__u64 v;
+
+	e = bpf_map_lookup_elem(&tbl24, &i);
+	if (!e) /* cannot happen: i < 2^24 */
+		return NULL;
+	v = *(volatile const __u64 *)e; /* one load: the entry may change under us, never half */
+	/*
+	 * The slot's address before the branch, though the trie may answer
+	 * instead: an inlined array lookup only computes an address. Written
+	 * after the branch, clang merges both lookups into one call site, which
+	 * the verifier then cannot inline (two maps).
+	 */
+	i = V4VIA6_T24_NH(v);
+	slot = bpf_map_lookup_elem(&nexthops, &i);
+	if (V4VIA6_T24_LONGER(v)) {
+		key.prefixlen = 32;
+		key.addr = daddr;
+		route = bpf_map_lookup_elem(&routes, &key);
+		return route ? &route->nh : NULL;
+	}
+	if (!(v & V4VIA6_T24_VALID))
+		return NULL;
+	return slot ? &slot->nh : NULL;
+}
+
 static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct route_key key;
 	const struct nexthop *nh;
 	const struct egress *eg, *in;
 	const struct neigh *neigh;
@@ -130,9 +168,7 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 	if (ipv4_martian(iph->saddr, iph->daddr))
 		return PASS(st, pass_martian);
 
-	key.prefixlen = 32;
-	key.addr = iph->daddr;
-	nh = bpf_map_lookup_elem(&routes, &key);
+	nh = lookup_route(iph->daddr);
 	if (!nh)
 		return PASS(st, pass_no_route);
 	/* A throw route: the kernel routes this prefix otherwise (IPv4 gateway, local, ...). */

@@ -16,6 +16,8 @@
 #define V4VIA6_MAP_EGRESS "egress"
 #define V4VIA6_MAP_TX_PORTS "tx_ports"
 #define V4VIA6_MAP_STATS "stats"
+#define V4VIA6_MAP_TBL24 "tbl24"
+#define V4VIA6_MAP_NEXTHOPS "nexthops"
 /* The program's pin, so that later commands find the loaded program again. */
 #define V4VIA6_PIN_PROG "prog"
 #define V4VIA6_PROG_NAME "v4via6_xdp"
@@ -25,6 +27,10 @@
 #define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
 #define V4VIA6_MAX_NEIGHS 65536
 #define V4VIA6_MAX_IFACES 256
+/* Distinct next hops (throw included) that routes of /24 or shorter may use at once. */
+#define V4VIA6_MAX_NEXTHOPS 65536
+/* One tbl24 entry per /24: 2^24 entries of 8 bytes, 128 MiB, allocated at load. */
+#define V4VIA6_TBL24_ENTRIES (1U << 24)
 
 /* Key of the routes LPM trie: an IPv4 prefix. prefixlen comes first, as BPF_MAP_TYPE_LPM_TRIE requires. */
 struct route_key {
@@ -52,6 +58,52 @@ struct nexthop {
  * specific prefix with an IPv6 next hop never captures their packets.
  */
 #define V4VIA6_IFINDEX_KERNEL 0
+
+/*
+ * Value of the routes map. prefixlen repeats the key's: a user-space lookup
+ * of the trie is a longest-prefix match that returns only the value, and the
+ * tbl24 upkeep (loader/fib24.c) must know how long the matching route is.
+ * nh comes first, so that &route->nh is a neighbour map key.
+ */
+struct route {
+	struct nexthop nh;
+	__u32 prefixlen; /* host order: the key's prefixlen */
+};
+
+/*
+ * The DIR-24-8 fast path (loader/fib24.c keeps it equal to the routes trie).
+ * tbl24 is an array indexed by the top 24 bits of the destination (host
+ * order). Each entry is one __u64, written with one aligned store, so the
+ * program reads an old or a new entry, never a mix:
+ *   bits  0..31  index into nexthops of the route covering this /24
+ *   bits 32..37  that route's prefix length (0..24)
+ *   bit  38      valid: a route covers this /24 (a default route has length 0)
+ *   bits 39..47  how many routes longer than /24 lie inside this /24 (at most
+ *                2 + 4 + ... + 256 = 510): when not 0, the program looks the
+ *                destination up in the trie instead
+ * 0 means no route at all.
+ */
+#define V4VIA6_T24_NH_MASK 0xffffffffULL
+#define V4VIA6_T24_LEN_SHIFT 32
+#define V4VIA6_T24_LEN_MASK 0x3fULL
+#define V4VIA6_T24_VALID (1ULL << 38)
+#define V4VIA6_T24_LONGER_SHIFT 39
+#define V4VIA6_T24_LONGER_MASK 0x1ffULL
+#define V4VIA6_T24_NH(e) ((__u32)((e) & V4VIA6_T24_NH_MASK))
+#define V4VIA6_T24_LEN(e) ((__u32)(((e) >> V4VIA6_T24_LEN_SHIFT) & V4VIA6_T24_LEN_MASK))
+#define V4VIA6_T24_LONGER(e) ((__u32)(((e) >> V4VIA6_T24_LONGER_SHIFT) & V4VIA6_T24_LONGER_MASK))
+
+/*
+ * Value of the nexthops array, indexed by a tbl24 entry's next-hop index
+ * (slot 0 is never used). An mmapable array lays its values out 8-byte
+ * aligned, so a struct nexthop (20 bytes) takes 24 anyway: the rest says
+ * whether the slot is allocated. nh comes first: &slot->nh is a neighbour map
+ * key. A throw route's slot holds ifindex V4VIA6_IFINDEX_KERNEL.
+ */
+struct nexthop_slot {
+	struct nexthop nh;
+	__u32 used; /* 1 when allocated; a free slot is all zero */
+};
 
 /* Value of the neighbour map. */
 struct neigh {

@@ -22,6 +22,7 @@
 #include "common.h"
 #include "config.h"
 #include "dump.h"
+#include "fib24.h"
 #include "iface.h"
 #include "parse.h"
 
@@ -87,8 +88,8 @@ static int attach_ifaces(struct v4via6_state *st, const struct config *cfg, stru
  * Adds and overwrites the file's routes, and lists the current ones that are
  * not in the file into *gone (deleted later, after the neighbours are in).
  */
-static int update_routes(const struct v4via6_state *st, const struct config *cfg, struct counts *c,
-			 struct route_entry **gone, size_t *n_gone)
+static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const struct config *cfg,
+			 struct counts *c, struct route_entry **gone, size_t *n_gone)
 {
 	struct route_entry *cur = NULL;
 	size_t n_cur = 0, i = 0, j = 0;
@@ -117,9 +118,8 @@ static int update_routes(const struct v4via6_state *st, const struct config *cfg
 			i++, j++;
 			continue;
 		}
-		if (bpf_map_update_elem(st->routes_fd, &cfg->routes[i].key, &cfg->routes[i].nh,
-					BPF_ANY)) {
-			err = -errno;
+		err = fib24_update(fib, &cfg->routes[i].key, &cfg->routes[i].nh, BPF_ANY);
+		if (err) {
 			format_prefix(&cfg->routes[i].key, pfx, sizeof(pfx));
 			pr_err("apply: route %s: %s", pfx, strerror(-err));
 			free(cur);
@@ -229,6 +229,7 @@ int do_apply(int argc, char **argv)
 	size_t n_old_routes = 0, n_old_neighs = 0, i;
 	struct summary sum = {};
 	struct v4via6_state st;
+	struct fib24 fib;
 	struct config cfg;
 	char dir[PATH_MAX];
 	int err, rc = EXIT_FAIL;
@@ -268,17 +269,32 @@ int do_apply(int argc, char **argv)
 		}
 		goto out_state;
 	}
-	err = update_routes(&st, &cfg, &sum.routes, &old_routes, &n_old_routes);
+	err = fib24_open_state(&fib, &st);
+	if (err) {
+		pr_err("apply: mapping the /24 table: %s", strerror(-err));
+		goto out_state;
+	}
+	/* other writers (sync, route add) wait until the routes are all written */
+	err = fib24_lock(&fib);
+	if (err) {
+		pr_err("apply: locking %s: %s", dir, strerror(-err));
+		fib24_close(&fib);
+		goto out_state;
+	}
+	err = update_routes(&st, &fib, &cfg, &sum.routes, &old_routes, &n_old_routes);
 	if (!err)
 		err = update_neighs(&st, &cfg, &sum.neighs, &old_neighs, &n_old_neighs);
 	for (i = 0; !err && i < n_old_routes; i++) {
-		if (bpf_map_delete_elem(st.routes_fd, &old_routes[i].key) && errno != ENOENT) {
-			err = -errno;
+		err = fib24_delete(&fib, &old_routes[i].key);
+		if (err == -ENOENT)
+			err = 0;
+		if (err)
 			pr_err("apply: removing a route: %s", strerror(-err));
-		} else {
+		else
 			sum.routes.removed++;
-		}
 	}
+	fib24_unlock(&fib);
+	fib24_close(&fib);
 	for (i = 0; !err && i < n_old_neighs; i++) {
 		if (bpf_map_delete_elem(st.neighs_fd, &old_neighs[i].key) && errno != ENOENT) {
 			err = -errno;

@@ -10,9 +10,13 @@
 
 #include "v4via6.h"
 
+/* A routes map entry; nh is also the start of the map's value (struct route). */
 struct route_entry {
 	struct route_key key;
-	struct nexthop nh;
+	union {
+		struct route val;
+		struct nexthop nh;
+	};
 };
 
 struct neigh_entry {

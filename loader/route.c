@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* v4via6 route add|replace|del|show|flush: the routes LPM trie. */
+/* v4via6 route add|replace|del|show|flush|check: the routes LPM trie (and its tbl24). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "fib24.h"
 #include "json.h"
 #include "parse.h"
 
@@ -22,9 +23,20 @@ static const char route_usage[] =
     "       v4via6 route del     PREFIX\n"
     "       v4via6 route show    [PREFIX]\n"
     "       v4via6 route flush\n"
+    "       v4via6 route check\n"
     "  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
     "  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n"
-    "  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n";
+    "  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n"
+    "  check compares the program's /24 table with the routes and repairs it.\n";
+
+static int open_fib(const char *what, const struct v4via6_state *st, struct fib24 *fib)
+{
+	int err = fib24_open_state(fib, st);
+
+	if (err)
+		pr_err("%s: mapping the /24 table: %s", what, strerror(-err));
+	return err;
+}
 
 /* Parses the route, checks its interface is attached; returns an exit status. */
 static int route_from_args(const char *what, int argc, char **argv, struct route_key *key,
@@ -63,8 +75,9 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 	char pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
 	struct route_key key;
+	struct fib24 fib;
 	struct nexthop nh;
-	int rc;
+	int rc, err;
 
 	if (wants_help(argc, argv))
 		return print_help(route_usage);
@@ -75,15 +88,22 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 	if (open_state(what, &st, false))
 		return EXIT_FAIL;
 	rc = route_from_args(what, argc, argv, &key, &nh, &st);
+	if (!rc && open_fib(what, &st, &fib))
+		rc = EXIT_FAIL;
+	if (rc)
+		goto out;
 	/* one update: a replaced route never disappears in between */
-	if (!rc && bpf_map_update_elem(st.routes_fd, &key, &nh, flags)) {
+	err = fib24_update(&fib, &key, &nh, flags);
+	if (err) {
 		format_prefix(&key, pfx, sizeof(pfx));
-		if (errno == EEXIST)
+		if (err == -EEXIST)
 			pr_err("%s: %s: exists (v4via6 route replace overwrites)", what, pfx);
 		else
-			pr_err("%s: %s: %s", what, pfx, strerror(errno));
+			pr_err("%s: %s: %s", what, pfx, strerror(-err));
 		rc = EXIT_FAIL;
 	}
+	fib24_close(&fib);
+out:
 	state_close(&st);
 	return rc;
 }
@@ -103,7 +123,8 @@ static int route_del(int argc, char **argv)
 	char err[PARSE_ERR_LEN], pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
 	struct route_spec r;
-	int rc;
+	struct fib24 fib;
+	int rc, e;
 
 	if (wants_help(argc, argv))
 		return print_help(route_usage);
@@ -117,15 +138,21 @@ static int route_del(int argc, char **argv)
 	}
 	if (open_state("route del", &st, false))
 		return EXIT_FAIL;
+	if (open_fib("route del", &st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
 	rc = EXIT_OK;
-	if (bpf_map_delete_elem(st.routes_fd, &r.key)) {
+	e = fib24_delete(&fib, &r.key);
+	if (e) {
 		format_prefix(&r.key, pfx, sizeof(pfx));
-		if (errno == ENOENT)
+		if (e == -ENOENT)
 			pr_err("route del: %s: no such route", pfx);
 		else
-			pr_err("route del: %s: %s", pfx, strerror(errno));
+			pr_err("route del: %s: %s", pfx, strerror(-e));
 		rc = EXIT_FAIL;
 	}
+	fib24_close(&fib);
 	state_close(&st);
 	return rc;
 }
@@ -204,9 +231,8 @@ static int route_show(int argc, char **argv)
 
 static int route_flush(int argc, char **argv)
 {
-	struct route_entry *routes = NULL;
 	struct v4via6_state st;
-	size_t i, n = 0;
+	struct fib24 fib;
 	int rc = EXIT_OK, err;
 
 	if (wants_help(argc, argv))
@@ -215,26 +241,61 @@ static int route_flush(int argc, char **argv)
 		return usage_error("route flush", "too many arguments", route_usage);
 	if (open_state("route flush", &st, false))
 		return EXIT_FAIL;
-	err = route_dump(st.routes_fd, &routes, &n);
+	if (open_fib("route flush", &st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	err = fib24_flush(&fib);
 	if (err) {
-		pr_err("route flush: reading routes: %s", strerror(-err));
+		pr_err("route flush: %s", strerror(-err));
 		rc = EXIT_FAIL;
 	}
-	for (i = 0; i < n; i++) {
-		if (bpf_map_delete_elem(st.routes_fd, &routes[i].key) && errno != ENOENT) {
-			pr_err("route flush: %s", strerror(errno));
-			rc = EXIT_FAIL;
-			break;
-		}
+	fib24_close(&fib);
+	state_close(&st);
+	return rc;
+}
+
+/*
+ * Compares tbl24 with the trie, and rebuilds it when they differ: after a
+ * writer died half-way, or a route was written into the trie by hand.
+ */
+static int route_check(int argc, char **argv)
+{
+	struct v4via6_state st;
+	struct fib24 fib;
+	int rc = EXIT_OK;
+	long bad;
+
+	if (wants_help(argc, argv))
+		return print_help(route_usage);
+	if (argc)
+		return usage_error("route check", "too many arguments", route_usage);
+	if (open_state("route check", &st, false))
+		return EXIT_FAIL;
+	if (open_fib("route check", &st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
 	}
-	free(routes);
+	bad = fib24_check(&fib);
+	if (bad < 0) {
+		pr_err("route check: %s", strerror((int)-bad));
+		rc = EXIT_FAIL;
+	} else if (bad) {
+		pr_err("route check: %ld /24 entries differ from the routes; rebuilt", bad);
+		bad = fib24_rebuild(&fib);
+		if (bad)
+			pr_err("route check: rebuilding: %s", strerror((int)-bad));
+		rc = EXIT_FAIL;
+	}
+	fib24_close(&fib);
 	state_close(&st);
 	return rc;
 }
 
 static const struct cmd route_cmds[] = {
-    {"add", route_add},	  {"replace", route_replace}, {"del", route_del},     {"delete", route_del},
-    {"show", route_show}, {"list", route_show},	      {"flush", route_flush}, {NULL, NULL},
+    {"add", route_add},	    {"replace", route_replace}, {"del", route_del},
+    {"delete", route_del},  {"show", route_show},	{"list", route_show},
+    {"flush", route_flush}, {"check", route_check},	{NULL, NULL},
 };
 
 int do_route(int argc, char **argv)

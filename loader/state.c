@@ -28,8 +28,10 @@
 
 /* The pins in the pin dir, in the order state_open fills st. */
 static const char *const map_pins[] = {
-    V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS, V4VIA6_MAP_TX_PORTS, V4VIA6_MAP_STATS,
+    V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS,   V4VIA6_MAP_TX_PORTS,
+    V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS,
 };
+#define N_MAPS (sizeof(map_pins) / sizeof(map_pins[0]))
 
 /* dir/name into buf (PATH_MAX); a name too long for it is an error, not a truncation. */
 static int pin_path(char *buf, const char *dir, const char *name)
@@ -46,8 +48,8 @@ static int pin_path(char *buf, const char *dir, const char *name)
 
 static int *map_fd_slot(struct v4via6_state *st, int i)
 {
-	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd, &st->tx_ports_fd,
-			&st->stats_fd};
+	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd,	 &st->tx_ports_fd,
+			&st->stats_fd,	&st->tbl24_fd,	&st->nexthops_fd};
 
 	return slots[i];
 }
@@ -381,7 +383,7 @@ static int open_pinned(struct v4via6_state *st)
  */
 static int load_and_pin(struct v4via6_state *st)
 {
-	struct bpf_map *maps[5];
+	struct bpf_map *maps[N_MAPS];
 	struct v4via6_bpf *skel = NULL;
 	char path[PATH_MAX];
 	bool made_dir;
@@ -403,7 +405,9 @@ static int load_and_pin(struct v4via6_state *st)
 	maps[2] = skel->maps.egress;
 	maps[3] = skel->maps.tx_ports;
 	maps[4] = skel->maps.stats;
-	for (i = 0; i < 5; i++) {
+	maps[5] = skel->maps.tbl24;
+	maps[6] = skel->maps.nexthops;
+	for (i = 0; i < (int)N_MAPS; i++) {
 		pin_path(path, st->pin_dir, map_pins[i]);
 		err = bpf_map__set_pin_path(maps[i], path);
 		if (err)
@@ -418,10 +422,10 @@ static int load_and_pin(struct v4via6_state *st)
 		goto out;
 	/* the skeleton's fds go with it; the state keeps its own */
 	st->prog_fd = dup(bpf_program__fd(skel->progs.v4via6_xdp));
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < (int)N_MAPS; i++)
 		*map_fd_slot(st, i) = dup(bpf_map__fd(maps[i]));
 	err = 0;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < (int)N_MAPS; i++)
 		if (*map_fd_slot(st, i) < 0)
 			err = -errno;
 	if (st->prog_fd < 0 || err) {

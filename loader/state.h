@@ -19,6 +19,8 @@ struct v4via6_state {
 	int egress_fd;
 	int tx_ports_fd;
 	int stats_fd;
+	int tbl24_fd;
+	int nexthops_fd;
 	bool created; /* state_open loaded and pinned the program just now */
 };
 

@@ -44,7 +44,8 @@ static const char sync_usage[] =
 
 struct syncer {
 	struct v4via6_state st;
-	__u32 routes_id; /* the routes map's id: tells a reloaded program */
+	struct fib24 fib; /* the routes map with its tbl24, mapped from st */
+	__u32 routes_id;  /* the routes map's id: tells a reloaded program */
 	bool maps_gone;
 	struct sync_table t;
 	struct sync_run run;
@@ -224,12 +225,17 @@ static void check_state(struct syncer *s)
 		s->maps_gone = true;
 		return;
 	}
+	fib24_close(&s->fib);
 	state_close(&s->st);
 	if (state_open(&s->st, s->pin_dir, false)) {
 		s->routes_id = 0;
 		return; /* being loaded right now: the next tick tries again */
 	}
-	s->t.routes_fd = s->st.routes_fd;
+	if (fib24_open_state(&s->fib, &s->st)) {
+		state_close(&s->st);
+		s->routes_id = 0;
+		return;
+	}
 	s->t.neighs_fd = s->st.neighs_fd;
 	s->t.egress_fd = s->st.egress_fd;
 	s->routes_id = map_id(s->st.routes_fd);
@@ -389,9 +395,15 @@ int do_sync(int argc, char **argv)
 		return EXIT_FAIL;
 	if (open_state("sync", &s->st, false))
 		goto out_free;
+	err = fib24_open_state(&s->fib, &s->st);
+	if (err) {
+		pr_err("sync: mapping the /24 table: %s", strerror(-err));
+		state_close(&s->st);
+		goto out_free;
+	}
 	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s", s->st.pin_dir);
 	s->routes_id = map_id(s->st.routes_fd);
-	sync_table_init(&s->t, s->st.routes_fd, s->st.neighs_fd, s->st.egress_fd, table);
+	sync_table_init(&s->t, &s->fib, s->st.neighs_fd, s->st.egress_fd, table);
 	s->t.on_new_nexthop = refresh_one;
 	s->t.arg = s;
 	s->run.table = table;
@@ -418,6 +430,7 @@ out:
 	nl_close(&s->ev);
 	nl_close(&s->req);
 	sync_table_free(&s->t);
+	fib24_close(&s->fib);
 	state_close(&s->st);
 out_free:
 	free(s);

@@ -104,11 +104,11 @@ static void map_error(struct sync_table *t, const char *what, const char *key, i
 	fprintf(stderr, "v4via6: sync: %s %s: %s\n", what, key, strerror(err));
 }
 
-void sync_table_init(struct sync_table *t, int routes_fd, int neighs_fd, int egress_fd,
+void sync_table_init(struct sync_table *t, struct fib24 *fib, int neighs_fd, int egress_fd,
 		     uint32_t table)
 {
 	memset(t, 0, sizeof(*t));
-	t->routes_fd = routes_fd;
+	t->fib = fib;
 	t->neighs_fd = neighs_fd;
 	t->egress_fd = egress_fd;
 	t->table = table;
@@ -394,7 +394,7 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 {
 	struct nexthop want = {}; /* V4VIA6_IFINDEX_KERNEL unless a hop is picked */
 	bool present;
-	int nhops = 0;
+	int nhops = 0, err;
 	char buf[64], nbuf[80];
 
 	p->chosen = choose(t, p);
@@ -413,8 +413,9 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 		return;
 
 	if (present && !(p->in_map && !memcmp(&p->installed, &want, sizeof(want)))) {
-		if (bpf_map_update_elem(t->routes_fd, &p->key, &want, BPF_ANY)) {
-			map_error(t, "route update", fmt_prefix(&p->key, buf, sizeof(buf)), errno);
+		err = fib24_update(t->fib, &p->key, &want, BPF_ANY);
+		if (err) {
+			map_error(t, "route update", fmt_prefix(&p->key, buf, sizeof(buf)), -err);
 		} else {
 			/* ref first: an unchanged neighbour entry is then never deleted */
 			if (want.ifindex != V4VIA6_IFINDEX_KERNEL)
@@ -426,8 +427,9 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 			t->changed = true;
 		}
 	} else if (!present && p->in_map) {
-		if (bpf_map_delete_elem(t->routes_fd, &p->key) && errno != ENOENT) {
-			map_error(t, "route delete", fmt_prefix(&p->key, buf, sizeof(buf)), errno);
+		err = fib24_delete(t->fib, &p->key);
+		if (err && err != -ENOENT) {
+			map_error(t, "route delete", fmt_prefix(&p->key, buf, sizeof(buf)), -err);
 			return;
 		}
 		if (p->installed.ifindex != V4VIA6_IFINDEX_KERNEL)
@@ -683,16 +685,19 @@ static void adopt_routes(struct sync_table *t)
 {
 	struct key_list dead = {.size = sizeof(struct route_key)};
 	struct route_key key, next, *prev = NULL, *k;
+	struct route r;
 	struct nexthop val;
 	struct prefix *p;
 	char buf[64];
 	size_t i;
+	int err;
 
-	while (!bpf_map_get_next_key(t->routes_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(t->fib->routes_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(t->routes_fd, &key, &val))
+		if (bpf_map_lookup_elem(t->fib->routes_fd, &key, &r))
 			continue;
+		val = r.nh;
 		p = htab_find(&t->prefixes, &key);
 		if (!p) {
 			key_list_add(t, &dead, &key);
@@ -704,8 +709,9 @@ static void adopt_routes(struct sync_table *t)
 			nexthop_ref(t, &val);
 	}
 	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
-		if (bpf_map_delete_elem(t->routes_fd, k) && errno != ENOENT)
-			map_error(t, "route delete", fmt_prefix(k, buf, sizeof(buf)), errno);
+		err = fib24_delete(t->fib, k);
+		if (err && err != -ENOENT)
+			map_error(t, "route delete", fmt_prefix(k, buf, sizeof(buf)), -err);
 		else
 			t->changed = true;
 	}
@@ -750,11 +756,21 @@ void sync_table_apply(struct sync_table *t)
 	struct prefix *p;
 	struct use *u;
 
+	int err;
+
+	/* the routes stay still for others (route add) until tbl24 is rebuilt */
+	err = fib24_lock(t->fib);
 	/* the uses the map holds now, then the differences */
 	adopt_routes(t);
 	adopt_neighs(t);
 	t->loading = false;
 	htab_for_each(p, &t->prefixes, &it) sync_prefix(t, p);
+	if (!err) {
+		err = fib24_rebuild(t->fib);
+		if (err)
+			map_error(t, "rebuilding", "the /24 table", -err);
+		fib24_unlock(t->fib);
+	}
 	htab_for_each(u, &t->uses, &it) sync_neigh(t, u);
 	htab_for_each(k, &t->links, &it) if (is_attached(t, k->ifindex)) sync_egress(t, &k->l);
 	t->changed = true;

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "v4via6.h"
+#include "fib24.h"
 #include "nl_parse.h"
 #include "sync_htab.h"
 
@@ -54,7 +55,7 @@ struct sync_counts {
 };
 
 struct sync_table {
-	int routes_fd;
+	struct fib24 *fib; /* the routes map and its tbl24: every route write goes through it */
 	int neighs_fd;
 	int egress_fd;
 	uint32_t table; /* the routing table followed */
@@ -78,7 +79,7 @@ struct sync_table {
 	void *arg;
 };
 
-void sync_table_init(struct sync_table *t, int routes_fd, int neighs_fd, int egress_fd,
+void sync_table_init(struct sync_table *t, struct fib24 *fib, int neighs_fd, int egress_fd,
 		     uint32_t table);
 /* Forgets the kernel's tables (before a full dump); the maps are left as they are. */
 void sync_table_reset(struct sync_table *t);
@@ -90,7 +91,8 @@ bool sync_table_read_attached(struct sync_table *t);
 /*
  * After a full dump (loading): makes the maps equal to the copy, in place:
  * keys the kernel no longer has are deleted, keys whose value differs are
- * updated, the others are not touched. Ends loading.
+ * updated, the others are not touched; tbl24 is then rebuilt from the trie
+ * (which repairs it, were it ever off). Ends loading.
  */
 void sync_table_apply(struct sync_table *t);
 /* Re-evaluates every prefix (e.g. when the attached interfaces changed). */

@@ -37,6 +37,7 @@ static int failures;
 static const char *const LL_B = "fe80::b", *const LL_C = "fe80::c", *const LL_D = "fe80::d";
 
 static struct sync_table tab;
+static struct fib24 fib;
 static int new_nexthops;
 
 static void on_new(void *arg, const struct nexthop *nh)
@@ -47,17 +48,22 @@ static void on_new(void *arg, const struct nexthop *nh)
 static int create_maps(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
-	int r, n, e;
+	LIBBPF_OPTS(bpf_map_create_opts, mm, .map_flags = BPF_F_MMAPABLE);
+	int r, n, e, t24, nhs;
 
 	r = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_routes", sizeof(struct route_key),
-			   sizeof(struct nexthop), 1024, &lpm);
+			   sizeof(struct route), 1024, &lpm);
+	t24 = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_tbl24", sizeof(__u32), sizeof(__u64),
+			     V4VIA6_TBL24_ENTRIES, &mm);
+	nhs = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_nexthops", sizeof(__u32),
+			     sizeof(struct nexthop_slot), V4VIA6_MAX_NEXTHOPS, &mm);
 	n = bpf_map_create(BPF_MAP_TYPE_HASH, "t_neighs", sizeof(struct nexthop),
 			   sizeof(struct neigh), 1024, NULL);
 	e = bpf_map_create(BPF_MAP_TYPE_HASH, "t_egress", sizeof(__u32), sizeof(struct egress), 16,
 			   NULL);
-	if (r < 0 || n < 0 || e < 0)
+	if (r < 0 || n < 0 || e < 0 || t24 < 0 || nhs < 0 || fib24_open(&fib, r, t24, nhs, NULL))
 		return -1;
-	sync_table_init(&tab, r, n, e, RT_TABLE_MAIN);
+	sync_table_init(&tab, &fib, n, e, RT_TABLE_MAIN);
 	tab.on_new_nexthop = on_new;
 	return 0;
 }
@@ -124,18 +130,20 @@ static const char *map_route(const char *dst, int len)
 {
 	static char buf[64];
 	struct route_key key = {.prefixlen = len}, k, next, *prev = NULL;
+	struct route r;
 	struct nexthop nh;
 	char a[INET6_ADDRSTRLEN];
 
 	inet_pton(AF_INET, dst, &key.addr);
 	/* an exact key: the LPM trie's lookup would give the longest match instead */
-	while (!bpf_map_get_next_key(tab.routes_fd, prev, &next)) {
+	while (!bpf_map_get_next_key(fib.routes_fd, prev, &next)) {
 		k = next;
 		prev = &k;
 		if (k.prefixlen != key.prefixlen || k.addr != key.addr)
 			continue;
-		if (bpf_map_lookup_elem(tab.routes_fd, &k, &nh))
+		if (bpf_map_lookup_elem(fib.routes_fd, &k, &r))
 			break;
+		nh = r.nh;
 		if (nh.ifindex == V4VIA6_IFINDEX_KERNEL)
 			return "kernel";
 		inet_ntop(AF_INET6, nh.addr, a, sizeof(a));
@@ -329,7 +337,7 @@ static void put_route(const char *dst, int len, __u32 ifindex, const char *ll)
 
 	inet_pton(AF_INET, dst, &key.addr);
 	inet_pton(AF_INET6, ll, nh.addr);
-	bpf_map_update_elem(tab.routes_fd, &key, &nh, BPF_ANY);
+	fib24_update(&fib, &key, &nh, BPF_ANY);
 }
 
 /* A restart or a resync: the maps hold something, the kernel something else. */
@@ -361,6 +369,8 @@ static void test_reconcile(void)
 	EQ(map_route("10.10.0.0", 16), "absent"); /* from earlier tests: not in this dump */
 	EQ(map_neigh(IF_C, "fe80::55"), "absent");
 	EQ(map_neigh(IF_B, LL_B), "02:00:00:00:00:0b");
+	CHECK(fib24_check(&fib) == 0, "tbl24 differs from the trie in %ld entries",
+	      fib24_check(&fib));
 	printf("PASS sync_table/%s\n", test);
 }
 

@@ -300,6 +300,8 @@ static bool check_strict_alignment(void)
 
 static int world_load(struct v4via6_bpf **skel, struct world *w)
 {
+	static struct fib24 fib;
+
 	*skel = v4via6_bpf__open_and_load();
 	if (!*skel) {
 		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
@@ -311,6 +313,9 @@ static int world_load(struct v4via6_bpf **skel, struct world *w)
 	w->egress_fd = bpf_map__fd((*skel)->maps.egress);
 	w->tx_ports_fd = bpf_map__fd((*skel)->maps.tx_ports);
 	w->stats_fd = bpf_map__fd((*skel)->maps.stats);
+	if (world_open_fib(w, &fib, bpf_map__fd((*skel)->maps.tbl24),
+			   bpf_map__fd((*skel)->maps.nexthops)))
+		return -1;
 	return world_hold_prog(w->prog_fd, "hold0");
 }
 

@@ -91,6 +91,7 @@ static void bench_run(const struct world *full)
 	struct egress in0 = {.mtu = W_MTU};
 	struct v4via6_bpf *skel;
 	struct world w = *full, floor = *full;
+	struct fib24 fib;
 	double ns[5];
 	struct frame f = {.len = 60};
 	__u32 ifindex = w_ifindex(IF_IN);
@@ -103,13 +104,16 @@ static void bench_run(const struct world *full)
 		fprintf(stderr, "v4via6: bench: loading the program: %s\n", strerror(errno));
 		return;
 	}
+	w.fib = NULL;
 	w.prog_fd = bpf_program__fd(skel->progs.v4via6_xdp);
 	w.routes_fd = bpf_map__fd(skel->maps.routes);
 	w.neighs_fd = bpf_map__fd(skel->maps.neighs);
 	w.egress_fd = bpf_map__fd(skel->maps.egress);
 	w.tx_ports_fd = bpf_map__fd(skel->maps.tx_ports);
 	w.stats_fd = bpf_map__fd(skel->maps.stats);
-	if (world_hold_prog(w.prog_fd, "hold1") || world_fill_maps(&w))
+	if (world_open_fib(&w, &fib, bpf_map__fd(skel->maps.tbl24),
+			   bpf_map__fd(skel->maps.nexthops)) ||
+	    world_hold_prog(w.prog_fd, "hold1") || world_fill_maps(&w))
 		goto out;
 	for (i = 0; i < ARRAY_LEN(w_routes); i++)
 		w_route_set(&w, &w_routes[i], false);
@@ -148,6 +152,8 @@ static void bench_run(const struct world *full)
 out:
 	if (floor.prog_fd != full->prog_fd && floor.prog_fd >= 0)
 		close(floor.prog_fd);
+	if (w.fib)
+		fib24_close(w.fib);
 	v4via6_bpf__destroy(skel);
 }
 

@@ -21,6 +21,7 @@
 #include <linux/if_link.h>
 
 #include "v4via6.h"
+#include "fib24.h"
 #include "xdp_frame.h"
 
 enum iface_id {
@@ -142,7 +143,19 @@ static const struct w_neigh w_kneighs[] = {
 
 struct world {
 	int prog_fd, routes_fd, neighs_fd, egress_fd, tx_ports_fd, stats_fd;
+	struct fib24 *fib; /* routes go through it, as the loader writes them */
 };
+
+/* Maps tbl24 and nexthops for w's routes map; fib is the caller's. */
+static int world_open_fib(struct world *w, struct fib24 *fib, int tbl24_fd, int nexthops_fd)
+{
+	int err = fib24_open(fib, w->routes_fd, tbl24_fd, nexthops_fd, NULL);
+
+	if (err)
+		fprintf(stderr, "    v4via6: mapping tbl24 and nexthops: %s\n", strerror(-err));
+	w->fib = err ? NULL : fib;
+	return err;
+}
 
 static int w_ifindex(enum iface_id i)
 {
@@ -196,9 +209,9 @@ static int w_route_set(const struct world *w, const struct w_route *r, bool add)
 	struct nexthop nh;
 
 	if (!add)
-		return bpf_map_delete_elem(w->routes_fd, &key) ? -errno : 0;
+		return fib24_delete(w->fib, &key);
 	w_nexthop(&nh, &r->hop);
-	return bpf_map_update_elem(w->routes_fd, &key, &nh, BPF_ANY) ? -errno : 0;
+	return fib24_update(w->fib, &key, &nh, BPF_ANY);
 }
 
 /* The kernel side: a namespace of our own with its devices, routes and neighbours. */

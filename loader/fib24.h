@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The DIR-24-8 fast path of the routes map: tbl24 and nexthops (see
+ * include/v4via6.h), kept equal to the routes LPM trie. The trie stays the
+ * source of truth; every writer of it goes through this module, which
+ * updates the trie and tbl24 together, in an order that never shows the
+ * program a wrong next hop, under a lock shared by every v4via6 process.
+ */
+#ifndef V4VIA6_FIB24_H
+#define V4VIA6_FIB24_H
+
+#include <stddef.h>
+
+#include "v4via6.h"
+#include "state.h"
+
+/* tbl24 windows: 32768 entries, 256 KiB each. */
+#define FIB24_WIN_SHIFT 15
+#define FIB24_WINDOWS	(V4VIA6_TBL24_ENTRIES >> FIB24_WIN_SHIFT)
+
+struct fib24 {
+	int routes_fd;
+	int tbl24_fd;
+	int nexthops_fd;
+	int lock_fd;	/* flock'ed by writers: the pin dir; -1 for maps of one process */
+	int lock_depth; /* fib24_lock nests */
+	/*
+	 * tbl24, mmapped a window at a time, when first needed: mapping all
+	 * 128 MiB costs 20 ms (the kernel fills every page table entry at
+	 * mmap), which `route add` of one /24 should not pay.
+	 */
+	__u64 *win[FIB24_WINDOWS];
+	struct nexthop_slot *slots; /* nexthops, mmapped */
+	const __u64 *pending;	    /* a table fib24_rebuild is building: its slots are in use */
+};
+
+/*
+ * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir)
+ * serializes writers of several processes; NULL for maps only this process
+ * writes. Returns 0 or -errno.
+ */
+int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir);
+/* The same for the pinned state, locking its pin dir. */
+int fib24_open_state(struct fib24 *f, const struct v4via6_state *st);
+void fib24_close(struct fib24 *f);
+
+/* The tbl24 entry of a /24 (index: top 24 bits, host order), NULL when it cannot be mapped. */
+__u64 *fib24_entry(struct fib24 *f, __u32 i);
+
+/* Holds off the writers of other processes until fib24_unlock (nests). */
+int fib24_lock(struct fib24 *f);
+void fib24_unlock(struct fib24 *f);
+
+/*
+ * Adds or overwrites one route, as bpf_map_update_elem on the trie with flags
+ * BPF_ANY, BPF_NOEXIST or BPF_EXIST would. Returns 0 or -errno (-EEXIST,
+ * -ENOENT as the flags say, -ENOSPC when no nexthops slot is left).
+ */
+int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
+		 __u64 flags);
+/* Deletes one route (exact prefix). Returns 0, -ENOENT or -errno. */
+int fib24_delete(struct fib24 *f, const struct route_key *key);
+/* Deletes every route. */
+int fib24_flush(struct fib24 *f);
+/* Recomputes tbl24 from the trie, writing only the entries that differ. */
+int fib24_rebuild(struct fib24 *f);
+/*
+ * Compares tbl24 with what the trie says it must hold: returns the number of
+ * /24 entries that differ (0: equal), or -errno.
+ */
+long fib24_check(struct fib24 *f);
+
+#endif /* V4VIA6_FIB24_H */

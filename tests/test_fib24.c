@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Tests of the DIR-24-8 table (loader/fib24.c) through the program itself:
+ * random route churn (adds, replaces, deletes of random prefixes of every
+ * length 0..32, nested and overlapping), and after each round, thousands of
+ * random destinations run through the XDP program (BPF_PROG_TEST_RUN), whose
+ * verdict and next hop must equal an independent longest-prefix match over a
+ * plain list of the routes. Also: fib24_check after every round, the trie's
+ * own answers to EEXIST/ENOENT, flush, and the next-hop slots' GC when more
+ * distinct next hops come and go than there are slots.
+ *   test_fib24 [--seed N]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "v4via6.skel.h"
+#include "xdp_frame.h"
+#include "xdp_world.h"
+#include "xdp_run.h"
+#include "dump.h"
+
+#define NHOPS	 12 /* next hops 0..NHOPS-2 on out0, NHOPS-1 is throw */
+#define MAX_RT	 4096
+#define ROUNDS	 20
+#define OPS	 300
+#define DESTS	 1500
+#define THROW_NH (NHOPS - 1)
+
+struct ref_route {
+	__u32 addr; /* host order, host bits zero */
+	__u32 len;
+	int nh;
+};
+
+static struct ref_route ref[MAX_RT];
+static size_t nref;
+static unsigned long long rng_state;
+
+static __u64 rnd(void)
+{
+	__u64 z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static __u32 mask(__u32 len)
+{
+	return len ? ~0U << (32 - len) : 0;
+}
+
+static void hop_of(int k, struct nexthop *nh)
+{
+	memset(nh, 0, sizeof(*nh));
+	if (k == THROW_NH)
+		return; /* ifindex V4VIA6_IFINDEX_KERNEL */
+	nh->ifindex = w_ifindex(IF_OUT);
+	nh->addr[0] = 0xfe;
+	nh->addr[1] = 0x80;
+	nh->addr[14] = 0xf2;
+	nh->addr[15] = k;
+}
+
+static void mac_of(int k, __u8 *mac)
+{
+	static const __u8 base[ETH_ALEN] = {0x02, 0, 0, 0, 0xf2, 0};
+
+	memcpy(mac, base, ETH_ALEN);
+	mac[5] = k;
+}
+
+/* The independent reference: the longest route containing d, by a plain scan. */
+static int ref_lookup(__u32 d)
+{
+	int best = -1, nh = -1;
+	size_t i;
+
+	for (i = 0; i < nref; i++)
+		if ((d & mask(ref[i].len)) == ref[i].addr && (int)ref[i].len > best) {
+			best = ref[i].len;
+			nh = ref[i].nh;
+		}
+	return nh;
+}
+
+static struct ref_route *ref_find(__u32 addr, __u32 len)
+{
+	size_t i;
+
+	for (i = 0; i < nref; i++)
+		if (ref[i].addr == addr && ref[i].len == len)
+			return &ref[i];
+	return NULL;
+}
+
+/* Prefixes crowd into 10.0.0.0/14 so that they nest and overlap; a few go anywhere. */
+static void random_prefix(__u32 *addr, __u32 *len)
+{
+	__u64 r = rnd();
+	__u32 a = (__u32)r;
+
+	/* every length, with more of them around /24, where tbl24 changes behaviour */
+	*len = (r >> 32) % 4 ? 16 + (r >> 34) % 17 : (r >> 34) % 33;
+	if ((r >> 40) % 8)
+		a = 0x0a000000 | (a & 0x3ffff);
+	*addr = a & mask(*len);
+}
+
+static __u32 random_dest(void)
+{
+	__u64 r = rnd();
+	__u32 d;
+
+	do {
+		if (r % 4 == 0 && nref) /* inside a route */
+			d = ref[(r >> 8) % nref].addr |
+			    ((__u32)rnd() & ~mask(ref[(r >> 8) % nref].len));
+		else if (r % 4 != 3)
+			d = 0x0a000000 | ((__u32)rnd() & 0x3ffff);
+		else
+			d = (__u32)rnd();
+		r = rnd();
+		/* martians go to the kernel before any lookup */
+	} while ((d >> 28) == 0xe || (d >> 28) == 0xf || (d >> 24) == 0 || (d >> 24) == 127);
+	return d;
+}
+
+static struct route_key key_of(__u32 addr, __u32 len)
+{
+	struct route_key k = {.prefixlen = len, .addr = htonl(addr)};
+
+	return k;
+}
+
+/* One random change, mirrored in the reference; false on a wrong answer. */
+static bool churn_one(struct tlog *l, struct fib24 *fib)
+{
+	struct ref_route *r;
+	struct nexthop nh;
+	struct route_key k;
+	__u32 addr, len;
+	int nhk = rnd() % NHOPS, err;
+
+	random_prefix(&addr, &len);
+	r = ref_find(addr, len);
+	k = key_of(addr, len);
+	hop_of(nhk, &nh);
+	switch (rnd() % 3) {
+	case 0: /* add: only when new */
+		err = fib24_update(fib, &k, &nh, BPF_NOEXIST);
+		if (!expect_eq(l, "add: error", err, r ? -EEXIST : 0))
+			return false;
+		if (!r && nref < MAX_RT)
+			ref[nref++] = (struct ref_route){addr, len, nhk};
+		else if (!r) /* the reference is full: take it back */
+			fib24_delete(fib, &k);
+		return true;
+	case 1: /* replace */
+		if (!r && nref == MAX_RT)
+			return true;
+		err = fib24_update(fib, &k, &nh, BPF_ANY);
+		if (!expect_eq(l, "replace: error", err, 0))
+			return false;
+		if (r)
+			r->nh = nhk;
+		else
+			ref[nref++] = (struct ref_route){addr, len, nhk};
+		return true;
+	default: /* delete an existing route mostly, sometimes a missing one */
+		if (!r && nref && rnd() % 4) {
+			r = &ref[rnd() % nref];
+			k = key_of(r->addr, r->len);
+		}
+		err = fib24_delete(fib, &k);
+		if (!expect_eq(l, "delete: error", err, r ? 0 : -ENOENT))
+			return false;
+		if (r)
+			*r = ref[--nref];
+		return true;
+	}
+}
+
+/*
+ * Runs one destination through the program; false when the verdict, the
+ * frame or a counter differs from what the reference's next hop makes.
+ */
+static bool check_dest(struct tlog *l, const struct world *w, __u32 d)
+{
+	char dst[INET_ADDRSTRLEN];
+	struct frame_spec s = FRAME_SPEC();
+	struct in_addr a = {htonl(d)};
+	struct fwd_stats want_stats;
+	struct xdp_result res;
+	struct frame in, want_frame;
+	__u8 mac[ETH_ALEN];
+	int want = ref_lookup(d), err;
+	bool ok;
+
+	inet_ntop(AF_INET, &a, dst, sizeof(dst));
+	s.daddr = dst;
+	frame_build(&in, &s);
+	if (get32(in.data + IP_OFF + 16) != d) {
+		tlog_fail(l, "%s: the frame was built for another destination", dst);
+		return false;
+	}
+	err = xdp_run(w, &in, w_ifindex(IF_IN), &res);
+	if (err) {
+		tlog_fail(l, "%s: test run: %s", dst, strerror(-err));
+		return false;
+	}
+	if (want < 0 || want == THROW_NH) {
+		want_frame = in;
+		stats_expected(&want_stats, in.len, want < 0 ? OUT(pass_no_route) : OUT(pass_throw),
+			       false);
+		ok = expect_verdict(l, res.verdict, XDP_PASS);
+	} else {
+		mac_of(want, mac);
+		frame_forwarded(&want_frame, &in, mac, w_ifaces[IF_OUT].mac);
+		stats_expected(&want_stats, in.len, OUT(fwd_packets), false);
+		ok = expect_verdict(l, res.verdict, XDP_REDIRECT);
+	}
+	ok = ok && expect_frame(l, &res.out, &want_frame) &&
+	     expect_stats(l, &res.delta, &want_stats);
+	if (!ok)
+		tlog_fail(l, "  for %s: the reference says %s %d", dst,
+			  want < 0	     ? "no route"
+			  : want == THROW_NH ? "throw"
+					     : "next hop",
+			  want);
+	return ok;
+}
+
+static bool check_table(struct tlog *l, struct fib24 *fib)
+{
+	long bad = fib24_check(fib);
+
+	return expect_eq(l, "fib24_check: entries that differ", bad, 0);
+}
+
+static bool test_churn(const struct world *w, struct fib24 *fib)
+{
+	struct tlog l;
+	int round, i;
+	size_t dests = 0;
+
+	tlog_begin(&l);
+	for (round = 0; round < ROUNDS && !l.fails; round++) {
+		for (i = 0; i < OPS && !l.fails; i++)
+			churn_one(&l, fib);
+		if (!l.fails)
+			check_table(&l, fib);
+		for (i = 0; i < DESTS && !l.fails; i++, dests++)
+			check_dest(&l, w, random_dest());
+	}
+	if (!l.fails)
+		printf("  %d rounds of %d changes, %zu destinations, %zu routes at the end\n",
+		       round, OPS, dests, nref);
+	return tlog_end(&l, "fib24_churn_vs_reference");
+}
+
+/* A rebuild of a table already right writes nothing; of a wrong one, repairs it. */
+static bool test_rebuild(const struct world *w, struct fib24 *fib)
+{
+	struct tlog l;
+	__u32 i = 0x0a0000;
+	__u64 saved;
+	int k;
+
+	tlog_begin(&l);
+	saved = *fib24_entry(fib, i);
+	*fib24_entry(fib, i) ^= V4VIA6_T24_VALID; /* as a writer dying half-way would leave it */
+	expect_eq(&l, "fib24_check after damage", fib24_check(fib) > 0, 1);
+	expect_eq(&l, "fib24_rebuild", fib24_rebuild(fib), 0);
+	expect_eq(&l, "entry after rebuild", *fib24_entry(fib, i), saved);
+	check_table(&l, fib);
+	for (k = 0; k < 256 && !l.fails; k++)
+		check_dest(&l, w, 0x0a000000 | k);
+	return tlog_end(&l, "fib24_rebuild_repairs");
+}
+
+/* More distinct next hops over time than slots: the GC frees the unused ones. */
+static bool test_slot_gc(const struct world *w, struct fib24 *fib)
+{
+	struct route_key k = key_of(0x0a030000, 24);
+	struct nexthop nh;
+	struct tlog l;
+	int i, err = 0;
+
+	tlog_begin(&l);
+	hop_of(0, &nh);
+	for (i = 0; i < V4VIA6_MAX_NEXTHOPS + 5000 && !err; i++) {
+		nh.ifindex = 1000 + i; /* never attached: only the slot matters */
+		err = fib24_update(fib, &k, &nh, BPF_ANY);
+		if (!err)
+			err = fib24_delete(fib, &k);
+	}
+	expect_eq(&l, "add/delete with a new next hop each time: error", err, 0);
+	check_table(&l, fib);
+	for (i = 0; i < 200 && !l.fails; i++)
+		check_dest(&l, w, random_dest());
+	return tlog_end(&l, "fib24_nexthop_slot_gc");
+}
+
+static bool test_flush(const struct world *w, struct fib24 *fib)
+{
+	struct tlog l;
+	__u32 j, used = 0;
+	int i;
+
+	tlog_begin(&l);
+	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
+	nref = 0;
+	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
+		used += *fib24_entry(fib, j) != 0;
+	expect_eq(&l, "tbl24 entries left after flush", used, 0);
+	expect_eq(&l, "routes left after flush",
+		  map_count(fib->routes_fd, sizeof(struct route_key)), 0);
+	for (i = 0; i < 200 && !l.fails; i++)
+		check_dest(&l, w, random_dest());
+	return tlog_end(&l, "fib24_flush");
+}
+
+static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
+{
+	struct neigh nb = {};
+	struct nexthop nh;
+	int k;
+
+	*skel = v4via6_bpf__open_and_load();
+	if (!*skel) {
+		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
+		return -1;
+	}
+	w->prog_fd = bpf_program__fd((*skel)->progs.v4via6_xdp);
+	w->routes_fd = bpf_map__fd((*skel)->maps.routes);
+	w->neighs_fd = bpf_map__fd((*skel)->maps.neighs);
+	w->egress_fd = bpf_map__fd((*skel)->maps.egress);
+	w->tx_ports_fd = bpf_map__fd((*skel)->maps.tx_ports);
+	w->stats_fd = bpf_map__fd((*skel)->maps.stats);
+	if (world_open_fib(w, fib, bpf_map__fd((*skel)->maps.tbl24),
+			   bpf_map__fd((*skel)->maps.nexthops)) ||
+	    world_hold_prog(w->prog_fd, "hold0") || world_fill_maps(w))
+		return -1;
+	/* the world's own routes go: this test's reference knows only its own */
+	if (fib24_flush(fib))
+		return -1;
+	for (k = 0; k < THROW_NH; k++) {
+		hop_of(k, &nh);
+		mac_of(k, nb.mac);
+		if (bpf_map_update_elem(w->neighs_fd, &nh, &nb, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long seed = 24;
+	struct v4via6_bpf *skel = NULL;
+	struct fib24 fib = {.lock_fd = -1};
+	struct world w = {};
+	int failed = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			seed = strtoull(argv[++i], NULL, 0);
+		} else {
+			fprintf(stderr, "usage: %s [--seed N]\n", argv[0]);
+			return 2;
+		}
+	}
+	rng_state = seed;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (world_build_netns() || setup(&skel, &w, &fib)) {
+		printf("FAIL fib24/setup: could not build the test's namespace and maps (see "
+		       "above)\n");
+		v4via6_bpf__destroy(skel);
+		return 1;
+	}
+	failed += !test_churn(&w, &fib);
+	failed += !test_rebuild(&w, &fib);
+	failed += !test_slot_gc(&w, &fib);
+	failed += !test_flush(&w, &fib);
+	if (w.fib)
+		fib24_close(&fib);
+	v4via6_bpf__destroy(skel);
+	return failed ? 1 : 0;
+}
