@@ -92,7 +92,9 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 			 struct counts *c, struct route_entry **gone, size_t *n_gone)
 {
 	struct route_entry *cur = NULL;
-	size_t n_cur = 0, i = 0, j = 0;
+	size_t n_cur = 0, i = 0, j = 0, n_put = 0, done;
+	struct route_key *keys = NULL;
+	struct nexthop *nhs = NULL;
 	char pfx[ADDR_STR_LEN];
 	int err, cmp;
 
@@ -100,6 +102,14 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 	if (err) {
 		pr_err("apply: reading routes: %s", strerror(-err));
 		return err;
+	}
+	/* what to write, collected for one batch */
+	keys = calloc(cfg->n_routes + 1, sizeof(*keys));
+	nhs = calloc(cfg->n_routes + 1, sizeof(*nhs));
+	if (!keys || !nhs) {
+		err = -ENOMEM;
+		pr_err("apply: %s", strerror(-err));
+		goto out;
 	}
 	*n_gone = 0;
 	while (i < cfg->n_routes || j < n_cur) {
@@ -118,18 +128,25 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 			i++, j++;
 			continue;
 		}
-		err = fib24_update(fib, &cfg->routes[i].key, &cfg->routes[i].nh, BPF_ANY);
-		if (err) {
-			format_prefix(&cfg->routes[i].key, pfx, sizeof(pfx));
-			pr_err("apply: route %s: %s", pfx, strerror(-err));
-			free(cur);
-			return err;
-		}
+		keys[n_put] = cfg->routes[i].key;
+		nhs[n_put++] = cfg->routes[i].nh;
 		if (cmp == 0)
 			c->replaced++, j++;
 		else
 			c->added++;
 		i++;
+	}
+	err = fib24_update_batch(fib, keys, nhs, n_put, &done);
+	if (err) {
+		format_prefix(&keys[done], pfx, sizeof(pfx));
+		pr_err("apply: route %s: %s", pfx, strerror(-err));
+	}
+out:
+	free(keys);
+	free(nhs);
+	if (err) {
+		free(cur);
+		return err;
 	}
 	*gone = cur;
 	return 0;

@@ -318,6 +318,64 @@ out:
 	return err;
 }
 
+int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const struct nexthop *nhs,
+		       size_t n, size_t *done)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	struct route *vals = calloc(n ? n : 1, sizeof(*vals)), old;
+	int *idx = calloc(n ? n : 1, sizeof(*idx)); /* a slot; for > /24: 1 if it existed */
+	size_t i, todo;
+	__u32 count;
+	int err;
+
+	*done = 0;
+	if (!vals || !idx) {
+		free(vals);
+		free(idx);
+		return -ENOMEM;
+	}
+	err = fib24_lock(f);
+	if (err)
+		goto out;
+	for (i = 0; i < n; i++) {
+		vals[i].nh = nhs[i];
+		vals[i].prefixlen = keys[i].prefixlen;
+		err = keys[i].prefixlen > 32 ? -EINVAL : t24_map_key(f, &keys[i]);
+		if (err)
+			break;
+		if (keys[i].prefixlen > 24) {
+			idx[i] = route_exact(f, &keys[i], &old);
+			continue;
+		}
+		idx[i] = slot_get(f, &nhs[i]);
+		if (idx[i] < 0) {
+			err = idx[i];
+			break;
+		}
+	}
+	todo = i; /* on error, what precedes the bad route still goes in */
+	/*
+	 * All into the trie, then all into tbl24: until its entries change, a
+	 * route of /24 or shorter is still the old one for the program, and a
+	 * longer one is not asked for (its /24's count has not moved yet).
+	 */
+	count = todo;
+	if (todo && bpf_map_update_batch(f->routes_fd, keys, vals, &count, &opts) && !err)
+		err = -errno;
+	for (i = 0; i < count; i++) {
+		if (keys[i].prefixlen <= 24)
+			t24_cover(f, &keys[i], idx[i]);
+		else if (!idx[i])
+			t24_longer(f, &keys[i], 1);
+	}
+	*done = count;
+	fib24_unlock(f);
+out:
+	free(vals);
+	free(idx);
+	return err;
+}
+
 int fib24_delete(struct fib24 *f, const struct route_key *key)
 {
 	struct route self, parent;

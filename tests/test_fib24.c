@@ -322,6 +322,53 @@ static bool test_flush(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "fib24_flush");
 }
 
+/*
+ * apply's path: distinct routes of every length in one fib24_update_batch,
+ * then a second batch that replaces half of them and adds more.
+ */
+static bool test_batch(const struct world *w, struct fib24 *fib)
+{
+	struct route_key *keys = calloc(MAX_RT, sizeof(*keys));
+	struct nexthop *nhs = calloc(MAX_RT, sizeof(*nhs));
+	size_t n, done, round;
+	struct ref_route *r;
+	struct tlog l;
+	__u32 addr, len;
+	int i, nhk;
+
+	tlog_begin(&l);
+	for (round = 0; round < 2 && keys && nhs && !l.fails; round++) {
+		n = 0;
+		for (i = 0; i < OPS && nref < MAX_RT; i++) {
+			random_prefix(&addr, &len);
+			r = ref_find(addr, len);
+			if (r && (round == 0 || rnd() % 2))
+				continue; /* keys of one batch are distinct */
+			nhk = rnd() % NHOPS;
+			if (r)
+				r->nh = nhk;
+			else
+				ref[nref++] = (struct ref_route){addr, len, nhk};
+			keys[n] = key_of(addr, len);
+			hop_of(nhk, &nhs[n++]);
+			/* a prefix drawn twice in this round must not go in twice */
+			for (size_t j = 0; j + 1 < n; j++)
+				if (!memcmp(&keys[j], &keys[n - 1], sizeof(keys[j]))) {
+					nhs[j] = nhs[--n];
+					break;
+				}
+		}
+		expect_eq(&l, "fib24_update_batch", fib24_update_batch(fib, keys, nhs, n, &done), 0);
+		expect_eq(&l, "routes written", done, n);
+		check_table(&l, fib);
+		for (i = 0; i < DESTS && !l.fails; i++)
+			check_dest(&l, w, random_dest());
+	}
+	free(keys);
+	free(nhs);
+	return tlog_end(&l, "fib24_update_batch_vs_reference");
+}
+
 static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 {
 	struct neigh nb = {};
@@ -383,6 +430,7 @@ int main(int argc, char **argv)
 	failed += !test_rebuild(&w, &fib);
 	failed += !test_slot_gc(&w, &fib);
 	failed += !test_flush(&w, &fib);
+	failed += !test_batch(&w, &fib);
 	if (w.fib)
 		fib24_close(&fib);
 	v4via6_bpf__destroy(skel);
