@@ -427,6 +427,29 @@ out:
 	return err;
 }
 
+/*
+ * For the operations on the whole table (flush, rebuild, check): takes the
+ * lock, reads every route and maps all of tbl24. On error nothing is held.
+ */
+static int lock_whole(struct fib24 *f, struct route_entry **routes, size_t *n)
+{
+	int err = fib24_lock(f);
+
+	if (err)
+		return err;
+	*routes = NULL;
+	*n = 0;
+	err = route_dump(f->routes_fd, routes, n);
+	if (!err)
+		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
+	if (err) {
+		free(*routes);
+		*routes = NULL;
+		fib24_unlock(f);
+	}
+	return err;
+}
+
 int fib24_flush(struct fib24 *f)
 {
 	struct route_entry *routes = NULL;
@@ -434,14 +457,9 @@ int fib24_flush(struct fib24 *f)
 	__u32 j;
 	int err;
 
-	err = fib24_lock(f);
+	err = lock_whole(f, &routes, &n);
 	if (err)
 		return err;
-	err = route_dump(f->routes_fd, &routes, &n);
-	if (!err)
-		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
-	if (err)
-		goto out;
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
 		if (*t24(f, j))
 			t24_store(f, j, 0);
@@ -454,7 +472,6 @@ int fib24_flush(struct fib24 *f)
 	memset(f->slots, 0, SLOTS_BYTES);
 	if (err) /* some routes are left: tbl24 must show them again */
 		err = fib24_rebuild(f) ?: err;
-out:
 	free(routes);
 	fib24_unlock(f);
 	return err;
@@ -507,14 +524,9 @@ int fib24_rebuild(struct fib24 *f)
 	__u32 j;
 	int err;
 
-	err = fib24_lock(f);
+	err = lock_whole(f, &routes, &n);
 	if (err)
 		return err;
-	err = route_dump(f->routes_fd, &routes, &n);
-	if (!err)
-		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
-	if (err)
-		goto out;
 	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
 	if (!t) {
 		err = -ENOMEM;
@@ -545,16 +557,11 @@ long fib24_check(struct fib24 *f)
 	__u32 j;
 	int err;
 
-	err = fib24_lock(f);
+	err = lock_whole(f, &routes, &n);
 	if (err)
 		return err;
-	err = route_dump(f->routes_fd, &routes, &n);
-	if (!err)
-		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
-	if (!err) {
-		t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
-		err = t ? t24_compute(f, routes, n, t, false) : -ENOMEM;
-	}
+	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
+	err = t ? t24_compute(f, routes, n, t, false) : -ENOMEM;
 	for (j = 0; !err && j < V4VIA6_TBL24_ENTRIES; j++) {
 		e = *t24(f, j);
 		want = t[j];
