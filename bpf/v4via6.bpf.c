@@ -31,10 +31,10 @@
 #endif
 
 /* Count the reason and hand the frame, unmodified, to the kernel. */
-#define PASS(st, reason)                \
-	({                              \
-		(st)->reason++;         \
-		XDP_PASS;               \
+#define PASS(st, reason)        \
+	({                      \
+		(st)->reason++; \
+		XDP_PASS;       \
 	})
 
 /* In 16-bit words: frame data is only 2-byte aligned (NET_IP_ALIGN). */
@@ -74,8 +74,8 @@ static __always_inline int resolve_via_fib(struct xdp_md *ctx, const struct iphd
 	fib.ifindex = ctx->ingress_ifindex;
 
 	rc = bpf_fib_lookup(ctx, &fib, sizeof(fib), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.family != AF_INET6 || fib.ifindex != nh->ifindex ||
-	    !addr6_eq(nh->addr, fib.ipv6_dst))
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS || fib.family != AF_INET6 ||
+	    fib.ifindex != nh->ifindex || !addr6_eq(nh->addr, fib.ipv6_dst))
 		return 0;
 	__builtin_memcpy(mac, fib.dmac, ETH_ALEN);
 	return 1;

@@ -11,19 +11,19 @@
 #include <linux/types.h>
 
 /* Map names: also the file names of the pins under the pin directory. */
-#define V4VIA6_MAP_ROUTES "routes"
-#define V4VIA6_MAP_NEIGHS "neighs"
-#define V4VIA6_MAP_EGRESS "egress"
+#define V4VIA6_MAP_ROUTES   "routes"
+#define V4VIA6_MAP_NEIGHS   "neighs"
+#define V4VIA6_MAP_EGRESS   "egress"
 #define V4VIA6_MAP_TX_PORTS "tx_ports"
-#define V4VIA6_MAP_STATS "stats"
-#define V4VIA6_MAP_TBL24 "tbl24"
+#define V4VIA6_MAP_STATS    "stats"
+#define V4VIA6_MAP_TBL24    "tbl24"
 #define V4VIA6_MAP_NEXTHOPS "nexthops"
 /* The program's pin, so that later commands find the loaded program again. */
-#define V4VIA6_PIN_PROG "prog"
-#define V4VIA6_PROG_NAME "v4via6_xdp"
+#define V4VIA6_PIN_PROG	       "prog"
+#define V4VIA6_PROG_NAME       "v4via6_xdp"
 #define V4VIA6_PIN_DIR_DEFAULT "/sys/fs/bpf/v4via6"
 
-/* Limits: map sizes. The LPM trie allocates per entry, so a large limit costs nothing until used. */
+/* Limits: map sizes. The LPM trie allocates per entry: a large limit costs nothing until used. */
 #define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
 #define V4VIA6_MAX_NEIGHS 65536
 #define V4VIA6_MAX_IFACES 256
@@ -32,10 +32,11 @@
 /* One tbl24 entry per /24: 2^24 entries of 8 bytes, 128 MiB, allocated at load. */
 #define V4VIA6_TBL24_ENTRIES (1U << 24)
 
-/* Key of the routes LPM trie: an IPv4 prefix. prefixlen comes first, as BPF_MAP_TYPE_LPM_TRIE requires. */
+/* Key of the routes LPM trie: an IPv4 prefix (prefixlen first, as BPF_MAP_TYPE_LPM_TRIE requires).
+ */
 struct route_key {
 	__u32 prefixlen; /* host order, 0..32 */
-	__be32 addr; /* network order, host bits zero */
+	__be32 addr;	 /* network order, host bits zero */
 };
 
 /*
@@ -83,15 +84,15 @@ struct route {
  *                destination up in the trie instead
  * 0 means no route at all.
  */
-#define V4VIA6_T24_NH_MASK 0xffffffffULL
-#define V4VIA6_T24_LEN_SHIFT 32
-#define V4VIA6_T24_LEN_MASK 0x3fULL
-#define V4VIA6_T24_VALID (1ULL << 38)
+#define V4VIA6_T24_NH_MASK	0xffffffffULL
+#define V4VIA6_T24_LEN_SHIFT	32
+#define V4VIA6_T24_LEN_MASK	0x3fULL
+#define V4VIA6_T24_VALID	(1ULL << 38)
 #define V4VIA6_T24_LONGER_SHIFT 39
-#define V4VIA6_T24_LONGER_MASK 0x1ffULL
-#define V4VIA6_T24_NH(e) ((__u32)((e) & V4VIA6_T24_NH_MASK))
-#define V4VIA6_T24_LEN(e) ((__u32)(((e) >> V4VIA6_T24_LEN_SHIFT) & V4VIA6_T24_LEN_MASK))
-#define V4VIA6_T24_LONGER(e) ((__u32)(((e) >> V4VIA6_T24_LONGER_SHIFT) & V4VIA6_T24_LONGER_MASK))
+#define V4VIA6_T24_LONGER_MASK	0x1ffULL
+#define V4VIA6_T24_NH(e)	((__u32)((e)&V4VIA6_T24_NH_MASK))
+#define V4VIA6_T24_LEN(e)	((__u32)(((e) >> V4VIA6_T24_LEN_SHIFT) & V4VIA6_T24_LEN_MASK))
+#define V4VIA6_T24_LONGER(e)	((__u32)(((e) >> V4VIA6_T24_LONGER_SHIFT) & V4VIA6_T24_LONGER_MASK))
 
 /*
  * Value of the nexthops array, indexed by a tbl24 entry's next-hop index
@@ -138,20 +139,20 @@ struct fwd_stats {
 	__u64 fwd_bytes;
 	__u64 fwd_fib; /* of fwd_packets: next hop MAC from the kernel (bpf_fib_lookup) */
 	/* XDP_PASS, each for one reason: */
-	__u64 pass_not_ipv4; /* IPv6, ARP, anything not IPv4 */
-	__u64 pass_vlan; /* 802.1Q / 802.1ad tagged */
-	__u64 pass_l2_multicast; /* destination MAC is multicast or broadcast */
+	__u64 pass_not_ipv4;	  /* IPv6, ARP, anything not IPv4 */
+	__u64 pass_vlan;	  /* 802.1Q / 802.1ad tagged */
+	__u64 pass_l2_multicast;  /* destination MAC is multicast or broadcast */
 	__u64 pass_l2_other_host; /* destination MAC is not the ingress interface's */
-	__u64 pass_truncated; /* shorter than Ethernet + IPv4 header */
-	__u64 pass_bad_header; /* version != 4, IHL < 5, bad total length */
-	__u64 pass_bad_csum; /* IPv4 header checksum wrong */
-	__u64 pass_options; /* IHL > 5: the kernel handles IP options */
-	__u64 pass_martian; /* multicast, broadcast, loopback or 0/8 source or destination */
-	__u64 pass_no_route; /* no matching prefix */
-	__u64 pass_throw; /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
-	__u64 pass_ttl; /* TTL <= 1: the kernel sends ICMP time exceeded */
-	__u64 pass_mtu; /* larger than the egress MTU: ICMP frag-needed or fragmentation */
-	__u64 pass_no_neigh; /* next hop MAC unknown: the kernel resolves it */
+	__u64 pass_truncated;	  /* shorter than Ethernet + IPv4 header */
+	__u64 pass_bad_header;	  /* version != 4, IHL < 5, bad total length */
+	__u64 pass_bad_csum;	  /* IPv4 header checksum wrong */
+	__u64 pass_options;	  /* IHL > 5: the kernel handles IP options */
+	__u64 pass_martian;	  /* multicast, broadcast, loopback or 0/8 source or destination */
+	__u64 pass_no_route;	  /* no matching prefix */
+	__u64 pass_throw;     /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
+	__u64 pass_ttl;	      /* TTL <= 1: the kernel sends ICMP time exceeded */
+	__u64 pass_mtu;	      /* larger than the egress MTU: ICMP frag-needed or fragmentation */
+	__u64 pass_no_neigh;  /* next hop MAC unknown: the kernel resolves it */
 	__u64 pass_no_egress; /* egress interface not attached (not in tx_ports/egress) */
 };
 

@@ -256,8 +256,8 @@ int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mo
 		if (err && !iface_query(st, ifindex, &q) && q.what == IFACE_XDP_OURS)
 			err = 0;
 		else if (err)
-			pr_err("%s: %s: attaching XDP in %s mode: %s%s", what, name, mode_name(mode),
-			       strerror(-err),
+			pr_err("%s: %s: attaching XDP in %s mode: %s%s", what, name,
+			       mode_name(mode), strerror(-err),
 			       mode == XDP_MODE_NATIVE ? " (no native XDP here? --mode skb)" : "");
 		break;
 	case IFACE_XDP_OURS:

@@ -358,7 +358,8 @@ static bool test_batch(const struct world *w, struct fib24 *fib)
 					break;
 				}
 		}
-		expect_eq(&l, "fib24_update_batch", fib24_update_batch(fib, keys, nhs, n, &done), 0);
+		expect_eq(&l, "fib24_update_batch", fib24_update_batch(fib, keys, nhs, n, &done),
+			  0);
 		expect_eq(&l, "routes written", done, n);
 		check_table(&l, fib);
 		for (i = 0; i < DESTS && !l.fails; i++)

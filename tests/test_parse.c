@@ -19,16 +19,16 @@
 
 static int failures;
 
-#define CHECK(name, cond, ...)                                                                     \
-	do {                                                                                       \
-		if (cond) {                                                                        \
-			printf("PASS parse/%s\n", name);                                           \
-		} else {                                                                           \
-			printf("FAIL parse/%s: ", name);                                           \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-		}                                                                                  \
+#define CHECK(name, cond, ...)                           \
+	do {                                             \
+		if (cond) {                              \
+			printf("PASS parse/%s\n", name); \
+		} else {                                 \
+			printf("FAIL parse/%s: ", name); \
+			printf(__VA_ARGS__);             \
+			printf("\n");                    \
+			failures++;                      \
+		}                                        \
 	} while (0)
 
 struct prefix_case {

@@ -20,15 +20,15 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                                                           \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL sync_table/%s: line %d: ", test, __LINE__);                   \
-			printf(__VA_ARGS__);                                                       \
-			printf("\n");                                                              \
-			failures++;                                                                \
-			return;                                                                    \
-		}                                                                                  \
+#define CHECK(cond, ...)                                                         \
+	do {                                                                     \
+		if (!(cond)) {                                                   \
+			printf("FAIL sync_table/%s: line %d: ", test, __LINE__); \
+			printf(__VA_ARGS__);                                     \
+			printf("\n");                                            \
+			failures++;                                              \
+			return;                                                  \
+		}                                                                \
 	} while (0)
 
 #define IF_B 11 /* attached */

@@ -79,10 +79,10 @@ static const struct w_kroute *ref_kroute(uint32_t dst)
 	return NULL;
 }
 
-#define REF_PASS(r, reason)                                                                        \
-	do {                                                                                       \
-		(r)->outcome = OUT(reason);                                                        \
-		return;                                                                            \
+#define REF_PASS(r, reason)                 \
+	do {                                \
+		(r)->outcome = OUT(reason); \
+		return;                     \
 	} while (0)
 
 static void ref_classify(const struct frame *f, bool with_default, struct ref *r)

@@ -17,9 +17,9 @@
 #include "xdp_world.h"
 
 /* The counters by name, in the order of struct fwd_stats. */
-#define STAT(f)                                                                                    \
-	{                                                                                          \
-#f, offsetof(struct fwd_stats, f)                                                  \
+#define STAT(f)                                   \
+	{                                         \
+#f, offsetof(struct fwd_stats, f) \
 	}
 /* clang-format off */
 static const struct {
