@@ -35,6 +35,7 @@
 #include <linux/udp.h>
 
 #include "benchlib.h"
+#include "mix.h"
 #include "v4via6.skel.h"
 #include "fibfwd.skel.h"
 #include "drop.skel.h"
@@ -53,16 +54,6 @@ struct options {
 	__u32 ngws;
 	unsigned int frames, repeat, calls, runs;
 };
-
-static __u32 mix(__u32 x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352d;
-	x ^= x >> 15;
-	x *= 0x846ca68b;
-	x ^= x >> 16;
-	return x;
-}
 
 static __u16 csum_fold(__u32 sum)
 {
@@ -114,7 +105,7 @@ static __be32 dest_in(const struct bench_route *r, unsigned int f)
 	__u32 len = r->key.prefixlen, host = 0;
 
 	if (len < 32) {
-		host = mix(f + 1) & (~0U >> len);
+		host = bench_mix(f + 1) & (~0U >> len);
 		if (!host)
 			host = 1;
 	}

@@ -13,21 +13,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "mix.h"
 
 /* /24s in 1.0.0.0/8 .. 223.0.0.0/8 without 127/8 */
 #define N24 (222ULL * 65536)
 /* coprime with N24 (= 2^17 * 3 * 37), so i -> i * STRIDE mod N24 visits each /24 once */
 #define STRIDE 2654435761ULL
-
-static uint32_t mix(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x7feb352d;
-	x ^= x >> 15;
-	x *= 0x846ca68b;
-	x ^= x >> 16;
-	return x;
-}
 
 static unsigned int pick_len(uint32_t r)
 {
@@ -71,7 +62,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < count; i++) {
 		uint64_t t = (i * STRIDE) % N24;
 		uint32_t first = 1 + t / 65536, addr, idx;
-		unsigned int len = pick_len(mix(i));
+		unsigned int len = pick_len(bench_mix(i));
 
 		if (first >= 127)
 			first++;

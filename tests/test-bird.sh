@@ -138,22 +138,27 @@ else
 	exit 1
 fi
 
-t=xdp-forwards-both-routers
-snap r1 >"$T/r1.0" && snap r2 >"$T/r2.0"
-if out=$(nsx h1 ping -q -c 10 -i 0.05 -W 1 "$H2_IP" 2>&1); then
+# xdp_on_both NAME: a ping host1 -> host2 is forwarded by XDP on both routers, not by their kernels.
+# 10 requests and 10 replies cross each router; the first may go through the kernel while a
+# neighbour is resolved, hence >= 18.
+xdp_on_both() {
+	local t=$1 out f1 k1 f2 k2
+	snap r1 >"$T/r1.0" && snap r2 >"$T/r2.0"
+	if ! out=$(nsx h1 ping -q -c 10 -i 0.05 -W 1 "$H2_IP" 2>&1); then
+		fail "$t" "ping host1 -> host2 failed" "$out"
+		return
+	fi
 	snap r1 >"$T/r1.1" && snap r2 >"$T/r2.1"
 	f1=$(delta "$T/r1.0" "$T/r1.1" fwd_packets) k1=$(delta "$T/r1.0" "$T/r1.1" IpForwDatagrams)
 	f2=$(delta "$T/r2.0" "$T/r2.1" fwd_packets) k2=$(delta "$T/r2.0" "$T/r2.1" IpForwDatagrams)
-	# 10 requests and 10 replies through each router; the first may go through the
-	# kernel while a neighbour is resolved, hence >= 18
 	if [ "$f1" -ge 18 ] && [ "$f2" -ge 18 ] && [ "$k1" -le 2 ] && [ "$k2" -le 2 ]; then
 		pass "$t (R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2)"
 	else
-		fail $t "R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2"
+		fail "$t" "R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2"
 	fi
-else
-	fail $t "ping host1 -> host2 failed" "$out"
-fi
+}
+
+xdp_on_both xdp-forwards-both-routers
 
 # the session goes down: BIRD withdraws both prefixes from the kernels, sync from the maps
 t=bird-withdraw
@@ -242,20 +247,7 @@ else
 	exit 1
 fi
 
-t=frr-xdp-forwards
-snap r1 >"$T/r1.0" && snap r2 >"$T/r2.0"
-if out=$(nsx h1 ping -q -c 10 -i 0.05 -W 1 "$H2_IP" 2>&1); then
-	snap r1 >"$T/r1.1" && snap r2 >"$T/r2.1"
-	f1=$(delta "$T/r1.0" "$T/r1.1" fwd_packets) k1=$(delta "$T/r1.0" "$T/r1.1" IpForwDatagrams)
-	f2=$(delta "$T/r2.0" "$T/r2.1" fwd_packets) k2=$(delta "$T/r2.0" "$T/r2.1" IpForwDatagrams)
-	if [ "$f1" -ge 18 ] && [ "$f2" -ge 18 ] && [ "$k1" -le 2 ] && [ "$k2" -le 2 ]; then
-		pass "$t (R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2)"
-	else
-		fail $t "R1 fwd_packets +$f1 IpForwDatagrams +$k1; R2 fwd_packets +$f2 IpForwDatagrams +$k2"
-	fi
-else
-	fail $t "ping host1 -> host2 failed" "$out"
-fi
+xdp_on_both frr-xdp-forwards
 
 t=frr-withdraw
 vtysh --vty_socket "$T/frr-r1" -c "configure terminal" -c "router bgp 65001" \
