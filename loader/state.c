@@ -21,7 +21,7 @@
 
 #include "v4via6.h"
 #include "v4via6.skel.h"
-#include "common.h"
+#include "log.h"
 #include "state.h"
 
 #define NETNS_RUN_DIR "/run/netns"
