@@ -24,7 +24,9 @@ extern const char *pin_dir_opt; /* --pin-dir, or NULL for the default */
 /*
  * The pin dir to use (--pin-dir or the per-namespace default), with its bpffs
  * made visible (state_find_bpffs; mounted if missing only with create).
- * Errors are printed with what in front.
+ * Errors are printed with what in front; the first is "needs root" when the
+ * process lacks CAP_BPF or CAP_NET_ADMIN (-EPERM): every command that reaches
+ * the kernel's state starts here.
  */
 int resolve_pin_dir(const char *what, char *buf, size_t len, bool create);
 
@@ -33,6 +35,12 @@ int resolve_pin_dir(const char *what, char *buf, size_t len, bool create);
  * reported as "<what>: not loaded (...)". Returns 0 or -errno.
  */
 int open_state(const char *what, struct v4via6_state *st, bool create);
+
+/*
+ * Says why state_open(dir) failed with err, unless state_open said so itself;
+ * EACCES and EPERM (a pin dir that only root may read) name root.
+ */
+void pr_state_err(const char *what, const char *dir, int err);
 
 /* The name of ifindex, or "if<N>" when it no longer exists. */
 const char *ifname_of(__u32 ifindex, char *buf);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Where messages go: the error style and the print hooks of libbpf and libxdp.
- * Apart from common.h so that state.c can report errors without including the
- * command-level header that includes state.h.
+ * Where messages go: the error style, errors as JSON under -j, and the print
+ * hooks of libbpf and libxdp. Apart from common.h so that state.c can report
+ * errors without including the command-level header that includes state.h.
  */
 #ifndef V4VIA6_LOG_H
 #define V4VIA6_LOG_H
@@ -10,10 +10,21 @@
 #include <stdbool.h>
 
 extern bool verbose;	 /* -v: libbpf's and libxdp's debug log */
-extern bool json_output; /* -j: show, stats and status print JSON */
+extern bool json_output; /* -j: JSON on stdout, errors included */
 
-/* Prints "v4via6: <fmt>\n" on stderr. */
+/*
+ * Prints "v4via6: <fmt>\n" on stderr. Under -j, the message is held instead,
+ * and the command's errors are printed as one JSON document on stdout when it
+ * exits with a failure status (see log.c).
+ */
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * One of a list of errors that name their own place, as config_read's
+ * "FILE:LINE: <what>": printed as is, without "v4via6: ". Held like pr_err's
+ * under -j.
+ */
+void pr_err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* libbpf: warnings always, debug with -v; libxdp: only with -v (see log.c). */
 void setup_library_logging(void);
