@@ -13,6 +13,9 @@
  * its own document (an array of routes, apply's summary) gets the error
  * inside that document, which stays the only one: the error object is the
  * array's last element, or the "error" (and "errors") members of the object.
+ * So a command that can fail after its output must leave its document open
+ * until it knows (apply's summary): a second document would break the first.
+ * A long-running command (sync -j) holds its messages until it exits.
  */
 #include <stdarg.h>
 #include <stdio.h>
