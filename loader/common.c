@@ -12,6 +12,11 @@
 
 const char *pin_dir_opt;
 
+static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
+{
+	return caps[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
+}
+
 /*
  * Every command that reaches the state needs the kernel's BPF and network
  * privileges: bpf() on the maps and the program (unprivileged BPF is off on
@@ -21,11 +26,6 @@ const char *pin_dir_opt;
  * missing pin dir that is only unreadable, libbpf's own lines). CAP_SYS_ADMIN
  * stands for CAP_BPF, as the kernel allows (bpf_capable()).
  */
-static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
-{
-	return caps[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
-}
-
 static int check_privileges(const char *what)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
