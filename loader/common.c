@@ -19,8 +19,9 @@ static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
 
 /*
  * Every command that reaches the state needs the kernel's BPF and network
- * privileges: bpf() on the maps and the program (unprivileged BPF is off on
- * every distribution), XDP attach, and the pin dir, which root made 0700.
+ * privileges: bpf() on the maps and the program (kernels refuse it to other
+ * users by default: kernel.unprivileged_bpf_disabled), XDP attach, and the
+ * pin dir, which root made 0700.
  * Checked here, before anything is tried, so that a user who is not root gets
  * one clear line rather than whatever the first call says (EPERM, EACCES, a
  * missing pin dir that is only unreadable, libbpf's own lines). CAP_SYS_ADMIN
