@@ -366,6 +366,8 @@ int metrics_write(FILE *out, const char *pin_dir)
 		write_ifaces(out, &st, attached, n);
 		write_gauges(out, &st, n);
 		state_close(&st);
+	} else {
+		mapcount_release();
 	}
 	write_sync(out, pin_dir);
 	fflush(out);

@@ -219,6 +219,28 @@ else
 	pass $t
 fi
 
+t=ifindex-catch-all
+# an interface whose ifindex is beyond the if_stats array counts in slot 0, "other"
+if ! out=$({ add_ns x && no_dad x && ip link add r9 netns "$(ns r)" index 1500 address 02:00:00:00:00:09 \
+	type veth peer name x9 netns "$(ns x)" address 02:00:00:00:00:19 && ip -n "$(ns r)" link set r9 up &&
+	ip -n "$(ns x)" link set x9 up && v6 r attach r9; } 2>&1); then
+	fail $t "could not make and attach r9 with ifindex 1500" "$out"
+else
+	wait_for 3000 ll_ready r r9 fe80::ff:fe00:9
+	wait_for 3000 ll_ready x x9 fe80::ff:fe00:19
+	nsx x ping -q -c 5 -i 0.05 -W 1 fe80::ff:fe00:9%x9 >"$T/p9" 2>&1
+	v6 r metrics >"$T/m9"
+	o=$(metric "$T/m9" v4via6_interface_rx_packets_total 'interface="other",ifindex="0"')
+	if [ "${o:-0}" -lt 5 ] || grep -q 'ifindex="1500"' "$T/m9"; then
+		fail $t "slot 0 counted ${o:-nothing}, expected >= 5 (the pings to r9)" \
+			"$(cat "$T/p9"; grep interface "$T/m9")"
+	elif ! promtool check metrics <"$T/m9" >"$T/pc" 2>&1 || [ -s "$T/pc" ]; then
+		fail $t "promtool" "$(cat "$T/pc")"
+	else
+		pass "$t ($o frames)"
+	fi
+fi
+
 t=pin-dir-missing
 out=$(v6 r --pin-dir /sys/fs/bpf/v4via6-no-such-dir metrics 2>&1)
 rc=$?
@@ -228,9 +250,9 @@ else
 	pass $t
 fi
 
-t=readme-alert-rules
-# the alert rules of the README's Monitoring section, as written there
-awk '/^```yaml$/ { y = 1; n++; next } /^```$/ { y = 0 } y && n >= 1 { print > (ENVIRON["T"] "/readme" n ".yml") }' \
+t=readme-prometheus-config
+# the scrape config and alert rules of the README's Monitoring section, as written there
+awk '/^```yaml$/ { y = 1; n++; next } /^```$/ { y = 0 } y { print > (T "/readme" n ".yml") }' \
 	T="$T" "$here/../README.md"
 rules=$(grep -l '^groups:' "$T"/readme*.yml 2>/dev/null | head -1)
 if [ -z "$rules" ]; then
@@ -239,6 +261,8 @@ elif ! out=$(promtool check rules "$rules" 2>&1); then
 	fail $t "promtool check rules failed" "$out"
 elif ! grep -q 'SUCCESS: 2 rules found' <<<"$out"; then
 	fail $t "expected 2 rules" "$out"
+elif ! out=$(promtool check config "$(grep -l '^scrape_configs:' "$T"/readme*.yml | head -1)" 2>&1); then
+	fail $t "the README's scrape config: promtool check config failed" "$out"
 else
 	pass $t
 fi
