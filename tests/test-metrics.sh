@@ -241,6 +241,34 @@ else
 	fi
 fi
 
+t=sync-metrics
+# a running sync: its status file becomes metrics; gone when it stops
+nsenter --net=/run/netns/"$(ns r)" "$V4VIA6" sync 2>"$T/sync.log" &
+sp=$!
+LIB_PIDS+=($sp)
+sync_up() { v6 r metrics | grep -qx 'v4via6_sync_up 1'; }
+if ! wait_for 15000 sync_up; then
+	fail $t "no v4via6_sync_up 1 with sync running" "$(cat "$T/sync.log"; ls -l /run/v4via6; ps -o pid,stat,wchan:30,args -p $sp; v6 r metrics | grep sync)"
+else
+	v6 r metrics >"$T/ms"
+	mirrored=$(metric "$T/ms" v4via6_sync_kernel_routes 'reason="mirrored"')
+	last=$(metric "$T/ms" v4via6_sync_last_resync_timestamp_seconds)
+	if ! promtool check metrics <"$T/ms" >"$T/pc" 2>&1 || [ -s "$T/pc" ]; then
+		fail $t "promtool with sync's metrics" "$(cat "$T/pc")"
+	elif [ "${mirrored:-0}" -lt 2 ] || [ $(($(date +%s) - ${last:-0})) -gt 60 ] ||
+		[ "$(metric "$T/ms" v4via6_sync_info 'table="254"')" != 1 ] ||
+		[ "$(metric "$T/ms" v4via6_sync_resyncs_total)" != 1 ]; then
+		fail $t "sync's metrics: mirrored ${mirrored:-none} (want >= 2), last resync ${last:-none}" \
+			"$(grep sync "$T/ms")"
+	else
+		kill -TERM $sp
+		wait $sp
+		if v6 r metrics | grep -qx 'v4via6_sync_up 0'; then pass $t; else
+			fail $t "v4via6_sync_up still 1 after sync stopped" "$(v6 r metrics | grep sync)"
+		fi
+	fi
+fi
+
 t=pin-dir-missing
 out=$(v6 r --pin-dir /sys/fs/bpf/v4via6-no-such-dir metrics 2>&1)
 rc=$?
