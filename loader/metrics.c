@@ -168,7 +168,7 @@ static int cmp_u32(const void *a, const void *b)
 static void write_ifaces(FILE *out, const struct v4via6_state *st, const __u32 *attached,
 			 int nattached)
 {
-	char name[128], help[256], ifname[IF_NAMESIZE];
+	char name[128], help[256], (*ifnames)[IF_NAMESIZE] = NULL;
 	struct counter_names cn;
 	__u32 *rows = NULL, nrows = 0, i, k;
 	__u64 *v = NULL;
@@ -187,7 +187,8 @@ static void write_ifaces(FILE *out, const struct v4via6_state *st, const __u32 *
 		v = calloc((size_t)cn.max_entries * cn.n, sizeof(*v));
 		show = calloc(cn.max_entries, sizeof(*show));
 		rows = calloc(cn.max_entries, sizeof(*rows));
-		err = v && show && rows ? 0 : -ENOMEM;
+		ifnames = calloc(cn.max_entries, sizeof(*ifnames));
+		err = v && show && rows && ifnames ? 0 : -ENOMEM;
 	}
 	if (!err)
 		err = counters_read(st->if_stats_fd, &cn, cn.max_entries, v);
@@ -200,8 +201,14 @@ static void write_ifaces(FILE *out, const struct v4via6_state *st, const __u32 *
 	for (k = 0; k < cn.max_entries; k++) {
 		for (f = 0; f < cn.n && !show[k]; f++)
 			show[k] = v[(size_t)k * cn.n + f] != 0;
-		if (show[k])
-			rows[nrows++] = k;
+		if (!show[k])
+			continue;
+		rows[nrows++] = k;
+		/* slot 0 sums every ifindex >= V4VIA6_MAX_IFINDEX */
+		if (k == V4VIA6_IFINDEX_OTHERS)
+			snprintf(ifnames[k], IF_NAMESIZE, "other");
+		else
+			ifname_of(k, ifnames[k]);
 	}
 	for (f = 0; f < cn.n; f++) {
 		counter_metric_name("v4via6_interface_", cn.name[f], name, sizeof(name));
@@ -210,9 +217,7 @@ static void write_ifaces(FILE *out, const struct v4via6_state *st, const __u32 *
 		for (i = 0; i < nrows; i++) {
 			k = rows[i];
 			fprintf(out, "%s{interface=\"", name);
-			/* slot 0 sums every ifindex >= V4VIA6_MAX_IFINDEX */
-			label_value(out,
-				    k == V4VIA6_IFINDEX_OTHERS ? "other" : ifname_of(k, ifname));
+			label_value(out, ifnames[k]);
 			fprintf(out, "\",ifindex=\"%u\"} %llu\n", k,
 				(unsigned long long)v[(size_t)k * cn.n + f]);
 		}
@@ -221,6 +226,7 @@ out:
 	free(v);
 	free(show);
 	free(rows);
+	free(ifnames);
 }
 
 static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached)
