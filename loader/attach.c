@@ -137,8 +137,12 @@ static int detach_all(void)
 	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
-	if (err == -ENOENT || err == -EUCLEAN) {
-		/* nothing loaded, or an incomplete pin dir: remove what is left */
+	if (err == -ENOENT || err == -EUCLEAN || err == -ESTALE) {
+		/*
+		 * Nothing loaded, an incomplete pin dir, or one left by a network
+		 * namespace that is gone (and its interfaces with it): remove what
+		 * is left; there is nothing to detach.
+		 */
 		err = state_unpin(dir);
 		if (err && err != -ENOENT) {
 			pr_err("detach: removing %s: %s", dir, strerror(-err));
