@@ -23,6 +23,7 @@ static const char usage[] =
     "  stats                                   forwarding counters, summed over CPUs\n"
     "  status                                  interfaces, program, pin dir, counts\n"
     "  sync ...                                follow the kernel's routes\n"
+    "  upgrade                                 replace the loaded program by this build's\n"
     "Options:\n"
     "  -v, --verbose        libbpf's and libxdp's debug log\n"
     "  -j, --json           JSON output for show, stats and status\n"
@@ -32,7 +33,8 @@ static const char usage[] =
 static const struct cmd commands[] = {
     {"attach", do_attach}, {"detach", do_detach}, {"route", do_route},
     {"neigh", do_neigh},   {"apply", do_apply},	  {"stats", do_stats},
-    {"status", do_status}, {"sync", do_sync},	  {NULL, NULL},
+    {"status", do_status}, {"sync", do_sync},	  {"upgrade", do_upgrade},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)

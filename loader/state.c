@@ -240,7 +240,7 @@ static void state_init(struct v4via6_state *st, const char *pin_dir)
 #define COOKIE_MARK "netcookie-"
 #define LAYOUT_MARK "layout-"
 
-static int mark_pin_dir(const char *dir, unsigned int layout)
+int state_mark_pin_dir(const char *dir, unsigned int layout)
 {
 	unsigned long ino;
 	__u64 cookie;
@@ -486,7 +486,7 @@ static int load_and_publish(struct v4via6_state *st, bool *lost)
 	err = pindir_tmp_make(&tmp, st->pin_dir);
 	if (err)
 		return err;
-	err = mark_pin_dir(tmp.path, state_layout());
+	err = state_mark_pin_dir(tmp.path, state_layout());
 	if (err)
 		goto out;
 	obj = state_object_open();

@@ -90,6 +90,9 @@ unsigned int state_layout(void);
 /* The layout of the maps in pin_dir: its "layout-N" mark, or 1 without one. */
 unsigned int state_pinned_layout(const char *pin_dir);
 
+/* Marks dir as this network namespace's pin dir, of map layout layout. 0 or -errno. */
+int state_mark_pin_dir(const char *dir, unsigned int layout);
+
 /* Opens (not loads) the program's BPF object: the built-in one or V4VIA6_BPF_OBJ. NULL + errno. */
 struct bpf_object;
 struct bpf_object *state_object_open(void);
