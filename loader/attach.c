@@ -136,7 +136,11 @@ static int detach_all(void)
 
 	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
 		return EXIT_FAIL;
-	err = state_open(&st, dir, false);
+	err = state_open_to_remove(&st, dir);
+	if (err == -ESTALE)
+		fprintf(stderr, "v4via6: detach: removing %s, left by a network namespace that no "
+				"longer exists\n",
+			dir);
 	if (err == -ENOENT || err == -EUCLEAN || err == -ESTALE) {
 		/*
 		 * Nothing loaded, an incomplete pin dir, or one left by a network

@@ -268,7 +268,7 @@ static void print_fix(const char *pin_dir)
  * namespace that still exists made it, -ESTALE when the one that made it is
  * gone (its interfaces with it): what is pinned is left over.
  */
-static int check_netns(const char *pin_dir, bool add_cookie)
+static int check_netns(const char *pin_dir, bool add_cookie, bool quiet_stale)
 {
 	unsigned long long ino_mark, cookie_mark;
 	unsigned long ino;
@@ -295,6 +295,8 @@ static int check_netns(const char *pin_dir, bool add_cookie)
 		       pin_dir, ino_mark, ino);
 		return -EXDEV;
 	}
+	if (quiet_stale)
+		return -ESTALE;
 	if (n_cookie == 1)
 		fprintf(stderr,
 			"v4via6: %s: left by a network namespace that no longer exists (net cookie "
@@ -560,7 +562,7 @@ static int remove_incomplete(const char *pin_dir)
 }
 
 static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool create,
-			    bool any_layout)
+			    bool any_layout, bool quiet_stale)
 {
 	char path[PATH_MAX];
 	struct stat sb;
@@ -581,7 +583,7 @@ static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool c
 		} else if (!S_ISDIR(sb.st_mode)) {
 			return -ENOTDIR;
 		} else {
-			err = check_netns(pin_dir, create);
+			err = check_netns(pin_dir, create, quiet_stale);
 			if (err)
 				return err;
 			if (!access(path, F_OK)) {
@@ -612,12 +614,17 @@ static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool c
 
 int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 {
-	return state_open_flags(st, pin_dir, create, false);
+	return state_open_flags(st, pin_dir, create, false, false);
+}
+
+int state_open_to_remove(struct v4via6_state *st, const char *pin_dir)
+{
+	return state_open_flags(st, pin_dir, false, false, true);
 }
 
 int state_open_any_layout(struct v4via6_state *st, const char *pin_dir)
 {
-	return state_open_flags(st, pin_dir, false, true);
+	return state_open_flags(st, pin_dir, false, true, false);
 }
 
 int state_unpin(const char *pin_dir)

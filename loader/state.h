@@ -52,6 +52,9 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing);
  */
 int state_open(struct v4via6_state *st, const char *pin_dir, bool create);
 
+/* state_open without create for detach --all: a left-over pin dir gives -ESTALE, unreported. */
+int state_open_to_remove(struct v4via6_state *st, const char *pin_dir);
+
 /*
  * state_open for upgrade: a pin dir of another map layout is opened too (its
  * maps through the fds of the names this build knows), never created.
