@@ -135,8 +135,8 @@ void pindir_clean_leftovers(const char *pin_dir)
 	int fd;
 
 	base = strrchr(pin_dir, '/');
-	if (!base || snprintf(parent, sizeof(parent), "%.*s", (int)(base - pin_dir),
-			      pin_dir) >= (int)sizeof(parent))
+	if (!base || snprintf(parent, sizeof(parent), "%.*s", (int)(base - pin_dir), pin_dir) >=
+			 (int)sizeof(parent))
 		return;
 	if (!parent[0])
 		strcpy(parent, "/");

@@ -205,7 +205,7 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
 	existing_ancestor(parent, dir, sizeof(dir));
 	if (is_bpffs(dir) || !mount_if_missing)
 		return 0;
-	/* a machine where nobody mounted bpffs yet (FACTS.md): mount it where the kernel expects it */
+	/* nobody mounted bpffs yet (FACTS.md): mount it where the kernel expects one */
 	if (!strcmp(dir, V4VIA6_BPFFS_DEFAULT) && !is_mountpoint(dir) && is_empty_dir(dir)) {
 		if (mount("bpf", dir, "bpf", 0, "mode=0700"))
 			return -errno;
@@ -553,8 +553,8 @@ static int remove_incomplete(const char *pin_dir)
 	} else {
 		pin_path(path, aside.path, V4VIA6_PIN_PROG);
 		/* published between our look and the move: put it back */
-		if (!access(path, F_OK) && !renameat2(AT_FDCWD, aside.path, AT_FDCWD, pin_dir,
-						      RENAME_NOREPLACE))
+		if (!access(path, F_OK) &&
+		    !renameat2(AT_FDCWD, aside.path, AT_FDCWD, pin_dir, RENAME_NOREPLACE))
 			aside.path[0] = '\0';
 	}
 	pindir_tmp_drop(&aside);

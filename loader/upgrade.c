@@ -115,11 +115,11 @@ static int reuse_pinned(struct bpf_object *obj, const char *dir)
 		len = sizeof(info);
 		memset(&info, 0, sizeof(info));
 		err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-		if (!err && (info.type != bpf_map__type(map) ||
-			     info.key_size != bpf_map__key_size(map) ||
-			     info.value_size != bpf_map__value_size(map) ||
-			     info.max_entries != bpf_map__max_entries(map) ||
-			     (info.map_flags & ~BPF_F_RDONLY_PROG) != bpf_map__map_flags(map)))
+		if (!err &&
+		    (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		     info.value_size != bpf_map__value_size(map) ||
+		     info.max_entries != bpf_map__max_entries(map) ||
+		     (info.map_flags & ~BPF_F_RDONLY_PROG) != bpf_map__map_flags(map)))
 			err = 1;
 		if (!err)
 			err = bpf_map__reuse_fd(map, fd);
@@ -218,7 +218,8 @@ static int move_ifaces(const __u32 *ifaces, int n, int new_fd, char *names, size
 		}
 		err = replace_on(ifaces[i], flags, id, new_fd);
 		if (err) {
-			pr_err("upgrade: %s: replacing program id %u: %s", name, id, strerror(-err));
+			pr_err("upgrade: %s: replacing program id %u: %s", name, id,
+			       strerror(-err));
 			break;
 		}
 		done[m++] = (struct moved){ifaces[i], flags, id};
@@ -230,7 +231,8 @@ static int move_ifaces(const __u32 *ifaces, int n, int new_fd, char *names, size
 		while (m-- > 0) {
 			int old_fd = bpf_prog_get_fd_by_id(done[m].old_id);
 
-			if (old_fd >= 0 && replace_on(done[m].ifindex, done[m].flags, new_id, old_fd))
+			if (old_fd >= 0 &&
+			    replace_on(done[m].ifindex, done[m].flags, new_id, old_fd))
 				pr_err("upgrade: if%u: moving back to program id %u failed",
 				       done[m].ifindex, done[m].old_id);
 			if (old_fd >= 0)
@@ -255,7 +257,8 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 		return EXIT_FAIL;
 	}
 	prog = bpf_object__find_program_by_name(obj, V4VIA6_PROG_NAME);
-	if (!prog || prog_info(st->prog_fd, &old_info) || prog_info(bpf_program__fd(prog), &new_info)) {
+	if (!prog || prog_info(st->prog_fd, &old_info) ||
+	    prog_info(bpf_program__fd(prog), &new_info)) {
 		pr_err("upgrade: reading the programs: %s", strerror(prog ? errno : ENOENT));
 		return EXIT_FAIL;
 	}
