@@ -264,9 +264,9 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 	}
 	tag_str(&old_info, old_tag);
 	tag_str(&new_info, new_tag);
-	n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
 	if (!memcmp(old_info.tag, new_info.tag, BPF_TAG_SIZE)) {
 		/* this build runs already; finish an upgrade that was interrupted, if any */
+		n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
 		moved = move_ifaces(ifaces, n, st->prog_fd, names, sizeof(names));
 		if (moved < 0)
 			return EXIT_FAIL;
@@ -287,6 +287,8 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 		pr_err("upgrade: pinning the new program: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
+	/* listed after the pin moved: an interface attached meanwhile is in the list */
+	n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
 	moved = move_ifaces(ifaces, n, new_fd, names, sizeof(names));
 	if (moved < 0) {
 		if (repin_prog(st->pin_dir, st->prog_fd))
