@@ -49,11 +49,14 @@ int pindir_tmp_make(struct pindir_tmp *t, const char *pin_dir)
 			err = -errno;
 			if (err == -EEXIST)
 				continue;
-			return err;
+			break;
 		}
 		t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (t->fd < 0)
-			return -errno;
+		if (t->fd < 0) {
+			err = -errno;
+			rmdir(t->path);
+			break;
+		}
 		/*
 		 * A cleaner may have taken the directory for a dead load's in
 		 * the moment between mkdir and flock, and removed it: try again.
@@ -64,6 +67,7 @@ int pindir_tmp_make(struct pindir_tmp *t, const char *pin_dir)
 		t->fd = -1;
 		err = -EAGAIN;
 	}
+	t->path[0] = '\0'; /* not ours: pindir_tmp_drop must not touch it */
 	return err;
 }
 
