@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,19 @@ static const char *const carried[] = {
 
 /* Pins of a new program are made under this name, then renamed over the program pin. */
 #define PROG_PIN_NEW V4VIA6_PIN_PROG "~new"
+
+/*
+ * A test hook (tests/test-upgrade.sh): V4VIA6_TEST_KILL_AT=POINT kills the
+ * process with SIGKILL at that point, as a crash or kill -9 there would, so
+ * that the test can check that running upgrade again finishes the job.
+ */
+static void test_kill_point(const char *point)
+{
+	const char *at = getenv("V4VIA6_TEST_KILL_AT");
+
+	if (at && !strcmp(at, point))
+		raise(SIGKILL);
+}
 
 static int prog_info(int fd, struct bpf_prog_info *info)
 {
@@ -223,6 +237,7 @@ static int move_ifaces(const __u32 *ifaces, int n, int new_fd, char *names, size
 			break;
 		}
 		done[m++] = (struct moved){ifaces[i], flags, id};
+		test_kill_point("moved-1");
 		if (strlen(names) + strlen(name) + 2 < names_len)
 			strcat(strcat(names, " "), name);
 	}
@@ -287,6 +302,7 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 		pr_err("upgrade: pinning the new program: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
+	test_kill_point("pinned");
 	/* listed after the pin moved: an interface attached meanwhile is in the list */
 	n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
 	moved = move_ifaces(ifaces, n, new_fd, names, sizeof(names));
@@ -457,6 +473,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 		goto out_obj;
 	}
 	n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
+	test_kill_point("copied");
 	/* from here on, commands find the new maps */
 	err = pindir_tmp_exchange(&tmp, st->pin_dir);
 	if (err) {
@@ -464,6 +481,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 		goto out_obj;
 	}
 	swapped = true;
+	test_kill_point("swapped");
 	moved = move_ifaces(ifaces, n, bpf_program__fd(prog), names, sizeof(names));
 	if (moved < 0) {
 		/* every interface is back on the old program: put its pin dir back */
@@ -512,6 +530,8 @@ int do_upgrade(int argc, char **argv)
 		pr_err("upgrade: %s: %s", dir, strerror(-err));
 	if (err)
 		return EXIT_FAIL;
+	/* what an upgrade or a load killed half-way left next to the pin dir */
+	pindir_clean_leftovers(dir);
 	pinned = state_pinned_layout(dir);
 	ours = state_layout();
 	if (pinned > ours) {

@@ -128,6 +128,22 @@ else
 	fi
 fi
 
+# Killed right after the new program is pinned, before any interface moved: again finishes it.
+t=same-layout-killed
+V4VIA6_BPF_OBJ=$T/old.bpf.o V4VIA6_TEST_KILL_AT=pinned v6 r upgrade >"$T/out" 2>&1
+rc=$?
+out=$(V4VIA6_BPF_OBJ=$T/old.bpf.o v6 r upgrade 2>&1)
+if [ $rc != 137 ]; then
+	fail $t "the upgrade was not killed at the test point (exit $rc)" "$(cat "$T/out")"
+elif ! grep -q "already; moved to it: r0 r1" <<<"$out" ||
+	[ "$(prog_on r r0)" != "$(pinned_id)" ] || [ "$(prog_on r r1)" != "$(pinned_id)" ]; then
+	fail $t "running it again did not move both interfaces" "$out"
+elif ! out=$(v6 r upgrade 2>&1); then
+	fail $t "back to this build" "$out"
+else
+	pass $t
+fi
+
 # --- another map layout: new maps built from the old ones, swapped in ---------------------
 t=layout-change-hitless
 if [ -z "$V2_OBJ" ] || ! [ -f "$V2_OBJ" ]; then
@@ -177,5 +193,55 @@ elif [ $rc2 != 1 ] || ! grep -q "downgrade is not supported" <<<"$out2"; then
 	fail $t "upgrade back to layout 1 (exit $rc2)" "$out2"
 else
 	pass $t
+fi
+# An upgrade to the new layout killed with -9 at random points: running it again finishes it
+# (every interface on the pinned program, the routes and neighbours whole, nothing left over).
+t=layout-change-killed
+bad="" before=0 between=0 after=0
+export V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2
+# the first rounds die at named points (V4VIA6_TEST_KILL_AT), the others at random times
+points=(copied swapped moved-1 "" "" "")
+for round in 1 2 3 4 5 6; do
+	point=${points[$((round - 1))]}
+	v6 r detach --all >/dev/null 2>&1
+	(
+		unset V4VIA6_BPF_OBJ V4VIA6_BPF_LAYOUT
+		v6 r attach r0 r1 && v6 r route add "$A_IP/32" via inet6 "$A_LL" dev r0 &&
+			v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 &&
+			v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 &&
+			v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0
+	) >"$T/out" 2>&1 || bad+="round $round: setup: $(cat "$T/out")"$'\n'
+	V4VIA6_TEST_KILL_AT=$point nsenter --net=/run/netns/"$(ns r)" "$V4VIA6" upgrade \
+		>/dev/null 2>&1 &
+	pid=$!
+	if [ -z "$point" ]; then
+		# an upgrade takes 0.5 to 5 s here (most of it tbl24: 128 MiB made and filled)
+		sleep "$((RANDOM % 3)).$((RANDOM % 10))"
+		kill -9 "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	# where the kill landed: before the swap, between the swap and the last move, or after
+	if [ -e "$PD/layout-1" ]; then
+		before=$((before + 1))
+	elif [ "$(prog_on r r0)" != "$(pinned_id)" ] || [ "$(prog_on r r1)" != "$(pinned_id)" ]; then
+		between=$((between + 1))
+	else
+		after=$((after + 1))
+	fi
+	out=$(v6 r upgrade 2>&1) || bad+="round $round: upgrade after kill -9: $out"$'\n'
+	p=$(pinned_id)
+	[ "$(prog_on r r0)" = "$p" ] && [ "$(prog_on r r1)" = "$p" ] ||
+		bad+="round $round: r0 or r1 not on the pinned program $p: $out"$'\n'
+	[ -e "$PD/layout-2" ] || bad+="round $round: not layout 2: $(ls "$PD")"$'\n'
+	[ "$(v6 r route show 2>&1)" = "$routes0" ] && [ "$(v6 r neigh show 2>&1)" = "$neighs0" ] ||
+		bad+="round $round: routes or neighbours: $(v6 r route show 2>&1)"$'\n'
+	ls -d "$PD"~tmp-* >/dev/null 2>&1 && bad+="round $round: temporary dirs left"$'\n'
+	nsx a ping -c 2 -i 0.1 -W 1 "$B_IP" >/dev/null 2>&1 || bad+="round $round: ping failed"$'\n'
+done
+unset V4VIA6_BPF_OBJ V4VIA6_BPF_LAYOUT
+if [ -n "$bad" ]; then
+	fail $t "upgrade killed with -9, then run again" "$bad"
+else
+	pass "$t (killed before the swap $before, between swap and moves $between, after $after)"
 fi
 exit 0
