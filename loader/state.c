@@ -22,7 +22,7 @@
 
 #include "v4via6.h"
 #include "v4via6.skel.h"
-#include "common.h"
+#include "log.h"
 #include "netns_id.h"
 #include "pindir.h"
 #include "state.h"
@@ -211,9 +211,10 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
 			return -errno;
 		return 0;
 	}
-	pr_err("%s%s: %s is not on a bpffs (the pin dir goes inside one: mount -t bpf bpf DIR "
-	       "on an empty DIR, or use a directory under " V4VIA6_BPFFS_DEFAULT ")",
-	       pin_dir_opt ? "--pin-dir " : "", pin_dir, dir);
+	/* only --pin-dir names a directory elsewhere than V4VIA6_BPFFS_DEFAULT */
+	pr_err("%s%s: %s is not on a bpffs (the pin dir goes inside one: mount -t bpf bpf DIR on "
+	       "an empty DIR, or use a directory under " V4VIA6_BPFFS_DEFAULT ")",
+	       strcmp(dir, V4VIA6_BPFFS_DEFAULT) ? "--pin-dir " : "", pin_dir, dir);
 	return -EMEDIUMTYPE;
 }
 
@@ -256,11 +257,15 @@ int state_mark_pin_dir(const char *dir, unsigned int layout)
 	return err;
 }
 
-/* How to remove a pin dir: the command, with --pin-dir when it was given. */
-static void print_fix(const char *pin_dir)
+/* How to remove a pin dir: the command, with --pin-dir unless it is this namespace's default. */
+static void fix_command(const char *pin_dir, char *buf, size_t len)
 {
-	fprintf(stderr, "v4via6 %s%s%sdetach --all", pin_dir_opt ? "--pin-dir " : "",
-		pin_dir_opt ? pin_dir : "", pin_dir_opt ? " " : "");
+	char dflt[PATH_MAX];
+
+	if (!state_default_pin_dir(dflt, sizeof(dflt)) && !strcmp(dflt, pin_dir))
+		snprintf(buf, len, "v4via6 detach --all");
+	else
+		snprintf(buf, len, "v4via6 --pin-dir %s detach --all", pin_dir);
 }
 
 /*
@@ -271,6 +276,7 @@ static void print_fix(const char *pin_dir)
 static int check_netns(const char *pin_dir, bool add_cookie, bool quiet_stale)
 {
 	unsigned long long ino_mark, cookie_mark;
+	char fix[PATH_MAX + 64];
 	unsigned long ino;
 	int n_ino, n_cookie;
 	__u64 cookie;
@@ -297,19 +303,16 @@ static int check_netns(const char *pin_dir, bool add_cookie, bool quiet_stale)
 	}
 	if (quiet_stale)
 		return -ESTALE;
+	fix_command(pin_dir, fix, sizeof(fix));
 	if (n_cookie == 1)
-		fprintf(stderr,
-			"v4via6: %s: left by a network namespace that no longer exists (net cookie "
-			"%llu; this one is %llu): its routes name interfaces that are gone; "
-			"remove it with: ",
-			pin_dir, cookie_mark, (unsigned long long)cookie);
+		pr_err("%s: left by a network namespace that no longer exists (net cookie %llu; "
+		       "this one is %llu): its routes name interfaces that are gone; remove it "
+		       "with: %s",
+		       pin_dir, cookie_mark, (unsigned long long)cookie, fix);
 	else
-		fprintf(stderr,
-			"v4via6: %s: left by a network namespace that no longer exists "
-			"(net:[%llu]): its routes name interfaces that are gone; remove it with: ",
-			pin_dir, ino_mark);
-	print_fix(pin_dir);
-	fputc('\n', stderr);
+		pr_err("%s: left by a network namespace that no longer exists (net:[%llu]): its "
+		       "routes name interfaces that are gone; remove it with: %s",
+		       pin_dir, ino_mark, fix);
 	return -ESTALE;
 }
 
@@ -591,6 +594,8 @@ static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool c
 					return -EPROTO;
 				return open_pinned(st);
 			}
+			if (errno != ENOENT) /* EACCES is not "nothing there" */
+				return -errno;
 			if (!create)
 				return -ENOENT;
 			err = remove_incomplete(pin_dir);
