@@ -138,10 +138,8 @@ static int detach_all(void)
 		return EXIT_FAIL;
 	err = state_open_to_remove(&st, dir);
 	if (err == -ESTALE)
-		fprintf(stderr,
-			"v4via6: detach: removing %s, left by a network namespace that no "
-			"longer exists\n",
-			dir);
+		pr_err("detach: removing %s, left by a network namespace that no longer exists",
+		       dir);
 	if (err == -ENOENT || err == -EUCLEAN || err == -ESTALE) {
 		/*
 		 * Nothing loaded, an incomplete pin dir, or one left by a network

@@ -37,6 +37,7 @@
 #include "common.h"
 #include "fib24.h"
 #include "iface.h"
+#include "json.h"
 #include "pindir.h"
 #include "state.h"
 
@@ -258,6 +259,32 @@ static int move_ifaces(const __u32 *ifaces, int n, int new_fd, char *names, size
 	return err ? err : m;
 }
 
+/*
+ * -j: {"layout":{"from":1,"to":1},"old_id":702,"new_id":731,"moved":["r0","r1"]}
+ * (old_id equals new_id when this build ran already).
+ */
+static void print_json(unsigned int from, unsigned int to, __u32 old_id, __u32 new_id,
+		       const char *names)
+{
+	char buf[512], *tok, *save;
+
+	json_object_start();
+	json_key("layout");
+	json_object_start();
+	json_kv_uint("from", from);
+	json_kv_uint("to", to);
+	json_object_end();
+	json_kv_uint("old_id", old_id);
+	json_kv_uint("new_id", new_id);
+	json_key("moved");
+	json_array_start();
+	snprintf(buf, sizeof(buf), "%s", names);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+		json_string(tok);
+	json_array_end();
+	json_object_end();
+}
+
 static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 {
 	__u32 ifaces[V4VIA6_MAX_IFACES * 2];
@@ -285,6 +312,11 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 		moved = move_ifaces(ifaces, n, st->prog_fd, names, sizeof(names));
 		if (moved < 0)
 			return EXIT_FAIL;
+		if (json_output) {
+			print_json(state_layout(), state_layout(), old_info.id, old_info.id,
+				   moved ? names : "");
+			return EXIT_OK;
+		}
 		printf("upgrade: program id %u (tag %s) is this build's already", old_info.id,
 		       old_tag);
 		if (moved)
@@ -310,6 +342,10 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 		if (repin_prog(st->pin_dir, st->prog_fd))
 			pr_err("upgrade: the new program stays pinned; run v4via6 upgrade again");
 		return EXIT_FAIL;
+	}
+	if (json_output) {
+		print_json(state_layout(), state_layout(), old_info.id, new_info.id, names);
+		return EXIT_OK;
 	}
 	printf("upgrade: program id %u (tag %s) replaced by id %u (tag %s) on %d interface%s%s%s; "
 	       "maps kept\n",
@@ -491,6 +527,12 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 			       st->pin_dir);
 		goto out_obj;
 	}
+	rc = EXIT_OK;
+	if (json_output) {
+		print_json(from, to, prog_id_of(st->prog_fd), prog_id_of(bpf_program__fd(prog)),
+			   names);
+		goto out_obj;
+	}
 	printf("upgrade: map layout %u -> %u: routes, neighbours and interfaces carried over; "
 	       "program id %u replaced by id %u on %d interface%s%s%s\n",
 	       from, to, prog_id_of(st->prog_fd), prog_id_of(bpf_program__fd(prog)), moved,
@@ -526,8 +568,8 @@ int do_upgrade(int argc, char **argv)
 		pr_err("upgrade: not loaded (nothing pinned in %s; v4via6 attach IFACE loads this "
 		       "build)",
 		       dir);
-	else if (err && !state_err_reported(err))
-		pr_err("upgrade: %s: %s", dir, strerror(-err));
+	else if (err)
+		pr_state_err("upgrade", dir, err);
 	if (err)
 		return EXIT_FAIL;
 	/* what an upgrade or a load killed half-way left next to the pin dir */

@@ -99,8 +99,13 @@ fi
 t=same-build-again
 out=$(v6 r upgrade 2>&1)
 rc=$?
+jout=$(v6 r -j upgrade 2>&1)
 if [ $rc != 0 ] || ! grep -q "is this build's already" <<<"$out" || [ "$(prog_on r r0)" != "$new_id" ]; then
 	fail $t "a second upgrade with the same build (exit $rc)" "$out"
+elif ! "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin)
+assert d["old_id"] == d["new_id"] == int(sys.argv[1]) and d["moved"] == [] and d["layout"]["to"] == 1' \
+	"$new_id" <<<"$jout" >/dev/null 2>&1; then
+	fail $t "-j upgrade: not the JSON expected" "$jout"
 else
 	pass $t
 fi
