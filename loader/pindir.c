@@ -51,16 +51,18 @@ int pindir_tmp_make(struct pindir_tmp *t, const char *pin_dir)
 				continue;
 			break;
 		}
+		/*
+		 * A cleaner may take the directory for a dead load's in the
+		 * moment between mkdir and flock, and remove it: try again.
+		 */
 		t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (t->fd < 0) {
 			err = -errno;
+			if (err == -ENOENT)
+				continue;
 			rmdir(t->path);
 			break;
 		}
-		/*
-		 * A cleaner may have taken the directory for a dead load's in
-		 * the moment between mkdir and flock, and removed it: try again.
-		 */
 		if (!flock(t->fd, LOCK_EX) && still_at(t->fd, t->path))
 			return 0;
 		close(t->fd);
