@@ -24,6 +24,17 @@
 #define V4VIA6_PROG_NAME       "v4via6_xdp"
 #define V4VIA6_PIN_DIR_DEFAULT "/sys/fs/bpf/v4via6"
 
+/*
+ * The map layout: the set of maps and their keys and values. Pinned in the pin
+ * dir (an empty directory "layout-N"), so that a build never reads maps it
+ * does not know; `v4via6 upgrade` moves a state to a new layout. Raise it with
+ * any change to a map. (Defined only if not yet: tests build the program with
+ * another layout to exercise that path.)
+ */
+#ifndef V4VIA6_LAYOUT
+#define V4VIA6_LAYOUT 1
+#endif
+
 /* Limits: map sizes. The LPM trie allocates per entry: a large limit costs nothing until used. */
 #define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
 #define V4VIA6_MAX_NEIGHS 65536

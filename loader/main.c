@@ -25,6 +25,7 @@ static const char usage[] =
     "  sync ...                                follow the kernel's routes\n"
     "  metrics                                 every counter and gauge, Prometheus text format\n"
     "  exporter [--listen ADDR:PORT]           serve them over HTTP at /metrics\n"
+    "  upgrade                                 replace the loaded program by this build's\n"
     "Options:\n"
     "  -v, --verbose        libbpf's and libxdp's debug log\n"
     "  -j, --json           JSON on stdout: show, stats, status, apply, and errors\n"
@@ -34,7 +35,8 @@ static const char usage[] =
 static const struct cmd commands[] = {
     {"attach", do_attach},   {"detach", do_detach},	{"route", do_route},   {"neigh", do_neigh},
     {"apply", do_apply},     {"stats", do_stats},	{"status", do_status}, {"sync", do_sync},
-    {"metrics", do_metrics}, {"exporter", do_exporter}, {NULL, NULL},
+    {"metrics", do_metrics}, {"exporter", do_exporter}, {"upgrade", do_upgrade},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)
