@@ -31,21 +31,6 @@
 /* Where bpffs is mounted by convention; the only place we mount one ourselves. */
 #define V4VIA6_BPFFS_DEFAULT "/sys/fs/bpf"
 
-/* The pins in the pin dir, in the order state_open fills st. */
-static const char *const map_pins[] = {
-    V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS,   V4VIA6_MAP_TX_PORTS,
-    V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS, V4VIA6_MAP_IF_STATS,
-};
-#define N_MAPS (sizeof(map_pins) / sizeof(map_pins[0]))
-
-static int *map_fd_slot(struct v4via6_state *st, int i)
-{
-	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd,	  &st->tx_ports_fd,
-			&st->stats_fd,	&st->tbl24_fd,	&st->nexthops_fd, &st->if_stats_fd};
-
-	return slots[i];
-}
-
 int state_default_pin_dir(char *buf, size_t len)
 {
 	struct stat self, other;
@@ -220,13 +205,10 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
 
 static void state_init(struct v4via6_state *st, const char *pin_dir)
 {
-	int i;
-
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 	st->prog_fd = -1;
 	st->created = false;
-	for (i = 0; i < (int)N_MAPS; i++)
-		*map_fd_slot(st, i) = -1;
+	maps_init(&st->maps);
 }
 
 /*
@@ -356,16 +338,10 @@ static int check_layout(const char *pin_dir)
 
 void state_close(struct v4via6_state *st)
 {
-	int i;
-
 	if (st->prog_fd >= 0)
 		close(st->prog_fd);
 	st->prog_fd = -1;
-	for (i = 0; i < (int)N_MAPS; i++) {
-		if (*map_fd_slot(st, i) >= 0)
-			close(*map_fd_slot(st, i));
-		*map_fd_slot(st, i) = -1;
-	}
+	maps_close(&st->maps);
 }
 
 /* Opens one pin and checks that it is what we pinned there, not something else. */
@@ -429,17 +405,17 @@ static int open_pinned(struct v4via6_state *st)
 	if (fd < 0)
 		return -EUCLEAN;
 	st->prog_fd = fd;
-	for (i = 0; i < (int)N_MAPS; i++) {
-		/* a pin dir of an older build, still running, has no if_stats: not an error */
-		if (!strcmp(map_pins[i], V4VIA6_MAP_IF_STATS) &&
-		    !pin_exists(st->pin_dir, map_pins[i]))
+	for (i = 0; i < v4via6_n_maps; i++) {
+		/* a pin dir of an older build, still running, may lack it (if_stats): not an error */
+		if ((v4via6_map_defs[i].flags & MAP_OPTIONAL) &&
+		    !pin_exists(st->pin_dir, v4via6_map_defs[i].name))
 			continue;
-		fd = open_pin(st->pin_dir, map_pins[i], false);
+		fd = open_pin(st->pin_dir, v4via6_map_defs[i].name, false);
 		if (fd < 0) {
 			state_close(st);
 			return -EUCLEAN;
 		}
-		*map_fd_slot(st, i) = fd;
+		*maps_fd(&st->maps, i) = fd;
 	}
 	return 0;
 }

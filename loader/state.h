@@ -11,17 +11,13 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "maps.h"
+
 struct v4via6_state {
 	char pin_dir[PATH_MAX];
 	int prog_fd; /* -1 until loaded */
-	int routes_fd;
-	int neighs_fd;
-	int egress_fd;
-	int tx_ports_fd;
-	int stats_fd;
-	int tbl24_fd;
-	int nexthops_fd;
-	int if_stats_fd; /* -1 in a pin dir pinned by a build without it: counters unavailable */
+	/* if_stats_fd is -1 in a pin dir pinned by a build without it: counters unavailable */
+	V4VIA6_MAPS_MEMBER;
 	bool created; /* state_open loaded and pinned the program just now */
 };
 

@@ -48,11 +48,6 @@ static const char upgrade_usage[] =
     "  this build's map layout differs, new maps are built from the old ones (routes,\n"
     "  neighbours, interfaces, counters) and take their place.\n";
 
-/* The maps carried over to a new layout; tbl24 and nexthops are rebuilt from routes. */
-static const char *const carried[] = {
-    V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS, V4VIA6_MAP_TX_PORTS, V4VIA6_MAP_STATS,
-};
-
 /* Pins of a new program are made under this name, then renamed over the program pin. */
 #define PROG_PIN_NEW V4VIA6_PIN_PROG "~new"
 
@@ -418,18 +413,24 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 		      unsigned int to)
 {
 	__u32 ok, ov, nk, nv;
-	struct bpf_map *map, *r, *t, *h;
+	struct v4via6_maps maps;
+	struct bpf_map *map;
 	char path[PATH_MAX];
+	const char *name;
 	struct fib24 f;
 	int i, fd, err = 0;
 
-	for (i = 0; i < (int)(sizeof(carried) / sizeof(carried[0])) && !err; i++) {
-		map = bpf_object__find_map_by_name(obj, carried[i]);
-		pin_path(path, old_dir, carried[i]);
+	/* the maps carried over (MAP_CARRIED in maps.h); those MAP_REBUILT come from routes */
+	for (i = 0; i < v4via6_n_maps && !err; i++) {
+		name = v4via6_map_defs[i].name;
+		if (!(v4via6_map_defs[i].flags & MAP_CARRIED))
+			continue;
+		map = bpf_object__find_map_by_name(obj, name);
+		pin_path(path, old_dir, name);
 		fd = bpf_obj_get(path);
 		if (!map || fd < 0) {
-			pr_err("upgrade: map %s: %s in layout %u", carried[i],
-			       map ? "missing" : "gone", map ? from : to);
+			pr_err("upgrade: map %s: %s in layout %u", name, map ? "missing" : "gone",
+			       map ? from : to);
 			err = -ENOENT;
 		} else {
 			ok = ov = 0;
@@ -437,12 +438,12 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 			nk = bpf_map__key_size(map);
 			nv = bpf_map__value_size(map);
 			if (!err && ok == nk && ov == nv)
-				err = copy_map(fd, bpf_map__fd(map), carried[i]);
-			else if (!err && strcmp(carried[i], V4VIA6_MAP_STATS)) {
+				err = copy_map(fd, bpf_map__fd(map), name);
+			else if (!err && strcmp(name, V4VIA6_MAP_STATS)) {
 				/* (counters of another shape just start again from zero) */
 				pr_err("upgrade: map %s: this build cannot convert it from layout "
 				       "%u to %u (key %u -> %u bytes, value %u -> %u bytes)",
-				       carried[i], from, to, ok, nk, ov, nv);
+				       name, from, to, ok, nk, ov, nv);
 				err = -EPROTO;
 			}
 		}
@@ -451,13 +452,11 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 	}
 	if (err)
 		return err;
-	r = bpf_object__find_map_by_name(obj, V4VIA6_MAP_ROUTES);
-	t = bpf_object__find_map_by_name(obj, V4VIA6_MAP_TBL24);
-	h = bpf_object__find_map_by_name(obj, V4VIA6_MAP_NEXTHOPS);
-	if (!r || !t || !h)
-		return -ENOENT;
+	err = maps_from_object(&maps, obj);
+	if (err)
+		return err;
 	/* the new maps are ours alone until the swap: no lock */
-	err = fib24_open(&f, bpf_map__fd(r), bpf_map__fd(t), bpf_map__fd(h), NULL);
+	err = fib24_open(&f, maps.routes_fd, maps.tbl24_fd, maps.nexthops_fd, NULL);
 	if (err)
 		return err;
 	err = fib24_rebuild(&f);
