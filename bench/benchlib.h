@@ -23,6 +23,7 @@
 
 #include "v4via6.h"
 #include "fib24.h"
+#include "maps.h"
 
 #define BENCH_MAX_GWS 16
 
@@ -178,8 +179,7 @@ static inline int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac
  * the program checks that a frame is addressed to that interface's MAC.
  * Routes go through loader/fib24.c, which keeps tbl24 and nexthops with them.
  */
-static inline int bench_fill_v4via6(int routes_fd, int tbl24_fd, int nexthops_fd, int neighs_fd,
-				    int egress_fd, int tx_ports_fd, __u32 out_ifindex,
+static inline int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifindex,
 				    const __u8 *out_mac, __u32 out_mtu, const struct bench_gw *gws,
 				    __u32 ngws, const struct bench_route *routes, size_t nroutes)
 {
@@ -188,21 +188,21 @@ static inline int bench_fill_v4via6(int routes_fd, int tbl24_fd, int nexthops_fd
 	size_t i;
 	int err;
 
-	if (bench_add_egress(egress_fd, out_ifindex, out_mac, out_mtu))
+	if (bench_add_egress(m->egress_fd, out_ifindex, out_mac, out_mtu))
 		return -errno;
-	if (bench_add_tx_port(tx_ports_fd, out_ifindex))
+	if (bench_add_tx_port(m->tx_ports_fd, out_ifindex))
 		return -errno;
 	for (i = 0; i < ngws; i++) {
 		struct neigh ne = {};
 
 		memcpy(nh.addr, gws[i].addr, 16);
 		memcpy(ne.mac, gws[i].mac, 6);
-		if (bpf_map_update_elem(neighs_fd, &nh, &ne, BPF_ANY)) {
+		if (bpf_map_update_elem(m->neighs_fd, &nh, &ne, BPF_ANY)) {
 			fprintf(stderr, "v4via6-bench: neighs: %s\n", strerror(errno));
 			return -errno;
 		}
 	}
-	err = fib24_open(&fib, routes_fd, tbl24_fd, nexthops_fd, NULL);
+	err = fib24_open(&fib, m->routes_fd, m->tbl24_fd, m->nexthops_fd, NULL);
 	if (err) {
 		fprintf(stderr, "v4via6-bench: mapping tbl24: %s\n", strerror(-err));
 		return err;

@@ -236,6 +236,7 @@ int main(int argc, char **argv)
 	__u8 in_mac[6], out_mac[6], out_a[FRAME_LEN], out_b[FRAME_LEN];
 	static const __u32 expect[NPROGS] = {XDP_DROP, XDP_REDIRECT, XDP_REDIRECT};
 	double ns[NPROGS][MAX_RUNS], fill_s;
+	struct v4via6_maps maps;
 	unsigned long wrong[NPROGS] = {}, calls_total;
 	unsigned int redirected[NPROGS] = {}, same = 0, ttl_ok = 0;
 	int fds[NPROGS], parked[NPROGS] = {}, err = 1, rc;
@@ -275,11 +276,10 @@ int main(int argc, char **argv)
 
 	fprintf(stderr, "  progcost: %zu routes: filling v4via6's maps\n", nroutes);
 	fill_s = bench_now();
-	if (bench_fill_v4via6(bpf_map__fd(v4->maps.routes), bpf_map__fd(v4->maps.tbl24),
-			      bpf_map__fd(v4->maps.nexthops), bpf_map__fd(v4->maps.neighs),
-			      bpf_map__fd(v4->maps.egress), bpf_map__fd(v4->maps.tx_ports),
-			      out_ifindex, out_mac, out_mtu, o.gws, o.ngws, routes, nroutes) ||
-	    bench_add_egress(bpf_map__fd(v4->maps.egress), in_ifindex, in_mac, in_mtu) ||
+	if (maps_from_object(&maps, v4->obj) ||
+	    bench_fill_v4via6(&maps, out_ifindex, out_mac, out_mtu, o.gws, o.ngws, routes,
+			      nroutes) ||
+	    bench_add_egress(maps.egress_fd, in_ifindex, in_mac, in_mtu) ||
 	    bench_add_tx_port(bpf_map__fd(fib->maps.tx_ports), out_ifindex))
 		goto out;
 	fill_s = bench_now() - fill_s;

@@ -94,19 +94,18 @@ static int cmd_load(int argc, char **argv)
 
 	if (!strcmp(what, "v4via6")) {
 		struct v4via6_bpf *s = v4via6_bpf__open_and_load();
+		struct v4via6_maps maps;
 
 		if (!s || !out || !ngws || !routes_path)
 			goto bad;
 		err = bench_read_routes(routes_path, count, ngws, &routes, &nroutes);
 		if (!err)
-			err = bench_fill_v4via6(
-			    bpf_map__fd(s->maps.routes), bpf_map__fd(s->maps.tbl24),
-			    bpf_map__fd(s->maps.nexthops), bpf_map__fd(s->maps.neighs),
-			    bpf_map__fd(s->maps.egress), bpf_map__fd(s->maps.tx_ports), out_ifindex,
-			    mac, mtu, gws, ngws, routes, nroutes);
+			err = maps_from_object(&maps, s->obj);
+		if (!err)
+			err = bench_fill_v4via6(&maps, out_ifindex, mac, mtu, gws, ngws, routes,
+						nroutes);
 		if (!err && in)
-			err = bench_add_egress(bpf_map__fd(s->maps.egress), in_ifindex, in_mac,
-					       in_mtu);
+			err = bench_add_egress(maps.egress_fd, in_ifindex, in_mac, in_mtu);
 		if (!err)
 			err = pin_all(s->obj, s->progs.v4via6_xdp, dir);
 		v4via6_bpf__destroy(s);

@@ -376,20 +376,7 @@ static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 	struct nexthop nh;
 	int k;
 
-	*skel = v4via6_bpf__open_and_load();
-	if (!*skel) {
-		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
-		return -1;
-	}
-	w->prog_fd = bpf_program__fd((*skel)->progs.v4via6_xdp);
-	w->routes_fd = bpf_map__fd((*skel)->maps.routes);
-	w->neighs_fd = bpf_map__fd((*skel)->maps.neighs);
-	w->egress_fd = bpf_map__fd((*skel)->maps.egress);
-	w->tx_ports_fd = bpf_map__fd((*skel)->maps.tx_ports);
-	w->stats_fd = bpf_map__fd((*skel)->maps.stats);
-	if (world_open_fib(w, fib, bpf_map__fd((*skel)->maps.tbl24),
-			   bpf_map__fd((*skel)->maps.nexthops)) ||
-	    world_hold_prog(w->prog_fd, "hold0") || world_fill_maps(w))
+	if (world_load_skel(skel, w, fib) || world_hold_prog(w->prog_fd, "hold0") || world_fill_maps(w))
 		return -1;
 	/* the world's own routes go: this test's reference knows only its own */
 	if (fib24_flush(fib))

@@ -16,6 +16,8 @@
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
+#include "v4via6.skel.h"
+#include "maps.h"
 #include "sync_table.h"
 
 static int failures;
@@ -45,25 +47,17 @@ static void on_new(void *arg, const struct nexthop *nh)
 	new_nexthops++;
 }
 
+/* The program's maps, loaded without the program: sync_table writes them, nothing runs them. */
 static int create_maps(void)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
-	LIBBPF_OPTS(bpf_map_create_opts, mm, .map_flags = BPF_F_MMAPABLE);
-	int r, n, e, t24, nhs;
+	struct v4via6_bpf *skel = v4via6_bpf__open();
+	struct v4via6_maps m;
 
-	r = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_routes", sizeof(struct route_key),
-			   sizeof(struct route), 1024, &lpm);
-	t24 = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_tbl24", sizeof(__u32), sizeof(__u64),
-			     V4VIA6_TBL24_ENTRIES, &mm);
-	nhs = bpf_map_create(BPF_MAP_TYPE_ARRAY, "t_nexthops", sizeof(__u32),
-			     sizeof(struct nexthop_slot), V4VIA6_MAX_NEXTHOPS, &mm);
-	n = bpf_map_create(BPF_MAP_TYPE_HASH, "t_neighs", sizeof(struct nexthop),
-			   sizeof(struct neigh), 1024, NULL);
-	e = bpf_map_create(BPF_MAP_TYPE_HASH, "t_egress", sizeof(__u32), sizeof(struct egress), 16,
-			   NULL);
-	if (r < 0 || n < 0 || e < 0 || t24 < 0 || nhs < 0 || fib24_open(&fib, r, t24, nhs, NULL))
+	if (!skel || bpf_program__set_autoload(skel->progs.v4via6_xdp, false) ||
+	    v4via6_bpf__load(skel) || maps_from_object(&m, skel->obj) ||
+	    fib24_open(&fib, m.routes_fd, m.tbl24_fd, m.nexthops_fd, NULL))
 		return -1;
-	sync_table_init(&tab, &fib, n, e, RT_TABLE_MAIN);
+	sync_table_init(&tab, &fib, m.neighs_fd, m.egress_fd, RT_TABLE_MAIN);
 	tab.on_new_nexthop = on_new;
 	return 0;
 }

@@ -302,19 +302,7 @@ static int world_load(struct v4via6_bpf **skel, struct world *w)
 {
 	static struct fib24 fib;
 
-	*skel = v4via6_bpf__open_and_load();
-	if (!*skel) {
-		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
-		return -1;
-	}
-	w->prog_fd = bpf_program__fd((*skel)->progs.v4via6_xdp);
-	w->routes_fd = bpf_map__fd((*skel)->maps.routes);
-	w->neighs_fd = bpf_map__fd((*skel)->maps.neighs);
-	w->egress_fd = bpf_map__fd((*skel)->maps.egress);
-	w->tx_ports_fd = bpf_map__fd((*skel)->maps.tx_ports);
-	w->stats_fd = bpf_map__fd((*skel)->maps.stats);
-	if (world_open_fib(w, &fib, bpf_map__fd((*skel)->maps.tbl24),
-			   bpf_map__fd((*skel)->maps.nexthops)))
+	if (world_load_skel(skel, w, &fib))
 		return -1;
 	return world_hold_prog(w->prog_fd, "hold0");
 }

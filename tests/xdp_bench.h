@@ -99,21 +99,7 @@ static void bench_run(const struct world *full)
 	int err = 0;
 
 	/* a fresh program whose trie holds one route at a time */
-	skel = v4via6_bpf__open_and_load();
-	if (!skel) {
-		fprintf(stderr, "v4via6: bench: loading the program: %s\n", strerror(errno));
-		return;
-	}
-	w.fib = NULL;
-	w.prog_fd = bpf_program__fd(skel->progs.v4via6_xdp);
-	w.routes_fd = bpf_map__fd(skel->maps.routes);
-	w.neighs_fd = bpf_map__fd(skel->maps.neighs);
-	w.egress_fd = bpf_map__fd(skel->maps.egress);
-	w.tx_ports_fd = bpf_map__fd(skel->maps.tx_ports);
-	w.stats_fd = bpf_map__fd(skel->maps.stats);
-	if (world_open_fib(&w, &fib, bpf_map__fd(skel->maps.tbl24),
-			   bpf_map__fd(skel->maps.nexthops)) ||
-	    world_hold_prog(w.prog_fd, "hold1") || world_fill_maps(&w))
+	if (world_load_skel(&skel, &w, &fib) || world_hold_prog(w.prog_fd, "hold1") || world_fill_maps(&w))
 		goto out;
 	for (i = 0; i < ARRAY_LEN(w_routes); i++)
 		w_route_set(&w, &w_routes[i], false);

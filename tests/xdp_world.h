@@ -21,7 +21,9 @@
 #include <linux/if_link.h>
 
 #include "v4via6.h"
+#include "v4via6.skel.h"
 #include "fib24.h"
+#include "maps.h"
 #include "xdp_frame.h"
 
 enum iface_id {
@@ -142,15 +144,29 @@ static const struct w_neigh w_kneighs[] = {
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct world {
-	int prog_fd, routes_fd, neighs_fd, egress_fd, tx_ports_fd, stats_fd;
+	int prog_fd;
+	V4VIA6_MAPS_MEMBER;	/* the program's maps (loader/maps.h) */
 	struct fib24 *fib; /* routes go through it, as the loader writes them */
 };
 
-/* Maps tbl24 and nexthops for w's routes map; fib is the caller's. */
-static int world_open_fib(struct world *w, struct fib24 *fib, int tbl24_fd, int nexthops_fd)
+/*
+ * Loads the program and takes its maps into w; routes go through fib (the
+ * caller's), which maps tbl24 and nexthops.
+ */
+static int world_load_skel(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 {
-	int err = fib24_open(fib, w->routes_fd, tbl24_fd, nexthops_fd, NULL);
+	int err;
 
+	w->fib = NULL;
+	*skel = v4via6_bpf__open_and_load();
+	if (!*skel) {
+		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
+		return -1;
+	}
+	w->prog_fd = bpf_program__fd((*skel)->progs.v4via6_xdp);
+	if (maps_from_object(&w->maps, (*skel)->obj))
+		return -1;
+	err = fib24_open(fib, w->routes_fd, w->tbl24_fd, w->nexthops_fd, NULL);
 	if (err)
 		fprintf(stderr, "    v4via6: mapping tbl24 and nexthops: %s\n", strerror(-err));
 	w->fib = err ? NULL : fib;
