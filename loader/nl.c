@@ -84,35 +84,147 @@ int nl_fd(const struct nl_sock *s)
 	return mnl_socket_get_fd(s->mnl);
 }
 
-struct dump_ctx {
-	nl_msg_fn fn;
+bool nl_datagram_ok(const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		const struct nlmsghdr *nlh = (const void *)p;
+		size_t msg_len;
+
+		if (len < sizeof(*nlh))
+			return false;
+		msg_len = nlh->nlmsg_len;
+		if (msg_len < sizeof(*nlh) || msg_len > len)
+			return false;
+		/* the last message may go without its alignment padding */
+		msg_len = NLMSG_ALIGN(msg_len);
+		if (msg_len >= len)
+			return true;
+		p += msg_len;
+		len -= msg_len;
+	}
+	return true;
+}
+
+/*
+ * Receives one datagram sent by the kernel (nl_pid 0) into s->buf. Datagrams
+ * from any other sender are dropped and counted: a process with CAP_NET_ADMIN
+ * can send to our port, and what it says about routes is not the kernel's
+ * word. Returns the length, -EBADMSG for a datagram from the kernel that is
+ * truncated or whose message lengths do not fit (counted, dropped), or -errno.
+ */
+static ssize_t recv_kernel(struct nl_sock *s)
+{
+	struct sockaddr_nl addr;
+	struct iovec iov = {.iov_base = s->buf, .iov_len = s->buf_len};
+	struct msghdr msg;
+	ssize_t n;
+
+	for (;;) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &addr;
+		msg.msg_namelen = sizeof(addr);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		n = recvmsg(nl_fd(s), &msg, 0);
+		if (n < 0)
+			return -errno;
+		if (msg.msg_namelen != sizeof(addr) || addr.nl_family != AF_NETLINK ||
+		    addr.nl_pid != 0) {
+			s->foreign++;
+			continue;
+		}
+		if ((msg.msg_flags & MSG_TRUNC) || !nl_datagram_ok(s->buf, n)) {
+			s->malformed++;
+			return -EBADMSG;
+		}
+		return n;
+	}
+}
+
+/* What a reply to a request (a dump or an acknowledged request) has brought so far. */
+struct reply {
+	unsigned int seq;
+	nl_msg_fn fn; /* NULL for an acknowledgement */
 	void *arg;
-	bool interrupted;
-	int err;
+	bool interrupted; /* NLM_F_DUMP_INTR seen */
 };
 
-static int dump_cb(const struct nlmsghdr *nlh, void *data)
+/*
+ * Runs one datagram of a reply (checked by recv_kernel): messages of another
+ * request (left over from an earlier one that failed) are skipped; NLMSG_DONE
+ * or an NLMSG_ERROR ends it. Returns 1 while more is to come, 0 at its end,
+ * or a negative errno (the kernel's error, or fn's).
+ */
+static int run_reply(struct nl_sock *s, ssize_t len, struct reply *r)
 {
-	struct dump_ctx *c = data;
+	const struct nlmsghdr *nlh = (const void *)s->buf;
+	int left = len, err;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		c->interrupted = true;
-	c->err = c->fn(nlh, c->arg);
-	return c->err ? MNL_CB_ERROR : MNL_CB_OK;
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_seq != r->seq || nlh->nlmsg_pid != s->portid)
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			r->interrupted = true;
+		if (nlh->nlmsg_type == NLMSG_DONE) {
+			/* the kernel puts a dump's own error there */
+			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) &&
+			    *(const int *)mnl_nlmsg_get_payload(nlh) < 0)
+				return *(const int *)mnl_nlmsg_get_payload(nlh);
+			return 0;
+		}
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+				return -EBADMSG;
+			return e->error; /* 0: the acknowledgement */
+		}
+		/*
+		 * An interrupted dump is dumped again: what it still brings is
+		 * worth nothing, but it must be read to its end, or the next
+		 * dump on this socket would read it.
+		 */
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE || !r->fn || r->interrupted)
+			continue;
+		err = r->fn(nlh, r->arg);
+		if (err)
+			return err;
+	}
+	return 1;
+}
+
+/* Reads the reply to request seq until its end. */
+static int read_reply(struct nl_sock *s, struct reply *r)
+{
+	ssize_t n;
+	int ret = 1;
+
+	do {
+		n = recv_kernel(s);
+		if (n == -EBADMSG) {
+			/* part of the reply is lost: as good as an interrupted dump */
+			r->interrupted = true;
+			continue;
+		}
+		if (n < 0)
+			return n;
+		ret = run_reply(s, n, r);
+	} while (ret == 1 || n == -EBADMSG);
+	return ret;
 }
 
 int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void *arg)
 {
-	struct dump_ctx c = {.fn = fn, .arg = arg};
 	char req[256] = {};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	unsigned int seq = ++s->seq;
-	ssize_t n;
+	struct reply r = {.seq = ++s->seq, .fn = fn, .arg = arg};
 	int ret;
 
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = r.seq;
 	/* every family header starts with its family byte */
 	switch (type) {
 	case RTM_GETROUTE:
@@ -134,23 +246,10 @@ int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void
 	}
 	if (mnl_socket_sendto(s->mnl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	do {
-		n = mnl_socket_recvfrom(s->mnl, s->buf, s->buf_len);
-		if (n < 0)
-			return -errno;
-		ret = mnl_cb_run(s->buf, n, seq, s->portid, dump_cb, &c);
-	} while (ret > MNL_CB_STOP);
+	ret = read_reply(s, &r);
 	if (ret < 0)
-		return c.err ? c.err : -errno;
-	return c.interrupted ? -EAGAIN : 0;
-}
-
-static int event_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct dump_ctx *c = data;
-
-	c->err = c->fn(nlh, c->arg);
-	return c->err ? MNL_CB_ERROR : MNL_CB_OK;
+		return ret;
+	return r.interrupted ? -EAGAIN : 0;
 }
 
 /*
@@ -162,25 +261,36 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
  */
 static int discard(struct nl_sock *s)
 {
-	while (mnl_socket_recvfrom(s->mnl, s->buf, s->buf_len) >= 0 || errno == ENOBUFS)
+	ssize_t n;
+
+	while ((n = recv_kernel(s)) >= 0 || n == -ENOBUFS || n == -EBADMSG)
 		;
-	return errno == EAGAIN ? -ENOBUFS : -errno;
+	return n == -EAGAIN ? -ENOBUFS : n;
 }
 
 int nl_drain(struct nl_sock *s, nl_msg_fn fn, void *arg)
 {
-	struct dump_ctx c = {.fn = fn, .arg = arg};
+	const struct nlmsghdr *nlh;
 	ssize_t n;
+	int left, err;
 
 	for (;;) {
-		n = mnl_socket_recvfrom(s->mnl, s->buf, s->buf_len);
-		if (n < 0 && errno == ENOBUFS)
+		n = recv_kernel(s);
+		/* a notification lost (overrun, or one we could not read): as after an overrun */
+		if (n == -ENOBUFS || n == -EBADMSG)
 			return discard(s);
 		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
-		/* seq 0 and portid 0: notifications come from the kernel with any sequence */
-		if (mnl_cb_run(s->buf, n, 0, 0, event_cb, &c) < 0 && c.err)
-			return c.err;
+			return n == -EAGAIN ? 0 : n;
+		/* notifications carry the sequence and port of the request that caused them */
+		left = n;
+		for (nlh = (const void *)s->buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			err = fn(nlh, arg);
+			if (err)
+				return err;
+		}
 	}
 }
 
@@ -188,14 +298,13 @@ int nl_neigh_use(struct nl_sock *s, uint32_t ifindex, const uint8_t addr[16])
 {
 	char req[256] = {};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct reply r = {.seq = ++s->seq};
 	struct ndmsg *ndm;
-	unsigned int seq = ++s->seq;
-	ssize_t n;
 
 	nlh->nlmsg_type = RTM_NEWNEIGH;
 	/* NLM_F_CREATE: a missing entry is created, and NTF_USE then starts its resolution */
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = r.seq;
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET6;
 	ndm->ndm_ifindex = ifindex;
@@ -203,9 +312,5 @@ int nl_neigh_use(struct nl_sock *s, uint32_t ifindex, const uint8_t addr[16])
 	mnl_attr_put(nlh, NDA_DST, 16, addr);
 	if (mnl_socket_sendto(s->mnl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
-	n = mnl_socket_recvfrom(s->mnl, s->buf, s->buf_len);
-	if (n < 0)
-		return -errno;
-	/* the ack: mnl_cb_run returns -1 with errno set to the kernel's error */
-	return mnl_cb_run(s->buf, n, seq, s->portid, NULL, NULL) < 0 ? -errno : 0;
+	return read_reply(s, &r);
 }

@@ -22,6 +22,10 @@ struct sync_run {
 	unsigned int table;
 	unsigned long resyncs;	/* full dumps: the first one, overruns, links down, SIGHUP */
 	unsigned long overruns; /* ENOBUFS on the notification socket */
+	/* dumps the kernel flagged NLM_F_DUMP_INTR (they are redone) */
+	unsigned long dumps_interrupted;
+	unsigned long invalid; /* messages ignored as malformed (only a forger sends them) */
+	unsigned long foreign; /* datagrams dropped: not sent by the kernel */
 };
 
 /* The status file of the sync that serves pin_dir. 0 or -ENAMETOOLONG. */

@@ -46,6 +46,8 @@ int sync_status_write(const char *pin_dir, const struct sync_run *run, const str
 		return -errno;
 	fprintf(f, "pid %d\ntable %u\nupdated %ld\nresyncs %lu\noverruns %lu\n", (int)getpid(),
 		run->table, (long)time(NULL), run->resyncs, run->overruns);
+	fprintf(f, "dumps_interrupted %lu\ninvalid_msgs %lu\nforeign_msgs %lu\n",
+		run->dumps_interrupted, run->invalid, run->foreign);
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(f, "routes_%s %lu\n", sync_reason_names[i], c->routes[i]);
 	fprintf(f, "multipath_cut %lu\nnexthops %lu\nneighs_resolved %lu\nmap_errors %lu\n",
@@ -134,5 +136,9 @@ bool sync_status_print(const char *pin_dir, bool json)
 	       "errors %lu\n",
 	       field(f, n, "nexthops"), field(f, n, "neighs_resolved"),
 	       field(f, n, "multipath_cut"), field(f, n, "map_errors"));
+	printf("  netlink: dumps interrupted and redone %lu, invalid messages ignored %lu, "
+	       "datagrams not from the kernel dropped %lu\n",
+	       field(f, n, "dumps_interrupted"), field(f, n, "invalid_msgs"),
+	       field(f, n, "foreign_msgs"));
 	return true;
 }
