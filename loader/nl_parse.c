@@ -190,6 +190,11 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
 	if (at.tb[RTA_METRICS])
 		r->mtu = metric_mtu(at.tb[RTA_METRICS]);
 
+	/*
+	 * A route through a nexthop object is that object, whatever it holds
+	 * now: the hops the kernel adds to it (nexthop_compat_mode) change
+	 * with the object, and are left out of the fingerprint.
+	 */
 	h = fp_add(h, &rtm->rtm_type, 1);
 	h = fp_add(h, &rtm->rtm_protocol, 1);
 	h = fp_add(h, &rtm->rtm_scope, 1);
@@ -197,7 +202,10 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
 	h = fp_attr(h, at.tb[RTA_METRICS]);
 	h = fp_attr(h, at.tb[RTA_NH_ID]);
 	if (at.tb[RTA_MULTIPATH]) {
-		h = parse_multipath(r, at.tb[RTA_MULTIPATH], h);
+		uint32_t with_hops = parse_multipath(r, at.tb[RTA_MULTIPATH], h);
+
+		if (!r->nhid)
+			h = with_hops;
 	} else if (at.tb[RTA_OIF] || at.tb[RTA_VIA] || at.tb[RTA_GATEWAY]) {
 		struct nl_hop *hop = &r->hops[0];
 
@@ -211,10 +219,6 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
 			hop_gateway4(hop, at.tb[RTA_GATEWAY]);
 		hop->encap = at.tb[RTA_ENCAP] != NULL;
 	}
-	/*
-	 * A route through a nexthop object is that object, whatever it holds
-	 * now: the hops the kernel adds (nexthop_compat_mode) change with it.
-	 */
 	if (!r->nhid && !at.tb[RTA_MULTIPATH]) {
 		uint32_t onlink = rtm->rtm_flags & RTNH_F_ONLINK;
 

@@ -483,8 +483,8 @@ static void test_unsupported(void)
 	printf("PASS sync_table/%s\n", test);
 }
 
-/* An RTM_NEWROUTE for PREFIX/LEN via inet6 fe80::1 dev 11, as the kernel would write it. */
-static struct nlmsghdr *route_msg(char *buf, const char *prefix, int len)
+/* An RTM_NEWROUTE for PREFIX/LEN via inet6 GW dev 11, as the kernel would write it. */
+static struct nlmsghdr *route_msg_via(char *buf, const char *prefix, int len, const char *gw)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
@@ -502,11 +502,16 @@ static struct nlmsghdr *route_msg(char *buf, const char *prefix, int len)
 	rtm->rtm_table = RT_TABLE_MAIN;
 	rtm->rtm_type = RTN_UNICAST;
 	inet_pton(AF_INET, prefix, &dst);
-	inet_pton(AF_INET6, "fe80::1", via.addr);
+	inet_pton(AF_INET6, gw, via.addr);
 	mnl_attr_put(nlh, RTA_DST, 4, &dst);
 	mnl_attr_put_u32(nlh, RTA_OIF, IF_B);
 	mnl_attr_put(nlh, RTA_VIA, sizeof(via), &via);
 	return nlh;
+}
+
+static struct nlmsghdr *route_msg(char *buf, const char *prefix, int len)
+{
+	return route_msg_via(buf, prefix, len, "fe80::1");
 }
 
 static void test_parse(void)
@@ -516,6 +521,7 @@ static void test_parse(void)
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
 	struct nl_route r;
+	__u32 fp;
 	int err;
 
 	nlh = route_msg(buf, "10.1.0.0", 16);
@@ -537,6 +543,19 @@ static void test_parse(void)
 	err = nl_parse_route(nlh, &r);
 	CHECK(!err && r.hops[0].encap && r.mtu == 1300, "encap %d mtu %u (err %d)", r.hops[0].encap,
 	      r.mtu, err);
+	/* aliases differ by their hops; a route via a nexthop object is the object it names */
+	nl_parse_route(route_msg_via(buf, "10.1.0.0", 16, "fe80::1"), &r);
+	fp = r.fingerprint;
+	nl_parse_route(route_msg_via(buf, "10.1.0.0", 16, "fe80::2"), &r);
+	CHECK(r.fingerprint != fp, "two aliases via different hops have one fingerprint");
+	nlh = route_msg_via(buf, "10.1.0.0", 16, "fe80::1");
+	mnl_attr_put_u32(nlh, RTA_NH_ID, 7);
+	nl_parse_route(nlh, &r);
+	fp = r.fingerprint;
+	nlh = route_msg_via(buf, "10.1.0.0", 16, "fe80::2");
+	mnl_attr_put_u32(nlh, RTA_NH_ID, 7);
+	nl_parse_route(nlh, &r);
+	CHECK(r.fingerprint == fp, "a route via nhid 7 changed fingerprint with the object's hop");
 	printf("PASS sync_table/%s\n", test);
 }
 
