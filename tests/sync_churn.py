@@ -251,6 +251,22 @@ scenario("aliases", [
     "route del 10.0.0.0/8",
 ])
 
+# an alias through a nexthop group, second in its list: the kernel's updates of it when the group
+# changes (nexthop_compat_mode) must not touch the first alias
+scenario("aliases-nexthop-group", [
+    "nexthop add id 1 via fe80::1 dev r1",
+    "nexthop add id 2 via fe80::2 dev r2",
+    "nexthop add id 5 group 1/2",
+    "route add 10.1.0.0/16 via inet6 fe80::4 dev r2",
+    "route append 10.1.0.0/16 nhid 5",
+    "nexthop replace id 5 group 2",
+    "nexthop replace id 2 via fe80::3 dev r2",
+    "route del 10.1.0.0/16 via inet6 fe80::4 dev r2",
+    "nexthop replace id 5 group 1",
+    "route prepend 10.1.0.0/16 via inet6 fe80::4 dev r1",
+    "route del 10.1.0.0/16 nhid 5",
+])
+
 
 # 15: encapsulation (route and nexthop object) and the mtu metric go to the kernel, counted
 def unsupported_counted():
