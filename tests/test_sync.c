@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of sync's reconciliation (loader/sync_table.c): kernel routes,
+ * Unit tests of sync's reconciliation (loader/sync/sync_table.c): kernel routes,
  * nexthop objects, neighbours and links given as parsed netlink messages, and
  * the maps checked after each step. The maps are real BPF maps of the
  * program's types, created here and never pinned (root). Also the netlink
@@ -23,8 +23,8 @@
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
-#include "nl.h"
-#include "sync_table.h"
+#include "sync/nl.h"
+#include "sync/sync_table.h"
 
 static int failures;
 

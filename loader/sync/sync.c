@@ -24,7 +24,7 @@
 #include "common.h"
 #include "nl.h"
 #include "nl_parse.h"
-#include "sync.h"
+#include "sync_status.h"
 #include "sync_table.h"
 
 static const char sync_usage[] =

@@ -7,8 +7,8 @@
  * full resync and on SIGUSR1 (which also logs the counts), and removed when
  * sync exits; a file whose pid is gone reads as "not running".
  */
-#ifndef V4VIA6_SYNC_H
-#define V4VIA6_SYNC_H
+#ifndef V4VIA6_SYNC_STATUS_H
+#define V4VIA6_SYNC_STATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,4 +39,4 @@ void sync_status_remove(const char *pin_dir);
  */
 bool sync_status_print(const char *pin_dir, bool json);
 
-#endif /* V4VIA6_SYNC_H */
+#endif /* V4VIA6_SYNC_STATUS_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* sync's status file: written by `v4via6 sync`, read by `v4via6 status`; see sync.h. */
+/* sync's status file: written by `v4via6 sync`, read by `v4via6 status`; see sync_status.h. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "json.h"
-#include "sync.h"
+#include "sync_status.h"
 
 int sync_status_path(const char *pin_dir, char *buf, size_t len)
 {
