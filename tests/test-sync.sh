@@ -121,7 +121,7 @@ ping_a() {
 sync_start
 t=start
 if wait_for 2000 has_route "$B_IP/32 via inet6 $B_LL dev r1" &&
-	wait_for 1000 has_route "$A_IP/32 via inet6 $A_LL dev r0"; then pass $t; else
+	wait_for 3000 has_route "$A_IP/32 via inet6 $A_LL dev r0"; then pass $t; else
 	fail $t "the seed's routes did not appear" "$(v6 r route show 2>&1; cat "$T/sync.log")"
 	exit 1
 fi
@@ -141,7 +141,7 @@ timed route-del 100 "route del" no_route 10.9.0.0/16
 # forwarded by XDP both ways (IpForwDatagrams still).
 t=traffic-follows
 nsx r ip route replace "$B_IP/32" via inet6 "$C_LL" dev r2
-if wait_for 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" && cap_start c c0 "$T/c.pcap" icmp; then
+if wait_for 3000 has_route "$B_IP/32 via inet6 $C_LL dev r2" && cap_start c c0 "$T/c.pcap" icmp; then
 	snap r >"$T/s0"
 	if ping_a $t -c 5 -i 0.05 "$B_IP"; then
 		snap r >"$T/s1"
@@ -173,7 +173,7 @@ if timed $t-route 100 "route via nhid 10" has_route "10.9.0.0/16 via inet6 $B_LL
 	# traffic through the object: B's address via nhid 10 (now C)
 	nsx r ip route replace "$B_IP/32" nhid 10
 	snap r >"$T/s0"
-	if wait_for 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" &&
+	if wait_for 3000 has_route "$B_IP/32 via inet6 $C_LL dev r2" &&
 		ping_a $t-traffic -c 3 -i 0.05 "$B_IP"; then
 		snap r >"$T/s1"
 		fwd=$(delta "$T/s0" "$T/s1" fwd_packets)
@@ -193,7 +193,7 @@ fi
 # --- ECMP: the first usable next hop, and a warning -----------------------------------------------
 t=multipath
 nsx r ip route add 10.40.0.0/16 nexthop via inet6 "$B_LL" dev r1 nexthop via inet6 "$C_LL" dev r2
-if wait_for 1000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
+if wait_for 3000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
 	grep -q "10.40.0.0/16 has 2 next hops" "$T/sync.log"; then pass $t; else
 	fail $t "not installed via the first hop, or no warning" "$(v6 r route show; cat "$T/sync.log")"
 fi
@@ -204,9 +204,9 @@ t=kernel-entries
 nsx r ip route add 10.0.0.0/8 via inet6 "$B_LL" dev r1
 nsx r ip route add 10.50.0.0/16 via 192.0.2.1 dev r1 onlink
 nsx r ip route add blackhole 10.51.0.0/16
-if wait_for 1000 has_route "10.0.0.0/8 via inet6 $B_LL dev r1" &&
-	wait_for 1000 has_route "throw 10.50.0.0/16" &&
-	wait_for 1000 has_route "throw 10.51.0.0/16"; then pass $t; else
+if wait_for 3000 has_route "10.0.0.0/8 via inet6 $B_LL dev r1" &&
+	wait_for 3000 has_route "throw 10.50.0.0/16" &&
+	wait_for 3000 has_route "throw 10.51.0.0/16"; then pass $t; else
 	fail $t "10/8 mirrored, 10.50/16 and 10.51/16 as kernel entries expected" "$(v6 r route show)"
 fi
 # v4via6 status reads sync's status file (rewritten at most once a second)
@@ -233,7 +233,7 @@ fi
 # --- interfaces: not attached is left to the kernel until attached --------------------------------
 t=not-attached
 nsx r ip route add 10.30.0.0/16 via inet6 "$D_LL" dev r3
-if wait_for 1000 has_route "throw 10.30.0.0/16"; then
+if wait_for 3000 has_route "throw 10.30.0.0/16"; then
 	v6 r attach r3 >"$T/attach3" 2>&1
 	# attaching is no netlink event: sync looks at the egress map every second
 	if wait_for 2500 has_route "10.30.0.0/16 via inet6 $D_LL dev r3"; then pass $t; else
