@@ -48,24 +48,34 @@ no_route() { ! v6 r route show | grep -Eq "^(throw )?$1 |^throw $1$"; }
 
 # timed NAME LIMIT_MS WHAT cmd...: poll cmd every 10 ms; PASS with the time it took, or FAIL
 # after LIMIT_MS. The clock (T0, set by the caller) starts when the kernel has the change, i.e.
-# when `ip` returns; the time includes the probe's own cost (a v4via6 process, ~10 ms).
+# when `ip` returns; the time includes the probe's own cost (a v4via6 process, ~10 ms). On a
+# machine so loaded that one probe takes more than half the limit, a late change cannot be told
+# from a slow probe: SKIP, saying so (a change never seen within 3 s still FAILs).
 timed() {
-	local name=$1 limit=$2 what=$3 ms
+	local name=$1 limit=$2 what=$3 ms p0 took probe=0 ok
 	shift 3
-	while ! "$@" >/dev/null 2>&1; do
+	while :; do
+		p0=$(date +%s%N)
+		"$@" >/dev/null 2>&1 && ok=1 || ok=
+		took=$((($(date +%s%N) - p0) / 1000000))
+		[ "$took" -gt "$probe" ] && probe=$took
+		[ -n "$ok" ] && break
 		ms=$((($(date +%s%N) - T0) / 1000000))
-		if [ "$ms" -gt "$limit" ]; then
+		if [ "$ms" -gt 3000 ]; then
 			fail "$name" "$what: not after $ms ms" "$(v6 r route show 2>&1; tail -5 "$T/sync.log")"
 			return 1
 		fi
 		sleep 0.01
 	done
 	ms=$((($(date +%s%N) - T0) / 1000000))
-	if [ "$ms" -gt "$limit" ]; then
+	if [ "$ms" -gt "$limit" ] && [ "$probe" -gt $((limit / 2)) ]; then
+		skip "$name" "$what seen after $ms ms, but one probe takes $probe ms on this loaded machine: a $limit ms latency cannot be measured"
+	elif [ "$ms" -gt "$limit" ]; then
 		fail "$name" "$what: seen after $ms ms, more than $limit"
 		return 1
+	else
+		pass "$name ($what in $ms ms)"
 	fi
-	pass "$name ($what in $ms ms)"
 }
 
 # settle LIMIT_MS cmd...: poll cmd (a slow one) every 200 ms until it succeeds, LIMIT_MS at most
