@@ -29,7 +29,7 @@
 #include "counters.h"
 #include "mapcount.h"
 #include "metrics.h"
-#include "sync.h"
+#include "sync/sync_status.h"
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
 {
