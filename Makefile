@@ -40,7 +40,10 @@ BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 LOADER_SRCS := $(wildcard loader/*.c) $(wildcard loader/sync/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
-TEST_SRCS  := $(filter-out %.bpf.c,$(wildcard tests/*.c))
+# Code the tests share (declared in tests/*.h), in a library each test binary links.
+TEST_LIB_SRCS := tests/check.c
+TEST_LIB   := $(BUILD)/tests/libtest.a
+TEST_SRCS  := $(filter-out %.bpf.c $(TEST_LIB_SRCS),$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
@@ -91,9 +94,20 @@ $(BUILD)/v4via6: $(LOADER_OBJS)
 # A test or benchmark is one C file; it may use the loader's modules (all but main.o).
 LIB_OBJS := $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJS))
 
-$(BUILD)/%: tests/%.c $(HDRS) $(wildcard tests/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)
+$(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/tests/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h) $(SKELS) | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(TEST_LIB): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/%: tests/%.c $(HDRS) $(wildcard tests/*.h) $(SKELS) $(TEST_LIB) $(LIB_OBJS) | $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(TEST_LIB) $(LIB_OBJS) -o $@ $(LDLIBS)
 
 $(BUILD)/%: bench/%.c $(HDRS) $(wildcard bench/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)
 	$(call msg,CC,$@)

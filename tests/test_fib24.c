@@ -150,7 +150,7 @@ static bool churn_one(struct tlog *l, struct fib24 *fib)
 	switch (rnd() % 3) {
 	case 0: /* add: only when new */
 		err = fib24_update(fib, &k, &nh, BPF_NOEXIST);
-		if (!expect_eq(l, "add: error", err, r ? -EEXIST : 0))
+		if (!ASSERT_EQ(err, r ? -EEXIST : 0, "add: error"))
 			return false;
 		if (!r && nref < MAX_RT)
 			ref[nref++] = (struct ref_route){addr, len, nhk};
@@ -161,7 +161,7 @@ static bool churn_one(struct tlog *l, struct fib24 *fib)
 		if (!r && nref == MAX_RT)
 			return true;
 		err = fib24_update(fib, &k, &nh, BPF_ANY);
-		if (!expect_eq(l, "replace: error", err, 0))
+		if (!ASSERT_EQ(err, 0, "replace: error"))
 			return false;
 		if (r)
 			r->nh = nhk;
@@ -174,7 +174,7 @@ static bool churn_one(struct tlog *l, struct fib24 *fib)
 			k = key_of(r->addr, r->len);
 		}
 		err = fib24_delete(fib, &k);
-		if (!expect_eq(l, "delete: error", err, r ? 0 : -ENOENT))
+		if (!ASSERT_EQ(err, r ? 0 : -ENOENT, "delete: error"))
 			return false;
 		if (r)
 			*r = ref[--nref];
@@ -236,7 +236,7 @@ static bool check_table(struct tlog *l, struct fib24 *fib)
 {
 	long bad = fib24_check(fib);
 
-	return expect_eq(l, "fib24_check: entries that differ", bad, 0);
+	return ASSERT_EQ(bad, 0, "fib24_check: entries that differ");
 }
 
 static bool test_churn(const struct world *w, struct fib24 *fib)
@@ -271,9 +271,9 @@ static bool test_rebuild(const struct world *w, struct fib24 *fib)
 	tlog_begin(&l);
 	saved = *fib24_entry(fib, i);
 	*fib24_entry(fib, i) ^= V4VIA6_T24_VALID; /* as a writer dying half-way would leave it */
-	expect_eq(&l, "fib24_check after damage", fib24_check(fib) > 0, 1);
-	expect_eq(&l, "fib24_rebuild", fib24_rebuild(fib), 0);
-	expect_eq(&l, "entry after rebuild", *fib24_entry(fib, i), saved);
+	ASSERT_EQ(fib24_check(fib) > 0, 1, "fib24_check after damage");
+	ASSERT_EQ(fib24_rebuild(fib), 0, "fib24_rebuild");
+	ASSERT_EQ(*fib24_entry(fib, i), saved, "entry after rebuild");
 	check_table(&l, fib);
 	for (k = 0; k < 256 && !l.fails; k++)
 		check_dest(&l, w, 0x0a000000 | k);
@@ -296,7 +296,7 @@ static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 		if (!err)
 			err = fib24_delete(fib, &k);
 	}
-	expect_eq(&l, "add/delete with a new next hop each time: error", err, 0);
+	ASSERT_EQ(err, 0, "add/delete with a new next hop each time: error");
 	check_table(&l, fib);
 	for (i = 0; i < 200 && !l.fails; i++)
 		check_dest(&l, w, random_dest());
@@ -310,13 +310,13 @@ static bool test_flush(const struct world *w, struct fib24 *fib)
 	int i;
 
 	tlog_begin(&l);
-	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
+	ASSERT_EQ(fib24_flush(fib), 0, "fib24_flush");
 	nref = 0;
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
 		used += *fib24_entry(fib, j) != 0;
-	expect_eq(&l, "tbl24 entries left after flush", used, 0);
-	expect_eq(&l, "routes left after flush",
-		  map_count(fib->routes_fd, sizeof(struct route_key)), 0);
+	ASSERT_EQ(used, 0, "tbl24 entries left after flush");
+	ASSERT_EQ(map_count(fib->routes_fd, sizeof(struct route_key)), 0,
+		  "routes left after flush");
 	for (i = 0; i < 200 && !l.fails; i++)
 		check_dest(&l, w, random_dest());
 	return tlog_end(&l, "fib24_flush");
@@ -358,9 +358,8 @@ static bool test_batch(const struct world *w, struct fib24 *fib)
 					break;
 				}
 		}
-		expect_eq(&l, "fib24_update_batch", fib24_update_batch(fib, keys, nhs, n, &done),
-			  0);
-		expect_eq(&l, "routes written", done, n);
+		ASSERT_EQ(fib24_update_batch(fib, keys, nhs, n, &done), 0, "fib24_update_batch");
+		ASSERT_EQ(done, n, "routes written");
 		check_table(&l, fib);
 		for (i = 0; i < DESTS && !l.fails; i++)
 			check_dest(&l, w, random_dest());
@@ -407,6 +406,7 @@ int main(int argc, char **argv)
 		}
 	}
 	rng_state = seed;
+	check_suite = "fib24";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (world_build_netns() || setup(&skel, &w, &fib)) {
 		printf("FAIL fib24/setup: could not build the test's namespace and maps (see "

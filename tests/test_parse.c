@@ -13,23 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "config.h"
 #include "json.h"
 #include "parse.h"
-
-static int failures;
-
-#define CHECK(name, cond, ...)                           \
-	do {                                             \
-		if (cond) {                              \
-			printf("PASS parse/%s\n", name); \
-		} else {                                 \
-			printf("FAIL parse/%s: ", name); \
-			printf(__VA_ARGS__);             \
-			printf("\n");                    \
-			failures++;                      \
-		}                                        \
-	} while (0)
 
 struct prefix_case {
 	const char *in;
@@ -77,8 +64,8 @@ static void test_prefixes(void)
 		if (!rc)
 			format_prefix(&key, out, sizeof(out));
 		snprintf(name, sizeof(name), "prefix[%s]", c->in);
-		CHECK(name, rc == c->rc && strstr(rc ? err : out, c->out),
-		      "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
+		CHECK_ONE(name, rc == c->rc && strstr(rc ? err : out, c->out),
+			  "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
 	}
 }
 
@@ -132,8 +119,8 @@ static void test_ipv6_and_mac(void)
 		if (!rc)
 			format_ipv6(addr, out, sizeof(out));
 		snprintf(name, sizeof(name), "ipv6[%s]", c->in);
-		CHECK(name, rc == c->rc && strstr(rc ? err : out, c->out),
-		      "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
+		CHECK_ONE(name, rc == c->rc && strstr(rc ? err : out, c->out),
+			  "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
 	}
 	for (i = 0; i < sizeof(mac_cases) / sizeof(mac_cases[0]); i++) {
 		const struct text_case *c = &mac_cases[i];
@@ -143,8 +130,8 @@ static void test_ipv6_and_mac(void)
 		if (!rc)
 			format_mac(mac, out, sizeof(out));
 		snprintf(name, sizeof(name), "mac[%s]", c->in);
-		CHECK(name, rc == c->rc && strstr(rc ? err : out, c->out),
-		      "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
+		CHECK_ONE(name, rc == c->rc && strstr(rc ? err : out, c->out),
+			  "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
 	}
 }
 
@@ -214,19 +201,20 @@ static void test_args(void)
 		err[0] = '\0';
 		rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
 		snprintf(name, sizeof(name), "route-args[%s]", c->in);
-		CHECK(name, rc == c->rc && (!c->err || strstr(err, c->err)),
-		      "rc %d (want %d), error '%s'", rc, c->rc, err);
+		CHECK_ONE(name, rc == c->rc && (!c->err || strstr(err, c->err)),
+			  "rc %d (want %d), error '%s'", rc, c->rc, err);
 	}
 	argc = split("10.0.8.0/22 via inet6 fe80::ff:fe00:1 dev r0", buf, sizeof(buf), argv, 16);
 	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
-	CHECK("route-args-values",
-	      !rc && r.key.prefixlen == 22 && r.key.addr == htonl(0x0a000800) && r.via[0] == 0xfe &&
-		  r.via[1] == 0x80 && r.via[15] == 1 && !strcmp(r.dev, "r0"),
-	      "rc %d, prefixlen %u, dev %s", rc, r.key.prefixlen, r.dev ? r.dev : "(null)");
+	CHECK_ONE("route-args-values",
+		  !rc && r.key.prefixlen == 22 && r.key.addr == htonl(0x0a000800) &&
+		      r.via[0] == 0xfe && r.via[1] == 0x80 && r.via[15] == 1 &&
+		      !strcmp(r.dev, "r0"),
+		  "rc %d, prefixlen %u, dev %s", rc, r.key.prefixlen, r.dev ? r.dev : "(null)");
 	argc = split("10.0.8.0/22 via fe80::1", buf, sizeof(buf), argv, 16);
 	rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
-	CHECK("route-args-prefix-only", rc == PARSE_USAGE, "rc %d: a next hop where none is taken",
-	      rc);
+	CHECK_ONE("route-args-prefix-only", rc == PARSE_USAGE,
+		  "rc %d: a next hop where none is taken", rc);
 
 	for (i = 0; i < sizeof(neigh_cases) / sizeof(neigh_cases[0]); i++) {
 		const struct args_case *c = &neigh_cases[i];
@@ -235,12 +223,12 @@ static void test_args(void)
 		err[0] = '\0';
 		rc = parse_neigh_args(argc, argv, true, &n, err, sizeof(err));
 		snprintf(name, sizeof(name), "neigh-args[%s]", c->in);
-		CHECK(name, rc == c->rc && (!c->err || strstr(err, c->err)),
-		      "rc %d (want %d), error '%s'", rc, c->rc, err);
+		CHECK_ONE(name, rc == c->rc && (!c->err || strstr(err, c->err)),
+			  "rc %d (want %d), error '%s'", rc, c->rc, err);
 	}
 	argc = split("fe80::2 dev r1", buf, sizeof(buf), argv, 16);
 	rc = parse_neigh_args(argc, argv, false, &n, err, sizeof(err));
-	CHECK("neigh-args-del", !rc && !strcmp(n.dev, "r1"), "rc %d: %s", rc, err);
+	CHECK_ONE("neigh-args-del", !rc && !strcmp(n.dev, "r1"), "rc %d: %s", rc, err);
 }
 
 /* Runs config_read on text; returns its result, with what it printed in out. */
@@ -300,14 +288,14 @@ static void test_config(void)
 			 "route 10.0.0.0/8 via fe80::3 dev lo\n"
 			 "neigh fe80::2 lladdr 02:00:00:00:00:02 dev lo\n",
 			 &cfg, out, sizeof(out));
-	CHECK("config-good",
-	      !rc && cfg.n_ifaces == 1 && cfg.ifaces[0].mode == XDP_MODE_SKB && cfg.n_routes == 3 &&
-		  cfg.n_neighs == 1 && cfg.routes[0].key.prefixlen == 0 &&
-		  cfg.routes[1].key.prefixlen == 8 && cfg.routes[2].key.prefixlen == 24 &&
-		  cfg.routes[2].nh.ifindex == cfg.ifaces[0].ifindex &&
-		  cfg.neighs[0].key.ifindex == cfg.ifaces[0].ifindex,
-	      "rc %d, %zu ifaces, %zu routes (sorted?), %zu neighs; stderr: %s", rc, cfg.n_ifaces,
-	      cfg.n_routes, cfg.n_neighs, out);
+	CHECK_ONE("config-good",
+		  !rc && cfg.n_ifaces == 1 && cfg.ifaces[0].mode == XDP_MODE_SKB &&
+		      cfg.n_routes == 3 && cfg.n_neighs == 1 && cfg.routes[0].key.prefixlen == 0 &&
+		      cfg.routes[1].key.prefixlen == 8 && cfg.routes[2].key.prefixlen == 24 &&
+		      cfg.routes[2].nh.ifindex == cfg.ifaces[0].ifindex &&
+		      cfg.neighs[0].key.ifindex == cfg.ifaces[0].ifindex,
+		  "rc %d, %zu ifaces, %zu routes (sorted?), %zu neighs; stderr: %s", rc,
+		  cfg.n_ifaces, cfg.n_routes, cfg.n_neighs, out);
 	if (!rc)
 		config_free(&cfg);
 
@@ -326,23 +314,23 @@ static void test_config(void)
 			 "neigh fe80::5 lladdr 02:00:00:00:00:05 dev lo\n"
 			 "neigh fe80::5 lladdr 02:00:00:00:00:06 dev lo\n",
 			 &cfg, out, sizeof(out));
-	CHECK("config-bad-rc", rc == -EINVAL, "rc %d", rc);
-	CHECK("config-bad-every-line",
-	      has_line(out, 2, "duplicate attach lo (first on line 1)") &&
-		  has_line(out, 3, "no such interface") && has_line(out, 4, "host bits set") &&
-		  has_line(out, 5, "an IPv4 next hop") &&
-		  has_line(out, 7, "duplicate route 10.0.10.0/24 (first on line 6)") &&
-		  has_line(out, 8, "extra: unexpected") && has_line(out, 9, "not a MAC") &&
-		  has_line(out, 10, "unknown statement") &&
-		  has_line(out, 11, "no \"attach other0\" line") &&
-		  has_line(out, 12, "mode native|skb") &&
-		  has_line(out, 14, "duplicate neigh fe80::5 dev lo (first on line 13)") &&
-		  !has_line(out, 1, "") && !has_line(out, 6, "") && !has_line(out, 13, ""),
-	      "stderr:\n%s", out);
+	CHECK_ONE("config-bad-rc", rc == -EINVAL, "rc %d", rc);
+	CHECK_ONE("config-bad-every-line",
+		  has_line(out, 2, "duplicate attach lo (first on line 1)") &&
+		      has_line(out, 3, "no such interface") && has_line(out, 4, "host bits set") &&
+		      has_line(out, 5, "an IPv4 next hop") &&
+		      has_line(out, 7, "duplicate route 10.0.10.0/24 (first on line 6)") &&
+		      has_line(out, 8, "extra: unexpected") && has_line(out, 9, "not a MAC") &&
+		      has_line(out, 10, "unknown statement") &&
+		      has_line(out, 11, "no \"attach other0\" line") &&
+		      has_line(out, 12, "mode native|skb") &&
+		      has_line(out, 14, "duplicate neigh fe80::5 dev lo (first on line 13)") &&
+		      !has_line(out, 1, "") && !has_line(out, 6, "") && !has_line(out, 13, ""),
+		  "stderr:\n%s", out);
 
 	rc = read_config("", &cfg, out, sizeof(out));
-	CHECK("config-empty", !rc && !cfg.n_ifaces && !cfg.n_routes && !cfg.n_neighs, "rc %d: %s",
-	      rc, out);
+	CHECK_ONE("config-empty", !rc && !cfg.n_ifaces && !cfg.n_routes && !cfg.n_neighs,
+		  "rc %d: %s", rc, out);
 	if (!rc)
 		config_free(&cfg);
 	fflush(stderr);
@@ -353,7 +341,7 @@ static void test_config(void)
 	dup2(saved, 2);
 	close(saved);
 	close(null);
-	CHECK("config-missing-file", rc == -ENOENT, "rc %d", rc);
+	CHECK_ONE("config-missing-file", rc == -ENOENT, "rc %d", rc);
 }
 
 static void test_json(void)
@@ -379,21 +367,22 @@ static void test_json(void)
 	json_object_end();
 	fclose(stdout);
 	stdout = saved;
-	CHECK("json-writer",
-	      buf && !strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001\","
-				  "\"n\":18446744073709551615,\"a\":[{\"t\":true},\"x\"],"
-				  "\"e\":[]}\n"),
-	      "got %s", buf ? buf : "(nothing)");
+	CHECK_ONE("json-writer",
+		  buf && !strcmp(buf, "{\"s\":\"a\\\"b\\\\c\\nd\\te\\u0001\","
+				      "\"n\":18446744073709551615,\"a\":[{\"t\":true},\"x\"],"
+				      "\"e\":[]}\n"),
+		  "got %s", buf ? buf : "(nothing)");
 	free(buf);
 }
 
 int main(void)
 {
+	check_suite = "parse";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_prefixes();
 	test_ipv6_and_mac();
 	test_args();
 	test_config();
 	test_json();
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }

@@ -23,22 +23,28 @@
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
+#include "check.h"
 #include "v4via6.skel.h"
 #include "maps.h"
 #include "sync/nl.h"
 #include "sync/sync_table.h"
 
-static int failures;
+/* The test running: its log, begun by test_begin. */
+static struct tlog cur;
 
-#define CHECK(cond, ...)                                                         \
-	do {                                                                     \
-		if (!(cond)) {                                                   \
-			printf("FAIL sync_table/%s: line %d: ", test, __LINE__); \
-			printf(__VA_ARGS__);                                     \
-			printf("\n");                                            \
-			failures++;                                              \
-			return;                                                  \
-		}                                                                \
+static const char *test_begin(const char *name)
+{
+	tlog_begin(&cur);
+	return name;
+}
+
+/* A test stops at its first failure. */
+#define CHECK(cond, ...)                               \
+	do {                                           \
+		if (!ASSERT_TRUE(cond, __VA_ARGS__)) { \
+			tlog_end(&cur, test);          \
+			return;                        \
+		}                                      \
 	} while (0)
 
 #define IF_B 11 /* attached */
@@ -197,11 +203,17 @@ static void neigh(__u32 ifindex, const char *ll, __u16 state, __u8 last, bool de
 	sync_on_neigh(&tab, &n, del);
 }
 
-#define EQ(got, want) CHECK(!strcmp((got), (want)), "%s is %s, expected %s", #got, (got), (want))
+#define EQ(got, want)                                 \
+	do {                                          \
+		if (!ASSERT_STREQ(got, want, #got)) { \
+			tlog_end(&cur, test);         \
+			return;                       \
+		}                                     \
+	} while (0)
 
 static void test_metric(void)
 {
-	const char *test = "metric";
+	const char *test = test_begin("metric");
 
 	add(via("10.9.0.0", 16, 20, IF_B, LL_B));
 	EQ(map_route("10.9.0.0", 16), "fe80::b%11");
@@ -211,12 +223,12 @@ static void test_metric(void)
 	EQ(map_route("10.9.0.0", 16), "fe80::b%11");
 	del(via("10.9.0.0", 16, 20, IF_B, LL_B));
 	EQ(map_route("10.9.0.0", 16), "absent");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void test_kernel_entries(void)
 {
-	const char *test = "kernel_entries";
+	const char *test = test_begin("kernel_entries");
 	struct nl_hop gw4 = hop4(IF_B, "192.0.2.1"), dev = {.ifindex = IF_B};
 	struct nl_route tos = via("10.70.0.0", 16, 0, IF_B, LL_B);
 	struct nl_route other = via("10.62.0.0", 16, 0, IF_B, LL_B);
@@ -256,30 +268,30 @@ static void test_kernel_entries(void)
 	/* the local route goes: main's route for the prefix takes over */
 	del(route("10.1.1.1", 32, RT_TABLE_LOCAL, 0, RTN_LOCAL, 1, &dev));
 	EQ(map_route("10.1.1.1", 32), "fe80::b%11");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void test_attach(void)
 {
-	const char *test = "not_attached_then_attached";
+	const char *test = test_begin("not_attached_then_attached");
 
 	add(via("10.30.0.0", 16, 0, IF_D, LL_D));
 	EQ(map_route("10.30.0.0", 16), "kernel");
 	attach(IF_D);
 	EQ(map_route("10.30.0.0", 16), "fe80::d%13");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void test_multipath(void)
 {
-	const char *test = "multipath_first_usable";
+	const char *test = test_begin("multipath_first_usable");
 	struct nl_hop hops[4] = {hop4(IF_B, "192.0.2.1"), hop6(IF_B, LL_B), hop6(IF_C, LL_C),
 				 hop6(IF_B, "fe80::e")};
 
 	hops[1].flags = RTNH_F_LINKDOWN;
 	add(route("10.40.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 4, hops));
 	EQ(map_route("10.40.0.0", 16), "fe80::c%12");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void nhobj(__u32 id, struct nl_hop h, int ngroup, const __u32 *group, bool del)
@@ -293,7 +305,7 @@ static void nhobj(__u32 id, struct nl_hop h, int ngroup, const __u32 *group, boo
 
 static void test_nexthop_objects(void)
 {
-	const char *test = "nexthop_objects";
+	const char *test = test_begin("nexthop_objects");
 	struct nl_route r10 = via("10.10.0.0", 16, 0, 0, LL_B), r20 = r10;
 	const __u32 members[] = {21, 22};
 
@@ -318,12 +330,12 @@ static void test_nexthop_objects(void)
 	nhobj(10, hop6(IF_C, LL_C), 0, NULL, true);
 	EQ(map_route("10.10.0.0", 16), "absent");
 	EQ(map_route("10.20.0.0", 16), "fe80::22%11");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void test_neighbours(void)
 {
-	const char *test = "neighbours";
+	const char *test = test_begin("neighbours");
 	int before = new_nexthops;
 
 	neigh(IF_B, "fe80::99", NUD_REACHABLE, 0x99, false);
@@ -346,7 +358,7 @@ static void test_neighbours(void)
 	/* a neighbour that is not a next hop in use never enters the map */
 	neigh(IF_C, "fe80::77", NUD_REACHABLE, 0x77, false);
 	EQ(map_neigh(IF_C, "fe80::77"), "absent");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void put_route(const char *dst, int len, __u32 ifindex, const char *ll)
@@ -362,7 +374,7 @@ static void put_route(const char *dst, int len, __u32 ifindex, const char *ll)
 /* A restart or a resync: the maps hold something, the kernel something else. */
 static void test_reconcile(void)
 {
-	const char *test = "reconcile_in_place";
+	const char *test = test_begin("reconcile_in_place");
 	struct nexthop stale = {.ifindex = IF_C};
 	struct neigh mac = {.mac = {2, 0, 0, 0, 0, 0x55}};
 
@@ -390,13 +402,13 @@ static void test_reconcile(void)
 	EQ(map_neigh(IF_B, LL_B), "02:00:00:00:00:0b");
 	CHECK(fib24_check(&fib) == 0, "tbl24 differs from the trie in %ld entries",
 	      fib24_check(&fib));
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 /* Aliases (`ip route append`/`prepend`): all kept in the kernel's order, the first one mirrored. */
 static void test_aliases(void)
 {
-	const char *test = "aliases";
+	const char *test = test_begin("aliases");
 	struct nl_route a = via("10.110.0.0", 16, 0, IF_B, LL_B);
 	struct nl_route b = via("10.110.0.0", 16, 0, IF_C, LL_C);
 	struct nl_route c = via("10.110.0.0", 16, 0, IF_B, "fe80::cc");
@@ -438,13 +450,13 @@ static void test_aliases(void)
 	del(b);
 	EQ(map_route("10.110.0.0", 16), "absent");
 	del(cover);
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 /* What the fast path cannot do as the kernel does is left to it: encapsulation, an mtu metric. */
 static void test_unsupported(void)
 {
-	const char *test = "encap_and_mtu_to_kernel";
+	const char *test = test_begin("encap_and_mtu_to_kernel");
 	struct nl_route enc = via("10.120.0.0", 16, 0, IF_B, LL_B);
 	struct nl_route mtu = via("10.121.0.0", 16, 0, IF_B, LL_B);
 	struct nl_route obj = via("10.122.0.0", 16, 0, 0, LL_B);
@@ -474,7 +486,7 @@ static void test_unsupported(void)
 	del(enc);
 	del(mtu);
 	nhobj(120, h, 0, NULL, true);
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 /* An RTM_NEWROUTE for PREFIX/LEN via inet6 GW dev 11, as the kernel would write it. */
@@ -510,7 +522,7 @@ static struct nlmsghdr *route_msg(char *buf, const char *prefix, int len)
 
 static void test_parse(void)
 {
-	const char *test = "parse_route";
+	const char *test = test_begin("parse_route");
 	char buf[512];
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;
@@ -550,12 +562,12 @@ static void test_parse(void)
 	mnl_attr_put_u32(nlh, RTA_NH_ID, 7);
 	nl_parse_route(nlh, &r);
 	CHECK(r.fingerprint == fp, "a route via nhid 7 changed fingerprint with the object's hop");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static void test_datagram_length(void)
 {
-	const char *test = "nlmsg_len_2_31";
+	const char *test = test_begin("nlmsg_len_2_31");
 	char buf[512] __attribute__((aligned(4)));
 	struct nlmsghdr *nlh = route_msg(buf, "10.1.0.0", 16);
 	size_t len = nlh->nlmsg_len;
@@ -569,7 +581,7 @@ static void test_datagram_length(void)
 	CHECK(!nl_datagram_ok(buf, len), "nlmsg_len past the datagram accepted");
 	nlh->nlmsg_len = len;
 	CHECK(!nl_datagram_ok(buf, len + 8), "a truncated second header accepted");
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 }
 
 static int forged_seen;
@@ -583,7 +595,7 @@ static int count_forged(const struct nlmsghdr *nlh, void *arg)
 /* Another process (root can) sends a route to sync's notification socket: dropped and counted. */
 static void test_foreign_sender(void)
 {
-	const char *test = "foreign_sender_dropped";
+	const char *test = test_begin("foreign_sender_dropped");
 	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
 	struct nl_sock ev;
 	struct pollfd pfd;
@@ -596,8 +608,7 @@ static void test_foreign_sender(void)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	to.nl_pid = ev.portid;
 	if (fd < 0 || sendto(fd, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
-		printf("SKIP sync_table/%s: cannot send to a netlink port: %s\n", test,
-		       strerror(errno));
+		tlog_skip(&cur, test, "cannot send to a netlink port: %s", strerror(errno));
 		goto out;
 	}
 	pfd.fd = nl_fd(&ev);
@@ -606,7 +617,7 @@ static void test_foreign_sender(void)
 	err = nl_drain(&ev, count_forged, NULL);
 	CHECK(!err && !forged_seen && ev.foreign == 1,
 	      "forged message seen %d times, foreign %lu, err %d", forged_seen, ev.foreign, err);
-	printf("PASS sync_table/%s\n", test);
+	tlog_end(&cur, test);
 out:
 	if (fd >= 0)
 		close(fd);
@@ -616,6 +627,7 @@ out:
 int main(void)
 {
 	/* one line per test, in order with sync's warnings on stderr */
+	check_suite = "sync_table";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (create_maps()) {
 		printf("SKIP sync_table: cannot create BPF maps (root needed): %s\n",
@@ -637,5 +649,5 @@ int main(void)
 	test_foreign_sender();
 	test_reconcile();
 	sync_table_free(&tab);
-	return failures ? 1 : 0;
+	return check_failures ? 1 : 0;
 }

@@ -326,6 +326,7 @@ int main(int argc, char **argv)
 		}
 	}
 	libbpf_set_print(libbpf_warnings);
+	check_suite = "xdp";
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (world_build_netns() || world_load(&skel, &w) || world_fill_maps(&w)) {

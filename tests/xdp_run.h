@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "v4via6.h"
+#include "check.h"
 #include "xdp_frame.h"
 #include "xdp_world.h"
 
@@ -115,58 +116,6 @@ static int xdp_run(const struct world *w, const struct frame *in, __u32 ifindex,
 	return 0;
 }
 
-/* The failures of one test: the first goes on the FAIL line, the rest (and dumps) under it. */
-struct tlog {
-	FILE *more;
-	char *buf;
-	size_t len;
-	int fails;
-	char first[256];
-};
-
-static void tlog_begin(struct tlog *l)
-{
-	memset(l, 0, sizeof(*l));
-	l->more = open_memstream(&l->buf, &l->len);
-}
-
-static void tlog_fail(struct tlog *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tlog_fail(struct tlog *l, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (!l->fails++) {
-		vsnprintf(l->first, sizeof(l->first), fmt, ap);
-	} else {
-		fprintf(l->more, "    ");
-		vfprintf(l->more, fmt, ap);
-		fprintf(l->more, "\n");
-	}
-	va_end(ap);
-}
-
-/* Prints the test's one line (and what went wrong under it); true when it passed. */
-static bool tlog_end(struct tlog *l, const char *name)
-{
-	fclose(l->more);
-	if (l->fails)
-		printf("FAIL xdp/%s: %s\n%s", name, l->first, l->buf);
-	else
-		printf("PASS xdp/%s\n", name);
-	fflush(stdout);
-	free(l->buf);
-	return !l->fails;
-}
-
-static bool expect_eq(struct tlog *l, const char *tag, long long actual, long long expected)
-{
-	if (actual == expected)
-		return true;
-	tlog_fail(l, "%s: actual %lld != expected %lld", tag, actual, expected);
-	return false;
-}
-
 static const char *verdict_str(__u32 v)
 {
 	static const char *const names[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
@@ -214,8 +163,8 @@ static bool expect_stats(struct tlog *l, const struct fwd_stats *actual,
 
 	for (i = 0; i < ARRAY_LEN(stat_fields); i++) {
 		snprintf(tag, sizeof(tag), "stats.%s", stat_fields[i].name);
-		ok &= expect_eq(l, tag, STAT_AT(actual, stat_fields[i].off),
-				STAT_AT(expected, stat_fields[i].off));
+		ok &= ASSERT_EQ(STAT_AT(actual, stat_fields[i].off),
+				STAT_AT(expected, stat_fields[i].off), tag);
 	}
 	return ok;
 }
