@@ -151,6 +151,8 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_OBJS) $(wildcard tests/fuzz/*.h) | $(FUZZ_D
 .PHONY: fuzzers
 fuzzers: $(FUZZ_BINS)
 
+.SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
+
 test: deps
 	$(Q)$(MAKE) --no-print-directory binaries asan fuzzers
 	$(Q)BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash tests/run.sh
