@@ -150,7 +150,7 @@ int route_dump(int routes_fd, struct route_entry **out, size_t *n)
 
 	err =
 	    dump(routes_fd, sizeof(struct route_key), sizeof(struct route_entry), (void **)out, n);
-	if (!err)
+	if (!err && *n) /* an empty map gives NULL: qsort(NULL, 0) is undefined */
 		qsort(*out, *n, sizeof(**out), route_entry_cmp);
 	return err;
 }
@@ -160,7 +160,7 @@ int neigh_dump(int neighs_fd, struct neigh_entry **out, size_t *n)
 	int err;
 
 	err = dump(neighs_fd, sizeof(struct nexthop), sizeof(struct neigh_entry), (void **)out, n);
-	if (!err)
+	if (!err && *n)
 		qsort(*out, *n, sizeof(**out), neigh_entry_cmp);
 	return err;
 }
