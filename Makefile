@@ -130,11 +130,12 @@ $(ASAN_DIR)/%: tests/%.c $(ASAN_OBJS) | $(SKELS) $(ASAN_DIR)/loader
 asan: $(ASAN_BINS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang against the loader's
-# parsing modules, which hold no BPF or netlink calls.
+# parsing and table modules in an archive, so that a harness links only what it calls
+# (fuzz_sync brings its own fake maps and fib24 in place of the kernel's).
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all
-FUZZ_LIB   := parse config json nl_parse sync_table sync_htab
+FUZZ_LIB   := parse config json nl_parse sync_table sync_htab dump
 FUZZ_OBJS  := $(patsubst %,$(FUZZ_DIR)/loader/%.o,$(FUZZ_LIB))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
@@ -143,15 +144,19 @@ FUZZ_FRAMES  ?= 10000000
 $(FUZZ_DIR)/loader:
 	$(Q)mkdir -p $@
 
-# fuzzer-no-link: instrumented for coverage, linked into a harness that has the main.
+# fuzzer-no-link: instrumented for coverage; the harness brings libFuzzer's main.
 $(FUZZ_DIR)/loader/%.o: loader/%.c | $(SKELS) $(FUZZ_DIR)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CLANG) $(CPPFLAGS) $(subst fuzzer,fuzzer-no-link,$(FUZZ_FLAGS)) $(WFLAGS) -c $< -o $@
 
-$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_OBJS) $(wildcard tests/fuzz/*.h) | $(FUZZ_DIR)/loader
+$(FUZZ_DIR)/libv4via6.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_DIR)/libv4via6.a | $(SKELS) $(FUZZ_DIR)/loader
 	$(call msg,CC,$@)
-	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) $(WFLAGS) $< $(FUZZ_OBJS) -o $@ \
-		$(LDLIBS)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) $(WFLAGS) $< $(FUZZ_DIR)/libv4via6.a \
+		-o $@ $(LDLIBS)
 
 .PHONY: fuzzers
 fuzzers: $(FUZZ_BINS)
