@@ -146,8 +146,8 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
 {
 	struct route r = {.nh = *nh, .prefixlen = key->prefixlen};
 
-	FUZZ_ASSERT(key->prefixlen <= 32 && !(ntohl(key->addr) &
-					     ~(key->prefixlen ? ~0U << (32 - key->prefixlen) : 0)),
+	FUZZ_ASSERT(key->prefixlen <= 32 &&
+			!(ntohl(key->addr) & ~(key->prefixlen ? ~0U << (32 - key->prefixlen) : 0)),
 		    "a route key with host bits set");
 	return bpf_map_update_elem(f->routes_fd, key, &r, flags);
 }
@@ -214,11 +214,12 @@ static void hop_of(struct input *in, struct nl_hop *h)
 static void route_of(struct input *in, struct nl_route *r)
 {
 	static const uint8_t lens[8] = {0, 8, 16, 22, 24, 25, 32, 24};
-	static const uint8_t types[8] = {RTN_UNICAST, RTN_UNICAST, RTN_UNICAST, RTN_UNICAST,
-					 RTN_LOCAL,   RTN_BROADCAST, RTN_BLACKHOLE, RTN_UNREACHABLE};
+	static const uint8_t types[8] = {RTN_UNICAST,	RTN_UNICAST,	RTN_UNICAST,
+					 RTN_UNICAST,	RTN_LOCAL,	RTN_BROADCAST,
+					 RTN_BLACKHOLE, RTN_UNREACHABLE};
 	uint8_t a = next(in), b = next(in), c = next(in);
-	uint32_t dst = htonl(0x0a000000 | (uint32_t)(a & 3) << 16 | (uint32_t)(b & 3) << 8 |
-			     (c & 0x80));
+	uint32_t dst =
+	    htonl(0x0a000000 | (uint32_t)(a & 3) << 16 | (uint32_t)(b & 3) << 8 | (c & 0x80));
 	int i;
 
 	memset(r, 0, sizeof(*r));
