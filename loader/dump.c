@@ -141,6 +141,12 @@ static int dump(int fd, size_t key_size, size_t entry_size, void **out, size_t *
 	/* ENOSPC: a hash bucket larger than a batch; rare, and walking handles it */
 	if (err == -EINVAL || err == -ENOTSUPP_KERNEL || err == -EOPNOTSUPP || err == -ENOSPC)
 		err = dump_walk(fd, key_size, entry_size, out, n);
+	/* never NULL: callers pass the array to qsort, and qsort(NULL, 0) is undefined */
+	if (!err && !*out) {
+		*out = malloc(entry_size);
+		if (!*out)
+			err = -ENOMEM;
+	}
 	return err;
 }
 
