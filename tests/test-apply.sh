@@ -322,25 +322,58 @@ else
 		ip -n "$(ns r)" -batch - >/dev/null 2>&1
 fi
 
-# --- defect 10: 50,000 distinct device names are checked in n log n, not n^2 (5.9 s before) ----
+# 40,000 neighbours replaced by 40,000 others: each file fits, both at once would not (65,536);
+# the dropped ones go first instead of failing halfway with E2BIG
+t=neighs-replaced-whole
+for half in 1 2; do
+	{
+		cat "$T/small.conf"
+		awk -v h=$half 'BEGIN { for (i = 0; i < 40000; i++)
+			printf "neigh fe80::%x:%x lladdr 02:00:00:%02x:%02x:%02x dev r0\n",
+				h, i, h, int(i / 256) % 256, i % 256 }'
+	} >"$T/neighs$half.conf"
+done
+if ! out=$(v6 r apply "$T/neighs1.conf" 2>&1); then
+	fail $t "apply of 40,000 neighbours failed" "$out"
+elif ! out=$(v6 r apply "$T/neighs2.conf" 2>&1); then
+	fail $t "apply of 40,000 other neighbours failed" "$out$(echo; v6 r status 2>&1)"
+elif [ "$(v6 r neigh show | grep -c 'fe80::2:')" != 40000 ] ||
+	[ "$(v6 r neigh show | grep -c 'fe80::1:')" != 0 ]; then
+	fail $t "neigh show is not the second file's" "$out"
+else
+	pass $t
+fi
+v6 r apply "$T/small.conf" >/dev/null 2>&1
+
+# --- defect 10: 50,000 distinct device names are checked in n log n, not n^2 (12 s before) -----
+# Timed against the same file with one device name throughout, so that a loaded machine slows
+# both: the distinct names may cost at most twice as much, plus 300 ms.
 t=many-dev-names
-awk 'BEGIN { for (i = 0; i < 50000; i++)
-	printf "route 10.%d.%d.0/24 via inet6 fe80::1 dev d%d\n", int(i / 256), i % 256, i }' \
-	>"$T/devs.conf"
+for kind in distinct same; do
+	awk -v k=$kind 'BEGIN { for (i = 0; i < 50000; i++)
+		printf "route 10.%d.%d.0/24 via inet6 fe80::1 dev d%d\n", int(i / 256), i % 256,
+			k == "same" ? 0 : i }' >"$T/devs-$kind.conf"
+done
+# time_apply FILE: sets rc and ms
+time_apply() {
+	local start=$(date +%s%N)
+	v6 r apply "$1" >"$T/out" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+}
 before=$(state)
-start=$(date +%s%N)
-v6 r apply "$T/devs.conf" >"$T/out" 2>&1
-rc=$?
-ms=$((($(date +%s%N) - start) / 1000000))
+time_apply "$T/devs-same.conf"
+same_ms=$ms
+time_apply "$T/devs-distinct.conf"
 n=$(grep -c 'no "attach d[0-9]*" line' "$T/out")
 if [ $rc != 1 ] || [ "$n" != 50000 ]; then
 	fail $t "exit $rc with $n 'no attach' errors, want 1 with 50000" "$(head -5 "$T/out")"
-elif [ "$ms" -ge 1000 ]; then
-	fail $t "checking 50,000 device names took $ms ms, want well under a second"
+elif [ "$ms" -gt $((2 * same_ms + 300)) ]; then
+	fail $t "50,000 distinct device names took $ms ms, one name 50,000 times $same_ms ms"
 elif [ "$(state)" != "$before" ]; then
 	fail $t "the state changed"
 else
-	pass "$t (${ms} ms)"
+	pass "$t ($ms ms; one name: $same_ms ms)"
 fi
 
 t=missing-file
