@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "fib24.h"
 #include "iface.h"
 #include "json.h"
 #include "parse.h"
@@ -102,6 +103,7 @@ int do_status(int argc, char **argv)
 	char dir[PATH_MAX];
 	size_t nroutes = 0, nneighs, unattached;
 	__u32 prog_id;
+	bool dirty;
 	int err;
 
 	if (wants_help(argc, argv))
@@ -147,7 +149,10 @@ int do_status(int argc, char **argv)
 		printf("pin dir: %s\nprogram: %s id %u\n", dir, V4VIA6_PROG_NAME, prog_id);
 	}
 	print_ifaces(&st);
+	/* 1: a writer died half-way; the next command that opens the routes repairs it */
+	dirty = fib24_tables_state(st.nexthops_fd) == 1;
 	if (json_output) {
+		json_kv_string("tables", dirty ? "dirty" : "clean");
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_unattached", unattached);
 		json_kv_uint("neighbours", nneighs);
@@ -159,6 +164,9 @@ int do_status(int argc, char **argv)
 			printf(" (%zu via interfaces not attached: the kernel forwards those)",
 			       unattached);
 		printf("\nneighbours: %zu\n", nneighs);
+		printf("tables: %s\n", dirty ? "dirty (a writer was interrupted; the next command "
+					       "repairs it)"
+					     : "clean");
 		sync_status_print(dir, false);
 	}
 	state_close(&st);

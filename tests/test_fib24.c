@@ -6,8 +6,10 @@
  * random destinations run through the XDP program (BPF_PROG_TEST_RUN), whose
  * verdict and next hop must equal an independent longest-prefix match over a
  * plain list of the routes. Also: fib24_check after every round, the trie's
- * own answers to EEXIST/ENOENT, flush, and the next-hop slots' GC when more
- * distinct next hops come and go than there are slots.
+ * own answers to EEXIST/ENOENT, flush, the next-hop slots' release when more
+ * distinct next hops come and go than there are slots, and issue 8's defects:
+ * slots filling up inside a batch, a longer-route count that must not wrap,
+ * tables left dirty by a dead writer.
  *   test_fib24 [--seed N]
  */
 #include <stdio.h>
@@ -280,7 +282,7 @@ static bool test_rebuild(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "fib24_rebuild_repairs");
 }
 
-/* More distinct next hops over time than slots: the GC frees the unused ones. */
+/* More distinct next hops over time than slots: released slots go to new ones. */
 static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 {
 	struct route_key k = key_of(0x0a030000, 24);
