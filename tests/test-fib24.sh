@@ -4,8 +4,9 @@
 # several v4via6 processes writing nested routes at once (they take turns on
 # the pin dir's lock) leave tbl24 equal to the trie (`route check` exits 0);
 # apply keeps it equal; `route check` finds a damaged entry, says so (exit 1)
-# and repairs it; detach --all removes the two new pins. (With the lock taken
-# out, concurrent_writers failed about one run in three here.)
+# and repairs it; 40,000 next hops replaced by 40,000 others in one apply;
+# detach --all removes the two new pins. (With the lock taken out,
+# concurrent_writers failed about one run in three here.)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/seed-topology.sh"
@@ -67,6 +68,27 @@ if ! out=$(v6 r apply "$T/conf" 2>&1); then
 	fail $t "apply failed" "$out"
 elif ! out=$(v6 r route check 2>&1); then
 	fail $t "route check after apply: tbl24 differs" "$out"
+else
+	pass $t
+fi
+
+t=apply_many_nexthops
+# issue 8, defect 1: 40,000 /24s each via a next hop of its own, then the same
+# prefixes via 40,000 others: the slots fill up in the middle of the second
+# apply, which must still leave every /24 on its own next hop
+for g in 1 2; do
+	awk -v g=$g 'BEGIN { print "attach r0"
+		for (k = 0; k < 40000; k++)
+			printf "route 10.%d.%d.0/24 via fe80::%d:%x dev r0\n", k / 256, k % 256, g, k + 1 }' >"$T/many$g"
+done
+if ! out=$(v6 r apply "$T/many1" 2>&1) || ! out=$(v6 r apply "$T/many2" 2>&1); then
+	fail $t "apply failed" "$out"
+elif ! out=$(v6 r route check 2>&1); then
+	fail $t "route check after the second apply: tbl24 differs" "$out"
+elif [ -x "${BUILD:-build}/audit_fib24" ] && ! out=$("${BUILD:-build}/audit_fib24" "$(pin_dir_of r)" 2>&1); then
+	fail $t "the audit of every /24 finds differences" "$out"
+elif ! out=$(v6 r apply "$T/many2" 2>&1) || [ "$out" != "apply: no changes" ]; then
+	fail $t "the same apply again should change nothing" "$out"
 else
 	pass $t
 fi
