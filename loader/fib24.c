@@ -238,14 +238,22 @@ bool fib24_clean(const struct fib24 *f)
 	return __atomic_load_n(&f->slots[0].used, __ATOMIC_ACQUIRE) == FIB24_CLEAN;
 }
 
-int fib24_tables_state(int nexthops_fd)
+int fib24_tables_state(int nexthops_fd, const char *lock_dir)
 {
 	struct nexthop_slot s;
 	__u32 zero = 0;
+	int fd, busy;
 
 	if (bpf_map_lookup_elem(nexthops_fd, &zero, &s))
 		return -errno;
-	return s.used == FIB24_DIRTY;
+	if (s.used != FIB24_DIRTY)
+		return FIB24_STATE_CLEAN;
+	/* dirty while a writer holds the lock: it is still writing, not dead */
+	fd = lock_dir ? open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	busy = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	if (fd >= 0)
+		close(fd);
+	return busy ? FIB24_STATE_WRITING : FIB24_STATE_DIRTY;
 }
 
 /*

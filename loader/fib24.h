@@ -67,8 +67,13 @@ __u64 *fib24_entry(struct fib24 *f, __u32 i);
 
 /* True when the tables' state word says clean (no repair needed). */
 bool fib24_clean(const struct fib24 *f);
-/* For status, without mapping anything: 1 when dirty, 0 when not, or -errno. */
-int fib24_tables_state(int nexthops_fd);
+/*
+ * For status, without mapping anything: FIB24_STATE_DIRTY when a writer died
+ * half-way, FIB24_STATE_WRITING when one is at work (it holds lock_dir's
+ * lock), FIB24_STATE_CLEAN otherwise, or -errno.
+ */
+enum { FIB24_STATE_CLEAN, FIB24_STATE_DIRTY, FIB24_STATE_WRITING };
+int fib24_tables_state(int nexthops_fd, const char *lock_dir);
 
 /*
  * Holds off the writers of other processes until fib24_unlock (nests). The

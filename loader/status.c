@@ -103,8 +103,7 @@ int do_status(int argc, char **argv)
 	char dir[PATH_MAX];
 	size_t nroutes = 0, nneighs, unattached;
 	__u32 prog_id;
-	bool dirty;
-	int err;
+	int err, tables;
 
 	if (wants_help(argc, argv))
 		return print_help(status_usage);
@@ -149,10 +148,12 @@ int do_status(int argc, char **argv)
 		printf("pin dir: %s\nprogram: %s id %u\n", dir, V4VIA6_PROG_NAME, prog_id);
 	}
 	print_ifaces(&st);
-	/* 1: a writer died half-way; the next command that opens the routes repairs it */
-	dirty = fib24_tables_state(st.nexthops_fd) == 1;
+	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
+	tables = fib24_tables_state(st.nexthops_fd, st.pin_dir);
 	if (json_output) {
-		json_kv_string("tables", dirty ? "dirty" : "clean");
+		json_kv_string("tables", tables == FIB24_STATE_DIRTY	 ? "dirty"
+					 : tables == FIB24_STATE_WRITING ? "writing"
+									 : "clean");
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_unattached", unattached);
 		json_kv_uint("neighbours", nneighs);
@@ -164,9 +165,13 @@ int do_status(int argc, char **argv)
 			printf(" (%zu via interfaces not attached: the kernel forwards those)",
 			       unattached);
 		printf("\nneighbours: %zu\n", nneighs);
-		printf("tables: %s\n", dirty ? "dirty (a writer was interrupted; the next command "
-					       "repairs it)"
-					     : "clean");
+		if (tables == FIB24_STATE_DIRTY)
+			printf("tables: dirty (a writer was interrupted; the next command repairs "
+			       "it)\n");
+		else if (tables == FIB24_STATE_WRITING)
+			printf("tables: being written (a v4via6 command is at work)\n");
+		else
+			printf("tables: clean\n");
 		sync_status_print(dir, false);
 	}
 	state_close(&st);

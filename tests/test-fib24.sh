@@ -107,6 +107,34 @@ else
 	pass $t
 fi
 
+t=dirty_status_and_repair
+# what a writer killed half-way leaves: the state word (slot 0 of nexthops,
+# FIB24_DIRTY "drty") set; status says so (while the lock is held: being
+# written), and the next command repairs
+pd=$(pin_dir_of r)
+bpftool map update pinned "$pd/nexthops" key 0 0 0 0 value hex \
+	00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 79 74 72 64 >"$T/bt" 2>&1
+flock -x "$pd" sleep 2 &
+sleep 0.5
+busy=$(v6 r status 2>&1)
+wait
+if ! grep -q '^tables: being written' <<<"$busy"; then
+	fail $t "status while the lock is held should say being written" "$busy$(cat "$T/bt")"
+elif ! out=$(v6 r status 2>&1) ||
+	! grep -q '^tables: dirty (a writer was interrupted; the next command repairs it)$' <<<"$out"; then
+	fail $t "status does not say dirty" "$out"
+elif ! v6 r -j status 2>&1 | grep -q '"tables":"dirty"'; then
+	fail $t "status -j does not say dirty" "$(v6 r -j status 2>&1)"
+elif ! out=$(v6 r route show 2>&1 >/dev/null) || ! grep -q "left dirty.*rebuilt" <<<"$out"; then
+	fail $t "route show did not repair" "$out"
+elif ! out=$(v6 r status 2>&1) || ! grep -q '^tables: clean$' <<<"$out"; then
+	fail $t "status after the repair does not say clean" "$out"
+elif ! out=$(v6 r route check 2>&1); then
+	fail $t "route check after the repair" "$out"
+else
+	pass $t
+fi
+
 t=detach_all_removes_pins
 if ! out=$(v6 r detach --all 2>&1); then
 	fail $t "detach --all failed" "$out"

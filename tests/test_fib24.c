@@ -533,7 +533,8 @@ static bool test_dirty_repair(const struct world *w, struct fib24 *fib)
 	expect_eq(&l, "clean after a write", fib24_clean(fib), 1);
 	/* what a writer killed half-way leaves: dirty, the trie ahead of tbl24 */
 	fib->slots[0].used = FIB24_DIRTY;
-	expect_eq(&l, "fib24_tables_state: dirty", fib24_tables_state(fib->nexthops_fd), 1);
+	expect_eq(&l, "fib24_tables_state: dirty", fib24_tables_state(fib->nexthops_fd, NULL),
+		  FIB24_STATE_DIRTY);
 	hop_of(4, &val.nh);
 	expect_eq(&l, "trie write", bpf_map_update_elem(fib->routes_fd, &k, &val, BPF_ANY), 0);
 	val.prefixlen = 26;
@@ -547,7 +548,8 @@ static bool test_dirty_repair(const struct world *w, struct fib24 *fib)
 		  fib24_open(&next, fib->routes_fd, fib->tbl24_fd, fib->nexthops_fd, NULL), 0);
 	expect_eq(&l, "clean after the open", fib24_clean(&next), 1);
 	fib24_close(&next);
-	expect_eq(&l, "fib24_tables_state: clean", fib24_tables_state(fib->nexthops_fd), 0);
+	expect_eq(&l, "fib24_tables_state: clean", fib24_tables_state(fib->nexthops_fd, NULL),
+		  FIB24_STATE_CLEAN);
 	check_table(&l, fib);
 	for (d = 0; d < 300 && !l.fails; d++)
 		check_dest(&l, w, 0x0a0a0000 | (rnd() & 0xffff));
