@@ -147,7 +147,7 @@ struct fwd_stats {
 	__u64 pass_bad_header;	  /* version != 4, IHL < 5, bad total length */
 	__u64 pass_bad_csum;	  /* IPv4 header checksum wrong */
 	__u64 pass_options;	  /* IHL > 5: the kernel handles IP options */
-	__u64 pass_martian;	  /* multicast, broadcast, loopback or 0/8 source or destination */
+	__u64 pass_martian;	  /* multicast, broadcast, loopback, 0/8, 169.254/16, 240/4 */
 	__u64 pass_no_route;	  /* no matching prefix */
 	__u64 pass_throw;     /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
 	__u64 pass_ttl;	      /* TTL <= 1: the kernel sends ICMP time exceeded */
