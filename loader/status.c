@@ -14,6 +14,7 @@
 #include "dump.h"
 #include "iface.h"
 #include "json.h"
+#include "local.h"
 #include "parse.h"
 #include "sync.h"
 
@@ -86,6 +87,9 @@ static size_t count_unattached(const struct v4via6_state *st, const struct route
 	size_t i, cnt = 0;
 
 	for (i = 0; i < n; i++) {
+		/* a throw or local entry goes to the kernel by design, via no interface */
+		if (r[i].nh.ifindex == V4VIA6_IFINDEX_KERNEL)
+			continue;
 		if (!i || r[i].nh.ifindex != last) {
 			last = r[i].nh.ifindex;
 			last_ok = !bpf_map_lookup_elem(st->egress_fd, &last, &eg);
@@ -100,7 +104,7 @@ int do_status(int argc, char **argv)
 	struct route_entry *routes = NULL;
 	struct v4via6_state st;
 	char dir[PATH_MAX];
-	size_t nroutes = 0, nneighs, unattached;
+	size_t nroutes = 0, nneighs, unattached, nlocal = 0, i;
 	__u32 prog_id;
 	int err;
 
@@ -135,6 +139,9 @@ int do_status(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	unattached = count_unattached(&st, routes, nroutes);
+	for (i = 0; i < nroutes; i++)
+		nlocal += route_is_local(&routes[i].val);
+	nroutes -= nlocal;
 	free(routes);
 	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
 	if (json_output) {
@@ -150,6 +157,7 @@ int do_status(int argc, char **argv)
 	if (json_output) {
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_unattached", unattached);
+		json_kv_uint("local_addresses", nlocal);
 		json_kv_uint("neighbours", nneighs);
 		sync_status_print(dir, true);
 		json_object_end();
@@ -158,7 +166,8 @@ int do_status(int argc, char **argv)
 		if (unattached)
 			printf(" (%zu via interfaces not attached: the kernel forwards those)",
 			       unattached);
-		printf("\nneighbours: %zu\n", nneighs);
+		printf("\nlocal addresses: %zu\n", nlocal);
+		printf("neighbours: %zu\n", nneighs);
 		sync_status_print(dir, false);
 	}
 	state_close(&st);
