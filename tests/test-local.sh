@@ -76,8 +76,14 @@ fi
 
 t=show-local
 v6 r route show local >"$T/local" 2>&1
+v6 r -j route show table local | "$PYTHON" -c '
+import json, sys
+for r in json.load(sys.stdin):
+	print(r["type"], r["dst"])' >"$T/jlocal" 2>&1
 lines_are $t "route show local lists the local table's addresses" "$T/local" \
-	"local $R_IP/32" "local $R_BCAST/32" "local $R_LO/32" && pass $t
+	"local $R_IP/32" "local $R_BCAST/32" "local $R_LO/32" &&
+	lines_are $t "-j route show table local" "$T/jlocal" \
+		"local $R_IP/32" "local $R_BCAST/32" "local $R_LO/32" && pass $t
 
 t=status-counts
 out=$(v6 r status 2>&1)
