@@ -188,6 +188,7 @@ static int detach_all(void)
 		pr_err("detach: removing %s: %s", dir, strerror(-err));
 		return EXIT_FAIL;
 	}
+	local_forget(dir);
 	/*
 	 * libxdp leaves an empty directory behind (/sys/fs/bpf/xdp, where it
 	 * takes its lock) when it attaches: remove it if nobody else has put

@@ -34,6 +34,7 @@
 struct local_set {
 	struct route_key *keys;
 	size_t n, cap;
+	bool read; /* filled from the kernel (local_read) */
 };
 
 static inline bool route_is_local(const struct route *r)
@@ -70,11 +71,28 @@ int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set 
 int local_end(struct fib24 *fib, const char *pin_dir, struct local_set *ls, const char *what,
 	      int err);
 
+/*
+ * For route add|replace|del of one prefix: takes the writers' lock and, only
+ * when a local entry is at key, reads the local table at once, to tell whether
+ * that address is still the router's. Otherwise local_after() reads it after
+ * the route is written: a route change never waits for the dump, which walks
+ * the kernel's whole FIB while its local and main tables are merged (no ip
+ * rules): 70 ms at 300,000 kernel routes here. Returns 0 or -errno (printed;
+ * nothing held then).
+ */
+int local_before(struct fib24 *fib, const struct route_key *key, const char *what,
+		 struct local_set *ls);
+/* Reads the local table if local_before did not, then as local_end. */
+int local_after(struct fib24 *fib, const char *pin_dir, struct local_set *ls, const char *what);
+
 /* local_begin + local_end, for commands that only need the entries right (attach). */
 int local_refresh(struct fib24 *fib, const char *pin_dir, const char *what);
 
 /* True when the entry at exactly this prefix is a local entry. */
 bool local_entry_at(struct fib24 *fib, const struct route_key *key);
+
+/* detach --all: the list of local entries goes with the pins. */
+void local_forget(const char *pin_dir);
 
 /*
  * True, with an error printed, when a route with a next hop is asked for at a

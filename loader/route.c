@@ -97,7 +97,7 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 	if (rc)
 		goto out;
-	if (local_begin(&fib, what, &ls)) {
+	if (local_before(&fib, &key, what, &ls)) {
 		rc = EXIT_FAIL;
 		goto out_fib;
 	}
@@ -105,8 +105,9 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 		goto out_local;
 	}
-	/* a throw takes a local entry's place: both leave the prefix to the kernel */
-	if (local_entry_at(&fib, &key))
+	/* a throw takes a local entry's place (both leave the prefix to the kernel), so does any
+	 * route at a local entry whose address is gone */
+	if (ls.read)
 		flags = BPF_ANY;
 	/* one update: a replaced route never disappears in between */
 	err = fib24_update(&fib, &key, &nh, flags);
@@ -119,7 +120,7 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 	}
 out_local:
-	if (local_end(&fib, st.pin_dir, &ls, what, 0))
+	if (local_after(&fib, st.pin_dir, &ls, what))
 		rc = EXIT_FAIL;
 out_fib:
 	fib24_close(&fib);
@@ -163,14 +164,14 @@ static int route_del(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_begin(&fib, "route del", &ls)) {
+	if (local_before(&fib, &r.key, "route del", &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
 	}
 	rc = EXIT_OK;
 	format_prefix(&r.key, pfx, sizeof(pfx));
-	if (local_entry_at(&fib, &r.key) && local_has(&ls, &r.key)) {
+	if (local_has(&ls, &r.key) && local_entry_at(&fib, &r.key)) {
 		pr_err("route del: %s: a local address of this router, not a route (its local "
 		       "entry goes with the address)",
 		       pfx);
@@ -183,7 +184,7 @@ static int route_del(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	/* a throw deleted at a local prefix gives way to a local entry again */
-	if (local_end(&fib, st.pin_dir, &ls, "route del", 0))
+	if (local_after(&fib, st.pin_dir, &ls, "route del"))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);

@@ -131,6 +131,20 @@ else
 	pass $t
 fi
 
+# An address added since the last command has no local entry yet: a route written at it
+# gives way at once, with a warning (the kernel's table is read after the route is written).
+t=route-add-new-address
+ip -n "$(ns r)" addr add 192.0.2.88/32 dev lo
+out=$(v6 r route add 192.0.2.88/32 via inet6 "$B_LL" dev r1 2>&1)
+if ! grep -q "warning: 192.0.2.88/32 is a local address of this router: its route via inet6 $B_LL dev r1 gives way" <<<"$out"; then
+	fail $t "no warning" "$out"
+elif v6 r route show | grep -q 192.0.2.88 || ! v6 r route show local | grep -qx "local 192.0.2.88/32"; then
+	fail $t "192.0.2.88/32 should be a local entry" "$(v6 r route show 2>&1; v6 r route show local 2>&1)"
+else
+	pass $t
+fi
+ip -n "$(ns r)" addr del 192.0.2.88/32 dev lo
+
 t=route-del-local-refused
 if out=$(v6 r route del "$R_IP/32" 2>&1); then
 	fail $t "route del of a local entry succeeded" "$out"
@@ -143,7 +157,7 @@ fi
 # A throw route at a local prefix is the operator's: it takes the local entry's place, and
 # once deleted the local entry is back.
 t=throw-over-local
-if ok $t route add throw "$R_LO/32" && v6 r route show | grep -qx "throw $R_LO/32" &&
+if ok $t route check && ! v6 r route show local | grep -q 192.0.2.88 && ok $t route add throw "$R_LO/32" && v6 r route show | grep -qx "throw $R_LO/32" &&
 	! v6 r route show local | grep -qx "local $R_LO/32" && ok $t route del "$R_LO/32" &&
 	v6 r route show local | grep -qx "local $R_LO/32" &&
 	! v6 r route show | grep -q "$R_LO"; then
@@ -249,5 +263,17 @@ if ok $t sync --once && dump >"$T/d1" 2>&1 && ok $t route check && ok $t sync --
 	else
 		ping_router $t "$R_IP" && pass $t
 	fi
+fi
+# detach --all leaves nothing: no pins, no list of local entries
+t=detach-all
+list=/run/v4via6/sys_fs_bpf_v4via6-$(ns r).local
+if ! test -s "$list"; then
+	fail $t "no list of local entries at $list"
+elif ok $t detach --all && test -e "$list"; then
+	fail $t "$list is left after detach --all"
+elif test -e "$(pin_dir_of r)"; then
+	fail $t "$(pin_dir_of r) is left after detach --all"
+else
+	pass $t
 fi
 exit $((LIB_FAILS > 0))
