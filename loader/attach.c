@@ -167,8 +167,7 @@ static int detach_all(void)
 		return EXIT_OK;
 	}
 	if (err) {
-		if (!state_err_reported(err))
-			pr_err("detach: %s: %s", dir, strerror(-err));
+		pr_state_err("detach", dir, err);
 		return EXIT_FAIL;
 	}
 	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));

@@ -25,4 +25,12 @@ void json_kv_string(const char *key, const char *s);
 void json_kv_uint(const char *key, unsigned long long v);
 void json_kv_bool(const char *key, bool v);
 
+/*
+ * For a command that fails half-way through its document: gives a pending key
+ * null and closes every container but the outermost, so that the error can be
+ * written into it (log.c). Returns the outermost's '[' or '{', or 0 when no
+ * document is open.
+ */
+char json_unwind(void);
+
 #endif /* V4VIA6_JSON_H */

@@ -25,7 +25,7 @@ static const char usage[] =
     "  sync ...                                follow the kernel's routes\n"
     "Options:\n"
     "  -v, --verbose        libbpf's and libxdp's debug log\n"
-    "  -j, --json           JSON output for show, stats and status\n"
+    "  -j, --json           JSON on stdout: show, stats, status, apply, and errors\n"
     "  --pin-dir DIR        pin dir (default /sys/fs/bpf/v4via6, or v4via6-NS in netns NS)\n"
     "Commands and sub-commands may be shortened to an unambiguous prefix (v4via6 r sh).\n";
 

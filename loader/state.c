@@ -21,7 +21,7 @@
 
 #include "v4via6.h"
 #include "v4via6.skel.h"
-#include "common.h"
+#include "log.h"
 #include "state.h"
 
 #define NETNS_RUN_DIR "/run/netns"
@@ -466,6 +466,8 @@ int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 	pin_path(path, pin_dir, V4VIA6_PIN_PROG);
 	if (!access(path, F_OK))
 		return open_pinned(st);
+	if (errno != ENOENT) /* EACCES is not "nothing there" */
+		return -errno;
 	if (!create)
 		return -ENOENT;
 	err = load_and_pin(st);
