@@ -29,7 +29,7 @@
 /* The pins in the pin dir, in the order state_open fills st. */
 static const char *const map_pins[] = {
     V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS,   V4VIA6_MAP_TX_PORTS,
-    V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS,
+    V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS, V4VIA6_MAP_IF_STATS,
 };
 #define N_MAPS (sizeof(map_pins) / sizeof(map_pins[0]))
 
@@ -48,8 +48,8 @@ static int pin_path(char *buf, const char *dir, const char *name)
 
 static int *map_fd_slot(struct v4via6_state *st, int i)
 {
-	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd,	 &st->tx_ports_fd,
-			&st->stats_fd,	&st->tbl24_fd,	&st->nexthops_fd};
+	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd,	  &st->tx_ports_fd,
+			&st->stats_fd,	&st->tbl24_fd,	&st->nexthops_fd, &st->if_stats_fd};
 
 	return slots[i];
 }
@@ -356,6 +356,13 @@ static int open_pin(const char *pin_dir, const char *name, bool is_prog)
 	return fd;
 }
 
+static bool pin_exists(const char *pin_dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	return !pin_path(path, pin_dir, name) && !access(path, F_OK);
+}
+
 static int open_pinned(struct v4via6_state *st)
 {
 	int i, fd;
@@ -366,6 +373,10 @@ static int open_pinned(struct v4via6_state *st)
 		return -EUCLEAN;
 	st->prog_fd = fd;
 	for (i = 0; i < (int)(sizeof(map_pins) / sizeof(map_pins[0])); i++) {
+		/* a pin dir of an older build, still running, has no if_stats: not an error */
+		if (!strcmp(map_pins[i], V4VIA6_MAP_IF_STATS) &&
+		    !pin_exists(st->pin_dir, map_pins[i]))
+			continue;
 		fd = open_pin(st->pin_dir, map_pins[i], false);
 		if (fd < 0) {
 			state_close(st);
@@ -407,6 +418,7 @@ static int load_and_pin(struct v4via6_state *st)
 	maps[4] = skel->maps.stats;
 	maps[5] = skel->maps.tbl24;
 	maps[6] = skel->maps.nexthops;
+	maps[7] = skel->maps.if_stats;
 	for (i = 0; i < (int)N_MAPS; i++) {
 		pin_path(path, st->pin_dir, map_pins[i]);
 		err = bpf_map__set_pin_path(maps[i], path);

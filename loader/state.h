@@ -21,6 +21,7 @@ struct v4via6_state {
 	int stats_fd;
 	int tbl24_fd;
 	int nexthops_fd;
+	int if_stats_fd; /* -1 in a pin dir pinned by a build without it: counters unavailable */
 	bool created; /* state_open loaded and pinned the program just now */
 };
 
