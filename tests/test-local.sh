@@ -264,6 +264,39 @@ if ok $t sync --once && dump >"$T/d1" 2>&1 && ok $t route check && ok $t sync --
 		ping_router $t "$R_IP" && pass $t
 	fi
 fi
+# A running sync owns the map: an address added now gets sync's throw (or a local entry, if a
+# command comes first); a command next to it changes nothing; a removed address leaves both.
+t=sync-running
+nsenter --net=/run/netns/"$(ns r)" "$V4VIA6" sync 2>"$T/sync.log" &
+sync_pid=$!
+LIB_PIDS+=("$sync_pid")
+one_entry() { [ "$(dump | grep -cE "^(local|throw) $1/32$")" = 1 ]; }
+no_entry() { ! dump | grep -qE "^(local|throw) $1/32$"; }
+if ! wait_for 15000 grep -q "sync: started" "$T/sync.log"; then
+	fail $t "sync did not start" "$(cat "$T/sync.log"; ps -o pid,stat,wchan:30,cmd -p "$sync_pid")"
+else
+	ip -n "$(ns r)" addr add 192.0.2.99/32 dev lo
+	if ! wait_for 2000 one_entry 192.0.2.99; then
+		fail $t "sync did not mirror the new address" "$(dump 2>&1)"
+	elif ! ok $t route check || ! dump >"$T/d4" 2>&1 || ! sleep 0.3 ||
+		! dump >"$T/d5" 2>&1 || ! diff -u "$T/d4" "$T/d5" >"$T/sr.diff"; then
+		fail $t "the map moved after route check next to sync" "$(cat "$T/sr.diff" 2>&1)"
+	elif ! one_entry 192.0.2.99 || ! one_entry "$R_IP"; then
+		fail $t "a local prefix lost its entry or has two" "$(cat "$T/d5")"
+	else
+		ip -n "$(ns r)" addr del 192.0.2.99/32 dev lo
+		if ! wait_for 2000 no_entry 192.0.2.99; then
+			fail $t "the removed address keeps an entry" "$(dump 2>&1)"
+		elif grep -q 'map errors [1-9]' "$T/sync.log"; then
+			fail $t "sync reported errors" "$(cat "$T/sync.log")"
+		else
+			pass $t
+		fi
+	fi
+fi
+kill "$sync_pid" 2>/dev/null
+wait "$sync_pid" 2>/dev/null
+
 # detach --all leaves nothing: no pins, no list of local entries
 t=detach-all
 list=/run/v4via6/sys_fs_bpf_v4via6-$(ns r).local
