@@ -25,6 +25,7 @@
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
+#include "local.h"
 #include "parse.h"
 
 static const char apply_usage[] =
@@ -90,7 +91,8 @@ static int attach_ifaces(struct v4via6_state *st, const struct config *cfg, stru
  * not in the file into *gone (deleted later, after the neighbours are in).
  */
 static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const struct config *cfg,
-			 struct counts *c, struct route_entry **gone, size_t *n_gone)
+			 const struct local_set *ls, struct counts *c, struct route_entry **gone,
+			 size_t *n_gone)
 {
 	struct route_entry *cur = NULL;
 	size_t n_cur = 0, i = 0, j = 0, n_put = 0, done;
@@ -104,6 +106,8 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 		pr_err("apply: reading routes: %s", strerror(-err));
 		return err;
 	}
+	/* local entries are not the file's business */
+	n_cur = local_split(fib, ls, cur, n_cur, "apply");
 	/* what to write, collected for one batch */
 	keys = calloc(cfg->n_routes + 1, sizeof(*keys));
 	nhs = calloc(cfg->n_routes + 1, sizeof(*nhs));
@@ -153,6 +157,51 @@ out:
 	return 0;
 }
 
+/*
+ * When the file's new neighbours and the current ones it drops do not fit in
+ * the map together, deletes the dropped ones first (their routes go to the
+ * kernel for the moment, which resolves the MAC itself) rather than fail
+ * halfway with E2BIG. Leaves cur holding only the neighbours still there.
+ */
+static int make_room(const struct v4via6_state *st, const struct config *cfg,
+		     struct neigh_entry *cur, size_t *n_cur, struct counts *c)
+{
+	size_t i = 0, j = 0, added = 0, kept = 0;
+	int cmp, err;
+
+	for (; i < cfg->n_neighs || j < *n_cur;) {
+		cmp = i == cfg->n_neighs ? 1
+		      : j == *n_cur	 ? -1
+					 : neigh_key_cmp(&cfg->neighs[i].key, &cur[j].key);
+		added += cmp < 0;
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	if (*n_cur + added <= V4VIA6_MAX_NEIGHS)
+		return 0;
+	for (i = 0, j = 0; j < *n_cur;) {
+		cmp = i == cfg->n_neighs ? 1 : neigh_key_cmp(&cfg->neighs[i].key, &cur[j].key);
+		if (cmp < 0) {
+			i++;
+			continue;
+		}
+		if (cmp == 0) {
+			cur[kept++] = cur[j++];
+			i++;
+			continue;
+		}
+		if (bpf_map_delete_elem(st->neighs_fd, &cur[j].key) && errno != ENOENT) {
+			err = -errno;
+			pr_err("apply: removing a neighbour: %s", strerror(-err));
+			return err;
+		}
+		c->removed++;
+		j++;
+	}
+	*n_cur = kept;
+	return 0;
+}
+
 static int update_neighs(const struct v4via6_state *st, const struct config *cfg, struct counts *c,
 			 struct neigh_entry **gone, size_t *n_gone)
 {
@@ -164,6 +213,11 @@ static int update_neighs(const struct v4via6_state *st, const struct config *cfg
 	err = neigh_dump(st->neighs_fd, &cur, &n_cur);
 	if (err) {
 		pr_err("apply: reading neighbours: %s", strerror(-err));
+		return err;
+	}
+	err = make_room(st, cfg, cur, &n_cur, c);
+	if (err) {
+		free(cur);
 		return err;
 	}
 	*n_gone = 0;
@@ -275,9 +329,11 @@ int do_apply(int argc, char **argv)
 	size_t n_old_routes = 0, n_old_neighs = 0, i;
 	struct summary sum = {};
 	struct v4via6_state st;
+	struct local_set ls;
 	struct fib24 fib;
 	struct config cfg;
 	char dir[PATH_MAX];
+	bool local_held;
 	int err, rc = EXIT_FAIL;
 
 	if (wants_help(argc, argv))
@@ -326,7 +382,15 @@ int do_apply(int argc, char **argv)
 		fib24_close(&fib);
 		goto out_state;
 	}
-	err = update_routes(&st, &fib, &cfg, &sum.routes, &old_routes, &n_old_routes);
+	/* the router's own addresses first: the file's routes must not capture them */
+	err = local_begin(&fib, "apply", &ls);
+	local_held = !err;
+	if (!err)
+		err = local_update(&fib, st.pin_dir, &ls, NULL, 0, "apply");
+	if (!err) {
+		local_skip_config(&ls, &cfg, argv[0]);
+		err = update_routes(&st, &fib, &cfg, &ls, &sum.routes, &old_routes, &n_old_routes);
+	}
 	if (!err)
 		err = update_neighs(&st, &cfg, &sum.neighs, &old_neighs, &n_old_neighs);
 	for (i = 0; !err && i < n_old_routes; i++) {
@@ -338,6 +402,9 @@ int do_apply(int argc, char **argv)
 		else
 			sum.routes.removed++;
 	}
+	/* a throw removed at a local prefix gives way to a local entry */
+	if (local_held)
+		err = local_end(&fib, st.pin_dir, &ls, "apply", err);
 	fib24_unlock(&fib);
 	fib24_close(&fib);
 	for (i = 0; !err && i < n_old_neighs; i++) {

@@ -62,11 +62,13 @@ static void on_new(void *arg, const struct nexthop *nh)
 }
 
 /* The program's maps, loaded without the program: sync_table writes them, nothing runs them. */
+static struct v4via6_bpf *skel;
+
 static int create_maps(void)
 {
-	struct v4via6_bpf *skel = v4via6_bpf__open();
 	struct v4via6_maps m;
 
+	skel = v4via6_bpf__open();
 	if (!skel || bpf_program__set_autoload(skel->progs.v4via6_xdp, false) ||
 	    v4via6_bpf__load(skel) || maps_from_object(&m, skel->obj) ||
 	    fib24_open(&fib, m.routes_fd, m.tbl24_fd, m.nexthops_fd, NULL))
@@ -649,5 +651,7 @@ int main(void)
 	test_foreign_sender();
 	test_reconcile();
 	sync_table_free(&tab);
+	fib24_close(&fib);
+	v4via6_bpf__destroy(skel);
 	return check_failures ? 1 : 0;
 }

@@ -9,6 +9,7 @@
  *
  *   test_xdp            run the tests (root); one PASS/FAIL line per test
  *   test_xdp --seed N   the randomized test with seed N (default: fixed)
+ *   test_xdp --frames N the randomized test with N frames (default 300,000)
  *   test_xdp --bench    print the program's cost per frame (not a test)
  */
 #include <stdio.h>
@@ -171,7 +172,34 @@ static const struct xdp_case cases[] = {
 	{"src_zero", FRAME_SPEC(.saddr = "0.0.0.0"), PASSED(pass_martian), .with_default = true},
 	{"dst_223_not_martian", FRAME_SPEC(.daddr = "223.255.255.255"), FWD(0xd0, IF_ALT),
 	 .with_default = true},
-	{"dst_class_e_not_martian", FRAME_SPEC(.daddr = "240.0.0.1"), FWD(0xd0, IF_ALT),
+	/* RFC 3927 2.7: link-local is never forwarded; 240/4 is reserved (RFC 1112 4) */
+	{"dst_link_local", FRAME_SPEC(.daddr = "169.254.1.1"), PASSED(pass_martian),
+	 .with_default = true},
+	{"dst_link_local_first", FRAME_SPEC(.daddr = "169.254.0.0"), PASSED(pass_martian),
+	 .with_default = true},
+	{"dst_link_local_last", FRAME_SPEC(.daddr = "169.254.255.255"), PASSED(pass_martian),
+	 .with_default = true},
+	{"dst_169_253_not_martian", FRAME_SPEC(.daddr = "169.253.255.255"), FWD(0xd0, IF_ALT),
+	 .with_default = true},
+	{"dst_169_255_not_martian", FRAME_SPEC(.daddr = "169.255.0.0"), FWD(0xd0, IF_ALT),
+	 .with_default = true},
+	{"dst_class_e", FRAME_SPEC(.daddr = "240.0.0.0"), PASSED(pass_martian),
+	 .with_default = true},
+	{"dst_class_e_inside", FRAME_SPEC(.daddr = "250.1.2.3"), PASSED(pass_martian),
+	 .with_default = true},
+	{"dst_class_e_last", FRAME_SPEC(.daddr = "255.255.255.254"), PASSED(pass_martian),
+	 .with_default = true},
+	{"src_link_local", FRAME_SPEC(.saddr = "169.254.0.0"), PASSED(pass_martian),
+	 .with_default = true},
+	{"src_link_local_last", FRAME_SPEC(.saddr = "169.254.255.255"), PASSED(pass_martian),
+	 .with_default = true},
+	{"src_169_253_not_martian", FRAME_SPEC(.saddr = "169.253.255.255"), FWD(0x0a, IF_OUT)},
+	{"src_169_255_not_martian", FRAME_SPEC(.saddr = "169.255.0.0"), FWD(0x0a, IF_OUT)},
+	{"src_class_e", FRAME_SPEC(.saddr = "240.0.0.0"), PASSED(pass_martian),
+	 .with_default = true},
+	{"src_class_e_last", FRAME_SPEC(.saddr = "255.255.255.254"), PASSED(pass_martian),
+	 .with_default = true},
+	{"src_multicast_last", FRAME_SPEC(.saddr = "239.255.255.255"), PASSED(pass_martian),
 	 .with_default = true},
 	{"dst_128_not_martian", FRAME_SPEC(.daddr = "128.0.0.1"), FWD(0xd0, IF_ALT),
 	 .with_default = true},
@@ -320,8 +348,10 @@ int main(int argc, char **argv)
 			bench = true;
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			seed = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--frames") && i + 1 < argc) {
+			fuzz_frames = strtoull(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: %s [--seed N] [--bench]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seed N] [--frames N] [--bench]\n", argv[0]);
 			return 2;
 		}
 	}

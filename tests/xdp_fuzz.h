@@ -15,6 +15,8 @@
 
 #define FUZZ_DEFAULT_SEED 0x5eedULL
 #define FUZZ_FRAMES	  300000
+/* test_xdp --frames N: make fuzz runs 10 million */
+static size_t fuzz_frames = FUZZ_FRAMES;
 #define FUZZ_SHOWN	  3 /* mismatching frames dumped under the FAIL line */
 
 /* What must happen to a frame. */
@@ -61,11 +63,15 @@ static const struct w_route *ref_route(uint32_t dst, bool with_default)
 	return best;
 }
 
-/* RFC 1812 5.3.7 and the kernel's martian checks: 0/8, 127/8, 224/4, 255.255.255.255. */
+/*
+ * RFC 1812 5.3.7 and the kernel's martian checks: 0/8, 127/8, 224/4,
+ * 255.255.255.255; RFC 3927 2.7: 169.254/16; reserved: 240/4.
+ */
 static bool ref_martian(uint32_t a)
 {
 	return a < 0x01000000 || (a >= 0x7f000000 && a <= 0x7fffffff) ||
-	       (a >= 0xe0000000 && a <= 0xefffffff) || a == 0xffffffff;
+	       (a >= 0xa9fe0000 && a <= 0xa9feffff) || (a >= 0xe0000000 && a <= 0xefffffff) ||
+	       (a >= 0xf0000000 && a <= 0xfffffffe) || a == 0xffffffff;
 }
 
 /* What the kernel's FIB says for dst: only the /32 routes of w_kroutes exist there. */
@@ -174,10 +180,14 @@ static const char *const fuzz_dsts[] = {
 	"10.40.0.1", "10.30.0.1", "10.30.0.2", "10.50.0.9", "30.0.0.1", "10.20.0.6",
 	"10.60.0.9", "20.1.9.1",
 	"224.0.0.5", "255.255.255.255", "127.0.0.1", "0.1.2.3", "240.0.0.1",
+	"169.254.0.0", "169.254.255.255", "169.253.255.255", "169.255.0.0", "239.255.255.255",
+	"240.0.0.0", "255.255.255.254",
 };
 
 static const char *const fuzz_srcs[] = {
 	"127.0.0.1", "224.0.0.1", "255.255.255.255", "0.0.0.0", "0.255.0.1", "239.1.1.1",
+	"169.254.0.0", "169.254.255.255", "169.253.255.255", "169.255.0.0", "240.0.0.0",
+	"255.255.255.254",
 };
 /* clang-format on */
 
@@ -307,10 +317,10 @@ static bool fuzz_run(const struct world *w, unsigned long long seed)
 	size_t i;
 
 	tlog_begin(&l);
-	for (i = 0; i < FUZZ_FRAMES; i++) {
+	for (i = 0; i < fuzz_frames; i++) {
 		/* the second half with a default route: "no route" becomes "forward" */
-		with_default = i >= FUZZ_FRAMES / 2;
-		if (i == FUZZ_FRAMES / 2 && (err = w_route_set(w, &w_default, true))) {
+		with_default = i >= fuzz_frames / 2;
+		if (i == fuzz_frames / 2 && (err = w_route_set(w, &w_default, true))) {
 			tlog_fail(&l, "adding the default route: %s", strerror(-err));
 			break;
 		}
@@ -328,7 +338,7 @@ static bool fuzz_run(const struct world *w, unsigned long long seed)
 		if (stat_fields[i].off != OUT(rx_packets) && stat_fields[i].off != OUT(rx_bytes) &&
 		    stat_fields[i].off != OUT(fwd_bytes))
 			ASSERT_EQ(STAT_AT(&seen, stat_fields[i].off) > 0, 1, stat_fields[i].name);
-	snprintf(name, sizeof(name), "random (seed %#llx, %d frames)", seed, FUZZ_FRAMES);
+	snprintf(name, sizeof(name), "random (seed %#llx, %zu frames)", seed, fuzz_frames);
 	return tlog_end(&l, name);
 }
 
