@@ -17,9 +17,9 @@
 #include "common.h"
 #include "config.h"
 #include "local.h"
-#include "nl_parse.h"
+#include "sync/nl_parse.h"
 #include "parse.h"
-#include "sync.h"
+#include "sync/sync_status.h"
 
 /* A dump the kernel flags inconsistent (the table changed meanwhile) is read again. */
 #define DUMP_TRIES 5

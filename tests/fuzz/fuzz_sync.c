@@ -20,7 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "fuzz.h"
-#include "sync_table.h"
+#include "sync/sync_table.h"
 
 /* --- fake maps: sorted arrays behind made-up fds ------------------------------------------ */
 
