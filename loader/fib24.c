@@ -22,12 +22,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "dump.h"
 #include "fib24.h"
+#include "lock.h"
 
 #define WIN_ENTRIES (1U << FIB24_WIN_SHIFT)
 #define WIN_BYTES   ((size_t)WIN_ENTRIES * sizeof(__u64))
@@ -93,7 +93,7 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 	f->routes_fd = routes_fd;
 	f->tbl24_fd = tbl24_fd;
 	f->nexthops_fd = nexthops_fd;
-	f->lock_fd = -1;
+	f->lock_dir = lock_dir;
 	p = mmap(NULL, SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, nexthops_fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
@@ -101,15 +101,6 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 		return err;
 	}
 	f->slots = p;
-	if (lock_dir) {
-		/* flock works on a bpffs directory, and the pin dir is what every writer shares */
-		f->lock_fd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (f->lock_fd < 0) {
-			err = -errno;
-			fib24_close(f);
-			return err;
-		}
-	}
 	return 0;
 }
 
@@ -129,30 +120,19 @@ void fib24_close(struct fib24 *f)
 	}
 	if (f->slots)
 		munmap(f->slots, SLOTS_BYTES);
-	if (f->lock_fd >= 0)
-		close(f->lock_fd);
 	f->slots = NULL;
-	f->lock_fd = -1;
 }
 
+/* The command's state lock: when it holds it already, only counted, never a second lock. */
 int fib24_lock(struct fib24 *f)
 {
-	if (f->lock_depth++ || f->lock_fd < 0)
-		return 0;
-	while (flock(f->lock_fd, LOCK_EX)) {
-		if (errno != EINTR) {
-			f->lock_depth--;
-			return -errno;
-		}
-	}
-	return 0;
+	return f->lock_dir ? lock_take(f->lock_dir, false) : 0;
 }
 
 void fib24_unlock(struct fib24 *f)
 {
-	if (--f->lock_depth || f->lock_fd < 0)
-		return;
-	flock(f->lock_fd, LOCK_UN);
+	if (f->lock_dir)
+		lock_release();
 }
 
 /* Frees the slots no entry of tbl24 (nor of a table being rebuilt) points to. */

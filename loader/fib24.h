@@ -22,8 +22,7 @@ struct fib24 {
 	int routes_fd;
 	int tbl24_fd;
 	int nexthops_fd;
-	int lock_fd;	/* flock'ed by writers: the pin dir; -1 for maps of one process */
-	int lock_depth; /* fib24_lock nests */
+	const char *lock_dir; /* its state lock (lock.h) guards writes; NULL: maps of one process */
 	/*
 	 * tbl24, mmapped a window at a time, when first needed: mapping all
 	 * 128 MiB costs 20 ms (the kernel fills every page table entry at
@@ -35,9 +34,10 @@ struct fib24 {
 };
 
 /*
- * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir)
- * serializes writers of several processes; NULL for maps only this process
- * writes. Returns 0 or -errno.
+ * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir,
+ * kept by pointer: it must outlive f) names the state lock that serializes
+ * writers of several processes; NULL for maps only this process writes.
+ * Returns 0 or -errno.
  */
 int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir);
 /* The same for the pinned state, locking its pin dir. */
@@ -47,7 +47,10 @@ void fib24_close(struct fib24 *f);
 /* The tbl24 entry of a /24 (index: top 24 bits, host order), NULL when it cannot be mapped. */
 __u64 *fib24_entry(struct fib24 *f, __u32 i);
 
-/* Holds off the writers of other processes until fib24_unlock (nests). */
+/*
+ * Holds off the writers of other processes until fib24_unlock (nests): the
+ * state lock of lock_dir, only counted when the command holds it already.
+ */
 int fib24_lock(struct fib24 *f);
 void fib24_unlock(struct fib24 *f);
 
