@@ -14,7 +14,6 @@
 #include "commands.h"
 #include "common.h"
 #include "iface.h"
-#include "lock.h"
 #include "parse.h"
 
 static const char attach_usage[] =
@@ -145,7 +144,6 @@ static int detach_all(void)
 			pr_err("detach: removing %s: %s", dir, strerror(-err));
 			return EXIT_FAIL;
 		}
-		lock_remove_file();
 		return EXIT_OK;
 	}
 	if (err) {
@@ -169,8 +167,6 @@ static int detach_all(void)
 		pr_err("detach: removing %s: %s", dir, strerror(-err));
 		return EXIT_FAIL;
 	}
-	/* the state is gone; its lock file too (held until we exit: see lock.h) */
-	lock_remove_file();
 	/*
 	 * libxdp leaves an empty directory behind (/sys/fs/bpf/xdp, where it
 	 * takes its lock) when it attaches: remove it if nobody else has put

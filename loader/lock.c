@@ -343,6 +343,19 @@ int lock_yield(void)
 	return lock_take(pin_dir, true) ?: 1;
 }
 
+/*
+ * At the end of a writing command, still holding the lock: when there is no
+ * state (detach --all removed it, or there was none), the lock file goes too,
+ * so that nothing is left. Commands waiting for it notice (still_there).
+ */
+static void remove_if_stateless(void)
+{
+	struct stat st;
+
+	if (held.fd >= 0 && stat(held.pin_dir, &st) && errno == ENOENT)
+		unlink(held.path);
+}
+
 int lock_command(const char *what, const char *pin_dir)
 {
 	int err;
@@ -353,11 +366,7 @@ int lock_command(const char *what, const char *pin_dir)
 	if (err)
 		pr_err("%s: locking the state of %s (%s): %s", what, pin_dir, LOCK_RUN_DIR,
 		       strerror(-err));
+	else
+		atexit(remove_if_stateless);
 	return err;
-}
-
-void lock_remove_file(void)
-{
-	if (held.fd >= 0)
-		unlink(held.path);
 }

@@ -27,8 +27,10 @@ void lock_note_command(const char *group, const char *name);
 
 /*
  * Takes the state lock of pin_dir when the command running writes (see
- * lock_note_command), until the process exits. Errors are printed with what
- * in front. Returns 0 or -errno.
+ * lock_note_command), until the process exits; at exit, when pin_dir is not
+ * there (detach --all, or nothing was ever loaded), removes the lock file, so
+ * that nothing is left behind. Errors are printed with what in front.
+ * Returns 0 or -errno.
  */
 int lock_command(const char *what, const char *pin_dir);
 
@@ -49,12 +51,5 @@ void lock_release(void);
  * be read again), 0 when nobody waited, or -errno (the lock is then not held).
  */
 int lock_yield(void);
-
-/*
- * detach --all, holding the lock, after removing the pin dir: removes the
- * lock file too, so that nothing is left. Commands waiting for it notice and
- * lock a new one.
- */
-void lock_remove_file(void);
 
 #endif /* V4VIA6_LOCK_H */

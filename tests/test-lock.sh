@@ -76,7 +76,7 @@ state() {
 	echo "# status"
 	v6 status 2>&1 | sed -e 's/^program: .* id [0-9]*$/program: loaded/' -e '/^sync:/d'
 	echo "# xdp"
-	ip -n "$(ns r)" -d link show | awk '/^[0-9]+:/ { dev = $2 } /prog\/xdp/ { print dev }'
+	ip -n "$(ns r)" -d link show 2>/dev/null | awk '/^[0-9]+:/ { dev = $2 } /prog\/xdp/ { print dev }'
 }
 
 # reset: the base state, from whatever state (apply loads the program when needed)
