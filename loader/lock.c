@@ -42,9 +42,15 @@ static struct {
 
 static bool command_writes;
 
-/* Commands that only read, and sync, which locks each batch of writes itself. */
-static const char *const readers[] = {
-    "stats", "status", "sync", "route show", "route list", "neigh show", "neigh list",
+/*
+ * The commands that write a state. The others read (show, stats, status,
+ * metrics, the exporter, which runs for ever) or lock each batch of writes
+ * themselves (sync): a long-running reader must never hold the lock.
+ */
+static const char *const writers[] = {
+    "attach",	     "detach",	     "apply",	     "route add",   "route replace",
+    "route del",     "route delete", "route flush",  "route check", "neigh add",
+    "neigh replace", "neigh del",    "neigh delete", "neigh flush",
 };
 
 void lock_note_command(const char *group, const char *name)
@@ -57,10 +63,10 @@ void lock_note_command(const char *group, const char *name)
 		return;
 	}
 	snprintf(full, sizeof(full), "%s%s%s", group ? group : "", group ? " " : "", name);
-	command_writes = true;
-	for (i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
-		if (!strcmp(full, readers[i]))
-			command_writes = false;
+	command_writes = false;
+	for (i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
+		if (!strcmp(full, writers[i]))
+			command_writes = true;
 }
 
 /*

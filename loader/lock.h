@@ -21,7 +21,9 @@
 /*
  * Called by the dispatcher with the command about to run (group "route",
  * name "add"; group NULL at the top level; name NULL for a table's default
- * command, which is show). Decides whether lock_command() locks.
+ * command, which is show). Decides whether lock_command() locks: only for
+ * the commands listed as writers in lock.c; a new writing command must be
+ * added there.
  */
 void lock_note_command(const char *group, const char *name);
 
