@@ -43,14 +43,15 @@ static struct {
 static bool command_writes;
 
 /*
- * The commands that write a state. The others read (show, stats, status,
- * metrics, the exporter, which runs for ever) or lock each batch of writes
- * themselves (sync): a long-running reader must never hold the lock.
+ * The commands that write a state (upgrade: main's hitless upgrade, which
+ * swaps the pin dir). The others read (show, stats, status, metrics, the
+ * exporter, which runs for ever) or lock each batch of writes themselves
+ * (sync): a long-running reader must never hold the lock.
  */
 static const char *const writers[] = {
     "attach",	     "detach",	     "apply",	     "route add",   "route replace",
     "route del",     "route delete", "route flush",  "route check", "neigh add",
-    "neigh replace", "neigh del",    "neigh delete", "neigh flush",
+    "neigh replace", "neigh del",    "neigh delete", "neigh flush", "upgrade",
 };
 
 void lock_note_command(const char *group, const char *name)
@@ -329,6 +330,26 @@ void lock_release(void)
 	byte_lock(held.fd, BYTE_LOCK, F_UNLCK, false);
 	close(held.fd);
 	held.fd = -1;
+}
+
+int lock_busy(const char *pin_dir)
+{
+	struct flock fl = {
+	    .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_LOCK, .l_len = 1};
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = lock_path(pin_dir, path, sizeof(path));
+	if (err)
+		return err;
+	if (held.fd >= 0 && !strcmp(held.path, path))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = fcntl(fd, F_OFD_GETLK, &fl) ? -errno : fl.l_type != F_UNLCK;
+	close(fd);
+	return err;
 }
 
 int lock_yield(void)

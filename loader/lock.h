@@ -47,6 +47,13 @@ int lock_take(const char *pin_dir, bool yield);
 void lock_release(void);
 
 /*
+ * For readers (status): 1 when another process holds the state lock of
+ * pin_dir (a writer is at work), 0 when nobody does (or only this process),
+ * or -errno. Takes nothing, waits for nothing.
+ */
+int lock_busy(const char *pin_dir);
+
+/*
  * For a holder that writes for long (sync draining a flood of notifications):
  * when a command waits for the lock, lets it run, and takes the lock again.
  * Cheap when nobody waits. Returns 1 when others ran (what they changed must
