@@ -39,14 +39,14 @@ BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf -idirafter /usr/i
 CFLAGS  ?= -O2 -g
 WFLAGS  := -Wall -Werror
 CPPFLAGS := -Iinclude -I$(BUILD) -Iloader -D_GNU_SOURCE -MMD -MP
-LDLIBS  := $(shell pkg-config --libs libxdp libbpf libmnl 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmnl)
+LDLIBS  := $(shell pkg-config --libs libxdp libbpf libmnl libmicrohttpd 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmnl -lmicrohttpd)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c) $(wildcard bench/*.bpf.c) $(wildcard tests/*.bpf.c)
 BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
-TEST_SRCS  := $(wildcard tests/*.c)
+TEST_SRCS  := $(filter-out %.bpf.c,$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
@@ -126,8 +126,9 @@ $(ASAN_DIR)/%: tests/%.c $(ASAN_OBJS) | $(SKELS) $(ASAN_DIR)/loader
 	$(call msg,CC,$@)
 	$(Q)$(ASAN_CC) $(CPPFLAGS) $(ASAN_FLAGS) $(ASAN_WFLAGS) $< $(ASAN_OBJS) -o $@ $(LDLIBS)
 
+# The objects named here are not intermediate: make keeps them, and builds a new one.
 .PHONY: asan
-asan: $(ASAN_BINS)
+asan: $(ASAN_OBJS) $(ASAN_BINS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang against the loader's
 # parsing and table modules in an archive, so that a harness links only what it calls
@@ -135,7 +136,7 @@ asan: $(ASAN_BINS)
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all
-FUZZ_LIB   := parse config json nl_parse sync_table sync_htab dump
+FUZZ_LIB   := parse config json log nl_parse sync_table sync_htab dump
 FUZZ_OBJS  := $(patsubst %,$(FUZZ_DIR)/loader/%.o,$(FUZZ_LIB))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
@@ -160,8 +161,6 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_DIR)/libv4via6.a | $(SKELS) $(FUZZ_DIR)/loa
 
 .PHONY: fuzzers
 fuzzers: $(FUZZ_BINS)
-
-.SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory binaries asan fuzzers

@@ -24,6 +24,7 @@
 #include "dump.h"
 #include "fib24.h"
 #include "iface.h"
+#include "json.h"
 #include "parse.h"
 
 static const char apply_usage[] =
@@ -269,8 +270,36 @@ static int detach_others(struct v4via6_state *st, const struct config *cfg, stru
 	return err;
 }
 
-static void print_summary(const struct summary *s)
+static void json_counts(const char *key, const struct counts *c)
 {
+	json_key(key);
+	json_object_start();
+	json_kv_uint("added", c->added);
+	json_kv_uint("replaced", c->replaced);
+	json_kv_uint("removed", c->removed);
+	json_object_end();
+}
+
+/*
+ * What changed, also after a failure half-way. Under -j an object, left open
+ * when the command failed: its errors are written into it at exit (log.c).
+ */
+static void print_summary(const struct summary *s, bool failed)
+{
+	if (json_output) {
+		json_object_start();
+		json_counts("routes", &s->routes);
+		json_counts("neighbours", &s->neighs);
+		json_key("interfaces");
+		json_object_start();
+		json_kv_uint("attached", s->attached);
+		json_kv_uint("reattached", s->reattached);
+		json_kv_uint("detached", s->detached);
+		json_object_end();
+		if (!failed)
+			json_object_end();
+		return;
+	}
 	if (!s->routes.added && !s->routes.replaced && !s->routes.removed && !s->neighs.added &&
 	    !s->neighs.replaced && !s->neighs.removed && !s->attached && !s->reattached &&
 	    !s->detached) {
@@ -318,13 +347,12 @@ int do_apply(int argc, char **argv)
 	err = state_open(&st, dir, cfg.n_ifaces > 0);
 	if (err == -ENOENT) {
 		/* nothing loaded and nothing to attach: already equal */
-		print_summary(&sum);
+		print_summary(&sum, false);
 		rc = EXIT_OK;
 		goto out_cfg;
 	}
 	if (err) {
-		if (!state_err_reported(err))
-			pr_err("apply: %s: %s", dir, strerror(-err));
+		pr_state_err("apply", dir, err);
 		goto out_cfg;
 	}
 
@@ -372,7 +400,7 @@ int do_apply(int argc, char **argv)
 	}
 	if (!err)
 		err = detach_others(&st, &cfg, &sum);
-	print_summary(&sum);
+	print_summary(&sum, err != 0);
 	if (!err)
 		rc = EXIT_OK;
 	free(old_routes);

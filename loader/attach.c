@@ -136,9 +136,16 @@ static int detach_all(void)
 
 	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
 		return EXIT_FAIL;
-	err = state_open(&st, dir, false);
-	if (err == -ENOENT || err == -EUCLEAN) {
-		/* nothing loaded, or an incomplete pin dir: remove what is left */
+	err = state_open_to_remove(&st, dir);
+	if (err == -ESTALE)
+		pr_err("detach: removing %s, left by a network namespace that no longer exists",
+		       dir);
+	if (err == -ENOENT || err == -EUCLEAN || err == -ESTALE) {
+		/*
+		 * Nothing loaded, an incomplete pin dir, or one left by a network
+		 * namespace that is gone (and its interfaces with it): remove what
+		 * is left; there is nothing to detach.
+		 */
 		err = state_unpin(dir);
 		if (err && err != -ENOENT) {
 			pr_err("detach: removing %s: %s", dir, strerror(-err));
@@ -147,8 +154,7 @@ static int detach_all(void)
 		return EXIT_OK;
 	}
 	if (err) {
-		if (!state_err_reported(err))
-			pr_err("detach: %s: %s", dir, strerror(-err));
+		pr_state_err("detach", dir, err);
 		return EXIT_FAIL;
 	}
 	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));

@@ -30,7 +30,8 @@ int usage_error(const char *what, const char *why, const char *usage)
 		pr_err("%s: %s", what, why);
 	else
 		pr_err("%s", why);
-	fputs(usage, stderr);
+	if (!json_output) /* a script's log needs the error, not the manual */
+		fputs(usage, stderr);
 	return EXIT_USAGE;
 }
 

@@ -28,7 +28,7 @@ bool wants_help(int argc, char **argv);
 /* Prints usage on stdout, returns 0: the answer to --help. */
 int print_help(const char *usage);
 
-/* Prints "v4via6: <what>: <why>" and usage on stderr, returns 2. */
+/* Prints "v4via6: <what>: <why>" and usage (not under -j) on stderr, returns 2. */
 int usage_error(const char *what, const char *why, const char *usage);
 
 #endif /* V4VIA6_CMD_H */

@@ -15,5 +15,8 @@ int do_apply(int argc, char **argv);  /* apply.c */
 int do_stats(int argc, char **argv);  /* stats.c */
 int do_status(int argc, char **argv); /* status.c */
 int do_sync(int argc, char **argv);   /* sync.c */
+int do_metrics(int argc, char **argv);	/* metrics.c */
+int do_exporter(int argc, char **argv); /* exporter.c */
+int do_upgrade(int argc, char **argv); /* upgrade.c */
 
 #endif /* V4VIA6_COMMANDS_H */

@@ -1,66 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Global options, error printing and opening the state: shared by all commands. */
+/* Global options and opening the state: shared by all commands. */
 #include <errno.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <bpf/libbpf.h>
-#include <xdp/libxdp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
 
 #include "common.h"
 
-bool verbose;
-bool json_output;
 const char *pin_dir_opt;
 
-void pr_err(const char *fmt, ...)
+static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
 {
-	va_list ap;
-
-	fputs("v4via6: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	return caps[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap);
 }
 
-static bool libbpf_silenced;
-
-void quiet_libbpf(bool quiet)
+/*
+ * Every command that reaches the state needs the kernel's BPF and network
+ * privileges: bpf() on the maps and the program (kernels refuse it to other
+ * users by default: kernel.unprivileged_bpf_disabled), XDP attach, and the
+ * pin dir, which root made 0700.
+ * Checked here, before anything is tried, so that a user who is not root gets
+ * one clear line rather than whatever the first call says (EPERM, EACCES, a
+ * missing pin dir that is only unreadable, libbpf's own lines). CAP_SYS_ADMIN
+ * stands for CAP_BPF, as the kernel allows (bpf_capable()).
+ */
+static int check_privileges(const char *what)
 {
-	libbpf_silenced = quiet;
-}
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {};
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if ((level == LIBBPF_DEBUG || libbpf_silenced) && !verbose)
+	if (syscall(SYS_capget, &hdr, caps))
+		return 0; /* cannot tell: let the kernel say */
+	if (has_cap(caps, CAP_NET_ADMIN) &&
+	    (has_cap(caps, CAP_BPF) || has_cap(caps, CAP_SYS_ADMIN)))
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	pr_err("%s: needs root (CAP_BPF and CAP_NET_ADMIN)", what);
+	return -EPERM;
 }
 
-static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+void pr_state_err(const char *what, const char *dir, int err)
 {
-	/*
-	 * libxdp 1.3.1 warns on every attach that its dispatcher cannot load on
-	 * this kernel, then attaches the program alone, which is what we want:
-	 * its messages are noise unless asked for.
-	 */
-	if (!verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void setup_library_logging(void)
-{
-	libbpf_set_print(libbpf_print);
-	libxdp_set_print(libxdp_print);
+	if (err == -EACCES || err == -EPERM)
+		pr_err("%s: %s: %s (run as root)", what, dir, strerror(-err));
+	else if (!state_err_reported(err))
+		pr_err("%s: %s: %s", what, dir, strerror(-err));
 }
 
 int resolve_pin_dir(const char *what, char *buf, size_t len, bool create)
 {
 	int err;
 
+	err = check_privileges(what);
+	if (err)
+		return err;
 	if (pin_dir_opt) {
 		if (!*pin_dir_opt) {
 			pr_err("%s: --pin-dir: empty", what);
@@ -82,7 +77,7 @@ int resolve_pin_dir(const char *what, char *buf, size_t len, bool create)
 		}
 	}
 	err = state_find_bpffs(buf, create);
-	if (err)
+	if (err && !state_err_reported(err))
 		pr_err("%s: bpffs for %s: %s", what, buf, strerror(-err));
 	return err;
 }
@@ -99,8 +94,8 @@ int open_state(const char *what, struct v4via6_state *st, bool create)
 	if (err == -ENOENT && !create)
 		pr_err("%s: not loaded (nothing pinned in %s; v4via6 attach IFACE first)", what,
 		       dir);
-	else if (err && !state_err_reported(err))
-		pr_err("%s: %s: %s", what, dir, strerror(-err));
+	else if (err)
+		pr_state_err(what, dir, err);
 	return err;
 }
 

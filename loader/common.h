@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What every command shares: the global options, the error style and opening
- * the pinned state. Kept out of main.c because tests and benchmarks link every
- * loader object except main.o.
+ * What every command shares: the global options, the error style (log.h) and
+ * opening the pinned state. Kept out of main.c because tests and benchmarks
+ * link every loader object except main.o.
  */
 #ifndef V4VIA6_COMMON_H
 #define V4VIA6_COMMON_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
+#include "log.h"
 #include "state.h"
 
 /* Exit statuses of every command. */
@@ -18,27 +19,14 @@
 #define EXIT_FAIL  1
 #define EXIT_USAGE 2
 
-extern bool verbose;		/* -v: libbpf's and libxdp's debug log */
-extern bool json_output;	/* -j: show, stats and status print JSON */
 extern const char *pin_dir_opt; /* --pin-dir, or NULL for the default */
-
-/* Prints "v4via6: <fmt>\n" on stderr. */
-void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* libbpf: warnings always, debug with -v; libxdp: only with -v (see common.c). */
-void setup_library_logging(void);
-
-/*
- * Silences libbpf's warnings (unless -v) while libxdp works: libxdp loads its
- * dispatcher through libbpf, and on this kernel that fails and falls back to
- * attaching our program alone, with a page of warnings that mean nothing.
- */
-void quiet_libbpf(bool quiet);
 
 /*
  * The pin dir to use (--pin-dir or the per-namespace default), with its bpffs
  * made visible (state_find_bpffs; mounted if missing only with create).
- * Errors are printed with what in front.
+ * Errors are printed with what in front; the first is "needs root" when the
+ * process lacks CAP_BPF or CAP_NET_ADMIN (-EPERM): every command that reaches
+ * the kernel's state starts here.
  */
 int resolve_pin_dir(const char *what, char *buf, size_t len, bool create);
 
@@ -47,6 +35,12 @@ int resolve_pin_dir(const char *what, char *buf, size_t len, bool create);
  * reported as "<what>: not loaded (...)". Returns 0 or -errno.
  */
 int open_state(const char *what, struct v4via6_state *st, bool create);
+
+/*
+ * Says why state_open(dir) failed with err, unless state_open said so itself;
+ * EACCES and EPERM (a pin dir that only root may read) name root.
+ */
+void pr_state_err(const char *what, const char *dir, int err);
 
 /* The name of ifindex, or "if<N>" when it no longer exists. */
 const char *ifname_of(__u32 ifindex, char *buf);

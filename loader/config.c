@@ -568,8 +568,8 @@ int config_read(const char *path, struct config *cfg)
 	} else if (r.n_problems) {
 		qsort(r.problems, r.n_problems, sizeof(*r.problems), problem_cmp);
 		for (i = 0; i < r.n_problems; i++)
-			fprintf(stderr, "%s:%u: %s\n", strcmp(path, "-") ? path : "<stdin>",
-				r.problems[i].line, r.problems[i].msg);
+			pr_err_line("%s:%u: %s", strcmp(path, "-") ? path : "<stdin>",
+				    r.problems[i].line, r.problems[i].msg);
 		err = -EINVAL;
 	}
 	for (i = 0; i < r.n_problems; i++)

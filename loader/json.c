@@ -11,6 +11,8 @@ static bool has_member[JSON_MAX_DEPTH];
 static int depth;
 /* A key was just written: the value follows it without a comma. */
 static bool after_key;
+/* '[' or '{' per open container, for json_unwind. */
+static char kind[JSON_MAX_DEPTH];
 
 static void before_value(void)
 {
@@ -29,8 +31,10 @@ static void container_open(char c)
 {
 	before_value();
 	putchar(c);
-	if (depth < JSON_MAX_DEPTH)
+	if (depth < JSON_MAX_DEPTH) {
 		has_member[depth] = false;
+		kind[depth] = c;
+	}
 	depth++;
 }
 
@@ -162,6 +166,16 @@ void json_uint(unsigned long long v)
 	printf("%llu", v);
 }
 
+/* Three decimals: rates per second; JSON has no NaN or infinity, written as null. */
+void json_double(double v)
+{
+	before_value();
+	if (v != v || v > 1e300 || v < -1e300)
+		fputs("null", stdout);
+	else
+		printf("%.3f", v);
+}
+
 void json_bool(bool v)
 {
 	before_value();
@@ -190,4 +204,19 @@ void json_kv_bool(const char *key, bool v)
 {
 	json_key(key);
 	json_bool(v);
+}
+
+char json_unwind(void)
+{
+	if (after_key)
+		json_null();
+	while (depth > 1)
+		container_close(depth <= JSON_MAX_DEPTH && kind[depth - 1] == '[' ? ']' : '}');
+	return depth ? kind[0] : 0;
+}
+
+void json_kv_double(const char *key, double v)
+{
+	json_key(key);
+	json_double(v);
 }

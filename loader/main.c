@@ -20,19 +20,23 @@ static const char usage[] =
     "  neigh add|replace IPV6 lladdr MAC dev IFACE\n"
     "  neigh del IPV6 dev IFACE | show | flush\n"
     "  apply FILE                              make the state equal to FILE (- = stdin)\n"
-    "  stats                                   forwarding counters, summed over CPUs\n"
+    "  stats [-w [SECONDS]]                    forwarding counters, summed over CPUs; -w: rates\n"
     "  status                                  interfaces, program, pin dir, counts\n"
     "  sync ...                                follow the kernel's routes\n"
+    "  metrics                                 every counter and gauge, Prometheus text format\n"
+    "  exporter [--listen ADDR:PORT]           serve them over HTTP at /metrics\n"
+    "  upgrade                                 replace the loaded program by this build's\n"
     "Options:\n"
     "  -v, --verbose        libbpf's and libxdp's debug log\n"
-    "  -j, --json           JSON output for show, stats and status\n"
+    "  -j, --json           JSON on stdout: show, stats, status, apply, and errors\n"
     "  --pin-dir DIR        pin dir (default /sys/fs/bpf/v4via6, or v4via6-NS in netns NS)\n"
     "Commands and sub-commands may be shortened to an unambiguous prefix (v4via6 r sh).\n";
 
 static const struct cmd commands[] = {
-    {"attach", do_attach}, {"detach", do_detach}, {"route", do_route},
-    {"neigh", do_neigh},   {"apply", do_apply},	  {"stats", do_stats},
-    {"status", do_status}, {"sync", do_sync},	  {NULL, NULL},
+    {"attach", do_attach},   {"detach", do_detach},	{"route", do_route},   {"neigh", do_neigh},
+    {"apply", do_apply},     {"stats", do_stats},	{"status", do_status}, {"sync", do_sync},
+    {"metrics", do_metrics}, {"exporter", do_exporter}, {"upgrade", do_upgrade},
+    {NULL, NULL},
 };
 
 int main(int argc, char **argv)

@@ -77,22 +77,31 @@ static void print_ifaces(const struct v4via6_state *st)
 		json_array_end();
 }
 
-/* Routes whose interface is not in egress: the program passes their packets to the kernel. */
-static size_t count_unattached(const struct v4via6_state *st, const struct route_entry *r, size_t n)
+/*
+ * Throw routes (ifindex V4VIA6_IFINDEX_KERNEL), and the routes whose interface
+ * is not in egress: the program passes the packets of both to the kernel, but
+ * only the second are a sign that something is missing.
+ */
+static void count_routes(const struct v4via6_state *st, const struct route_entry *r, size_t n,
+			 size_t *n_throw, size_t *n_unattached)
 {
 	__u32 last = 0;
 	bool last_ok = false;
 	struct egress eg;
-	size_t i, cnt = 0;
+	size_t i;
 
+	*n_throw = *n_unattached = 0;
 	for (i = 0; i < n; i++) {
+		if (r[i].nh.ifindex == V4VIA6_IFINDEX_KERNEL) {
+			(*n_throw)++;
+			continue;
+		}
 		if (!i || r[i].nh.ifindex != last) {
 			last = r[i].nh.ifindex;
 			last_ok = !bpf_map_lookup_elem(st->egress_fd, &last, &eg);
 		}
-		cnt += !last_ok;
+		*n_unattached += !last_ok;
 	}
-	return cnt;
 }
 
 int do_status(int argc, char **argv)
@@ -100,7 +109,7 @@ int do_status(int argc, char **argv)
 	struct route_entry *routes = NULL;
 	struct v4via6_state st;
 	char dir[PATH_MAX];
-	size_t nroutes = 0, nneighs, unattached;
+	size_t nroutes = 0, nneighs, n_throw, n_unattached;
 	__u32 prog_id;
 	int err;
 
@@ -123,8 +132,7 @@ int do_status(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (err) {
-		if (!state_err_reported(err))
-			pr_err("status: %s: %s", dir, strerror(-err));
+		pr_state_err("status", dir, err);
 		return EXIT_FAIL;
 	}
 	prog_id = prog_id_of(st.prog_fd);
@@ -134,7 +142,7 @@ int do_status(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	unattached = count_unattached(&st, routes, nroutes);
+	count_routes(&st, routes, nroutes, &n_throw, &n_unattached);
 	free(routes);
 	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
 	if (json_output) {
@@ -149,15 +157,20 @@ int do_status(int argc, char **argv)
 	print_ifaces(&st);
 	if (json_output) {
 		json_kv_uint("routes", nroutes);
-		json_kv_uint("routes_unattached", unattached);
+		json_kv_uint("routes_throw", n_throw);
+		json_kv_uint("routes_unattached", n_unattached);
 		json_kv_uint("neighbours", nneighs);
 		sync_status_print(dir, true);
 		json_object_end();
 	} else {
 		printf("routes: %zu", nroutes);
-		if (unattached)
-			printf(" (%zu via interfaces not attached: the kernel forwards those)",
-			       unattached);
+		if (n_throw || n_unattached)
+			printf(" (");
+		if (n_throw)
+			printf("%zu throw%s", n_throw, n_unattached ? ", " : ")");
+		if (n_unattached)
+			printf("%zu via interfaces not attached: the kernel forwards those)",
+			       n_unattached);
 		printf("\nneighbours: %zu\n", nneighs);
 		sync_status_print(dir, false);
 	}

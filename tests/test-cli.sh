@@ -227,4 +227,149 @@ expect good-status "0" status
 expect good-json-status "0" -j status
 expect good-detach-all "0" detach --all
 
+# --- status counts throw routes apart from routes via interfaces that are not attached ----
+t=status-throw-count
+if ! out=$(v6 r attach r0 2>&1); then
+	fail $t "attach r0 failed" "$out"
+elif ! v6 r route replace 10.2.0.0/16 via inet6 fe80::1 dev r0 >/dev/null 2>&1 ||
+	! v6 r route replace throw 10.2.5.0/24 >/dev/null 2>&1; then
+	fail $t "could not add a route and a throw route" "$(v6 r route show 2>&1)"
+elif ! out=$(v6 r status 2>&1) || ! grep -qx 'routes: 2 (1 throw)' <<<"$out"; then
+	fail $t "status does not say 'routes: 2 (1 throw)'" "$out"
+elif ! v6 r -j status | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+assert (d["routes"], d["routes_throw"], d["routes_unattached"]) == (2, 1, 0), d'; then
+	fail $t "-j status: want routes 2, routes_throw 1, routes_unattached 0" "$(v6 r -j status 2>&1)"
+else
+	pass $t
+fi
+
+# --- under -j, a failing command prints one JSON document on stdout, with its error -------
+# json_error NAME CODE PYCHECK ARGS...: v4via6 -j ARGS exits CODE, nothing on stderr, and its
+# whole stdout is one JSON document d for which the python expression PYCHECK is true
+json_error() {
+	local name=$1 code=$2 check=$3 rc
+	shift 3
+	v6 r -j "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ $rc != "$code" ]; then
+		fail "$name" "v4via6 -j $* exited $rc, want $code" "$(cat "$T/out" "$T/err")"
+	elif [ -s "$T/err" ]; then
+		fail "$name" "v4via6 -j $* wrote on stderr" "$(cat "$T/out" "$T/err")"
+	elif ! "$PYTHON" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert '"$check"', d' "$T/out" 2>"$T/py"; then
+		fail "$name" "stdout is not one JSON document with $check" "$(cat "$T/out" "$T/py")"
+	else
+		pass "$name"
+	fi
+}
+one='isinstance(d["error"], str) and d["error"] and list(d) == ["error"]'
+json_error json-error-route-add 1 "$one" route add 10.1.0.0/16 via inet6 fe80::1 dev nosuchdev0
+json_error json-error-route-del 1 "$one" route del 10.9.9.0/24
+json_error json-error-bad-prefix 1 "$one" route show banana
+json_error json-error-usage 2 "$one" route frob
+json_error json-error-option 2 "$one" --bogus status
+json_error json-error-apply-missing 1 "$one" apply "$T/does-not-exist"
+printf 'attach r0\nroute 10.1.0.0/33 via inet6 fe80::1 dev r0\nfrobnicate\n' >"$T/bad.conf"
+lines='d["errors"][0] == d["error"] and len(d["errors"]) == 2'
+json_error json-error-apply-lines 1 "$lines and d[\"error\"].startswith(\"$T/bad.conf:2: \")" \
+	apply "$T/bad.conf"
+# More neighbours than the map holds: apply refuses the file before it changes anything (it
+# used to write the route and 65536 neighbours, then fail), with FILE:LINE of the first one over.
+# (This no longer reaches the path of a command failing after it began its document.)
+"$PYTHON" -c '
+print("attach r0\nroute 10.2.0.0/16 via inet6 fe80::1 dev r0")
+for i in range(65537):
+    print("neigh fe80::%x:%x lladdr 02:00:00:00:00:01 dev r0" % (i >> 16, i & 0xffff))' >"$T/many.conf"
+json_error json-error-apply-capacity 1 \
+	"d[\"error\"].startswith(\"$T/many.conf:65539: too many neighbours\") and \"neighbours\" not in d" \
+	apply "$T/many.conf"
+# the same without -j: the FILE:LINE error on stderr, no summary, nothing written
+t=apply-capacity-text
+if v6 r apply "$T/many.conf" >"$T/out" 2>"$T/err"; then
+	fail $t "apply of 65537 neighbours succeeded"
+elif [ -s "$T/out" ] || ! grep -q "^$T/many.conf:65539: too many neighbours" "$T/err" ||
+	[ "$(v6 r neigh show 2>/dev/null | wc -l)" -gt 1 ]; then
+	fail $t "want only '$T/many.conf:65539: too many neighbours' on stderr, nothing written" \
+		"$(cat "$T/out" "$T/err")"
+else
+	pass $t
+fi
+v6 r neigh flush >/dev/null 2>&1
+
+# --- run by a user who is not root: every command fails once, clearly ------------------------
+# asuser ARGS...: v4via6 ARGS in namespace r as nobody, with no capabilities (setpriv drops them)
+asuser() {
+	nsx r setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		${CAPS:+--inh-caps=$CAPS --ambient-caps=$CAPS} "$V4VIA6" "$@"
+}
+printf 'attach r0\n' >"$T/user.conf"
+if ! command -v setpriv >/dev/null || ! id nobody >/dev/null 2>&1; then
+	skip not-root "setpriv (util-linux) or the user nobody is missing"
+elif ! asuser --help >/dev/null 2>&1; then
+	skip not-root "nobody cannot run $V4VIA6 (a directory on its path is closed)"
+else
+	routes_before=$(v6 r route show 2>&1)
+	while read -r name args; do
+		# shellcheck disable=SC2086 # the command's words are separate arguments
+		asuser $args <"$T/user.conf" >"$T/out" 2>"$T/err"
+		rc=$?
+		if [ $rc != 1 ]; then
+			fail "not-root-$name" "v4via6 $args as nobody exited $rc, want 1" "$(cat "$T/out" "$T/err")"
+		elif [ "$(wc -l <"$T/err")" != 1 ] ||
+			! grep -qx "v4via6: [a-z ]*: needs root (CAP_BPF and CAP_NET_ADMIN)" "$T/err"; then
+			fail "not-root-$name" "want one line 'v4via6: ...: needs root (CAP_BPF and CAP_NET_ADMIN)'" \
+				"$(cat "$T/out" "$T/err")"
+		else
+			pass "not-root-$name"
+		fi
+	done <<-EOF
+		attach attach r0
+		detach detach r0
+		detach-all detach --all
+		route-add route add 10.3.0.0/16 via inet6 fe80::1 dev r0
+		route-del route del 10.2.0.0/16
+		route-show route show
+		route-check route check
+		neigh-show neigh show
+		neigh-add neigh add fe80::1 lladdr 02:00:00:00:00:01 dev r0
+		apply apply -
+		stats stats
+		status status
+		sync sync --once
+	EOF
+	t=not-root-changed-nothing
+	if [ "$(v6 r route show 2>&1)" != "$routes_before" ] ||
+		! ip -n "$(ns r)" link show dev r0 | grep -q 'prog/xdp'; then
+		fail $t "the state changed" "$(v6 r route show 2>&1; ip -n "$(ns r)" link show dev r0)"
+	else
+		pass $t
+	fi
+	t=not-root-json
+	if asuser -j status >"$T/out" 2>"$T/err" || [ -s "$T/err" ] || ! "$PYTHON" -c '
+import json, sys
+assert "needs root" in json.load(open(sys.argv[1]))["error"]' "$T/out"; then
+		fail $t "-j status as nobody: want exit 1 and {\"error\":\"...needs root...\"}" \
+			"$(cat "$T/out" "$T/err")"
+	else
+		pass $t
+	fi
+	# with the capabilities but not root: the pin dir (0700, root's) cannot be read, which is
+	# not "program: not loaded"
+	t=not-root-status-unreadable
+	CAPS=+bpf,+net_admin asuser status >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ $rc != 1 ] || grep -q 'not loaded' "$T/out" "$T/err" ||
+		! grep -q '^v4via6: status: .*Permission denied (run as root)' "$T/err"; then
+		fail $t "status as nobody with the capabilities exited $rc, want 1 and the reason" \
+			"$(cat "$T/out" "$T/err")"
+	else
+		pass $t
+	fi
+fi
+expect good-detach-all-again "0" detach --all
+
 exit $((LIB_FAILS > 0))
