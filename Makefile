@@ -151,8 +151,9 @@ $(ASAN_DIR)/%: tests/%.c $(ASAN_TEST_LIB) $(ASAN_OBJS) | $(SKELS) $(ASAN_DIR)/lo
 	$(Q)$(ASAN_CC) $(CPPFLAGS) $(ASAN_FLAGS) $(ASAN_WFLAGS) $< $(ASAN_TEST_LIB) $(ASAN_OBJS) \
 		-o $@ $(LDLIBS)
 
+# The objects named here are not intermediate: make keeps them, and builds a new one.
 .PHONY: asan
-asan: $(ASAN_BINS)
+asan: $(ASAN_OBJS) $(ASAN_BINS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang against the loader's
 # parsing and table modules in an archive, so that a harness links only what it calls
@@ -160,7 +161,7 @@ asan: $(ASAN_BINS)
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all
-FUZZ_LIB   := parse config json sync/nl_parse sync/sync_table sync/sync_htab dump
+FUZZ_LIB   := log parse config json sync/nl_parse sync/sync_table sync/sync_htab dump
 FUZZ_OBJS  := $(patsubst %,$(FUZZ_DIR)/loader/%.o,$(FUZZ_LIB))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
@@ -186,8 +187,6 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_DIR)/libv4via6.a | $(SKELS) $(FUZZ_DIR)/loa
 
 .PHONY: fuzzers
 fuzzers: $(FUZZ_BINS)
-
-.SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory binaries asan fuzzers

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "lock.h"
 
 bool wants_help(int argc, char **argv)
 {
@@ -43,8 +44,10 @@ int cmd_dispatch(const char *what, const struct cmd *cmds, int (*dflt)(int, char
 	size_t n;
 
 	if (argc < 1) {
-		if (dflt)
+		if (dflt) {
+			lock_note_command(what, NULL);
 			return dflt(0, argv);
+		}
 		return usage_error(what, "missing command", usage);
 	}
 	if (is_help(argv[0]))
@@ -71,5 +74,6 @@ int cmd_dispatch(const char *what, const struct cmd *cmds, int (*dflt)(int, char
 		snprintf(why, sizeof(why), "%s: unknown command", argv[0]);
 		return usage_error(what, why, usage);
 	}
+	lock_note_command(what, found->name);
 	return found->fn(argc - 1, argv + 1);
 }

@@ -17,8 +17,8 @@
 #include "common.h"
 #include "config.h"
 #include "local.h"
-#include "parse.h"
 #include "sync/nl_parse.h"
+#include "parse.h"
 #include "sync/sync_status.h"
 
 /* A dump the kernel flags inconsistent (the table changed meanwhile) is read again. */
