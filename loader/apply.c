@@ -27,7 +27,7 @@
 #include "json.h"
 #include "parse.h"
 
-static const char apply_usage[] =
+const char apply_usage[] =
     "Usage: v4via6 apply FILE\n"
     "  Makes the state equal to FILE (- reads standard input): one statement a line,\n"
     "    attach IFACE [mode native|skb]\n"
@@ -280,11 +280,6 @@ int do_apply(int argc, char **argv)
 	char dir[PATH_MAX];
 	int err, rc = EXIT_FAIL;
 
-	if (wants_help(argc, argv))
-		return print_help(apply_usage);
-	if (argc != 1)
-		return usage_error("apply", argc ? "too many arguments" : "missing FILE",
-				   apply_usage);
 	/*
 	 * The file first: it is opened before state_prepare_bpffs may switch
 	 * mount namespace, and a bad file must change nothing.

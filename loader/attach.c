@@ -16,14 +16,14 @@
 #include "iface.h"
 #include "parse.h"
 
-static const char attach_usage[] =
+const char attach_usage[] =
     "Usage: v4via6 attach IFACE... [--mode native|skb]\n"
     "  Loads the program if it is not loaded and attaches it to each IFACE, in native\n"
     "  (driver) mode unless --mode skb says otherwise. Already attached: nothing\n"
     "  changes but the interface's MAC and MTU, which are read again. All or nothing:\n"
     "  when one IFACE fails, the others attached by this command are detached again.\n";
 
-static const char detach_usage[] =
+const char detach_usage[] =
     "Usage: v4via6 detach IFACE... | --all\n"
     "  Detaches the program from each IFACE; routes via it stay (and go to the kernel).\n"
     "  --all detaches every interface and removes the program, maps and pins.\n";
@@ -68,30 +68,25 @@ int do_attach(int argc, char **argv)
 	};
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	struct v4via6_state st;
-	char why[128];
 	__u32 *idx = NULL;
 	bool *attached = NULL;
 	int c, i, n, rc = EXIT_FAIL;
 
-	if (wants_help(argc, argv))
-		return print_help(attach_usage);
 	/* getopt wants a program name in argv[0]: our caller's argv[-1] is "attach" */
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, ":", opts, NULL)) != -1) {
 		if (c == ':')
-			return usage_error("attach", "--mode: missing argument", attach_usage);
-		if (c != 'm') {
-			snprintf(why, sizeof(why), "%s: unknown option", argv[optind - 2]);
-			return usage_error("attach", why, attach_usage);
-		}
+			return usage_error("--mode: missing argument");
+		if (c != 'm')
+			return usage_error("%s: unknown option", argv[optind - 2]);
 		if (!parse_mode(optarg, &mode))
-			return usage_error("attach", "--mode: native or skb", attach_usage);
+			return usage_error("--mode: native or skb");
 	}
 	argc -= optind - 1;
 	argv += optind - 1;
 	if (argc < 1)
-		return usage_error("attach", "missing IFACE", attach_usage);
+		return usage_error("missing IFACE");
 
 	idx = calloc(argc, sizeof(*idx));
 	attached = calloc(argc, sizeof(*attached));
@@ -185,18 +180,14 @@ int do_detach(int argc, char **argv)
 	int i, rc = EXIT_OK;
 	__u32 idx;
 
-	if (wants_help(argc, argv))
-		return print_help(detach_usage);
-	if (argc < 1)
-		return usage_error("detach", "missing IFACE or --all", detach_usage);
 	if (!strcmp(argv[0], "--all") || !strcmp(argv[0], "all")) {
 		if (argc > 1)
-			return usage_error("detach", "--all takes no IFACE", detach_usage);
+			return usage_error("--all takes no IFACE");
 		return detach_all();
 	}
 	for (i = 0; i < argc; i++)
 		if (argv[i][0] == '-')
-			return usage_error("detach", "unknown option", detach_usage);
+			return usage_error("unknown option");
 	if (open_state("detach", &st, false))
 		return EXIT_FAIL;
 	for (i = 0; i < argc; i++) {

@@ -136,8 +136,3 @@ const char *ifname_cached(__u32 ifindex, char *buf)
 	}
 	return buf;
 }
-
-bool is_help(const char *arg)
-{
-	return !strcmp(arg, "help") || !strcmp(arg, "--help") || !strcmp(arg, "-h");
-}

@@ -47,7 +47,4 @@ const char *ifname_of(__u32 ifindex, char *buf);
 /* The same, remembered for the life of the process: for printing a million routes. */
 const char *ifname_cached(__u32 ifindex, char *buf);
 
-/* True when argv[i] asks for help: "help", "--help" or "-h". */
-bool is_help(const char *arg);
-
 #endif /* V4VIA6_COMMON_H */

@@ -15,7 +15,7 @@
 #include "json.h"
 #include "parse.h"
 
-static const char neigh_usage[] =
+const char neigh_usage[] =
     "Usage: v4via6 neigh add     IPV6 lladdr MAC dev IFACE\n"
     "       v4via6 neigh replace IPV6 lladdr MAC dev IFACE\n"
     "       v4via6 neigh del     IPV6 dev IFACE\n"
@@ -35,7 +35,7 @@ static int neigh_from_args(const char *what, int argc, char **argv, bool need_ma
 
 	rc = parse_neigh_args(argc, argv, need_mac, &n, err, sizeof(err));
 	if (rc == PARSE_USAGE)
-		return usage_error(what, err, neigh_usage);
+		return usage_error("%s", err);
 	if (rc) {
 		pr_err("%s: %s", what, err);
 		return EXIT_FAIL;
@@ -63,8 +63,6 @@ static int neigh_update(const char *what, int argc, char **argv, __u64 flags)
 	struct neigh val;
 	int rc;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
 	rc = neigh_from_args(what, argc, argv, true, &key, &val, NULL);
 	if (rc)
 		return rc;
@@ -101,8 +99,6 @@ static int neigh_del(int argc, char **argv)
 	struct neigh val;
 	int rc;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
 	rc = neigh_from_args("neigh del", argc, argv, false, &key, &val, NULL);
 	if (rc)
 		return rc;
@@ -146,10 +142,6 @@ static int neigh_show(int argc, char **argv)
 	size_t i, n = 0;
 	int err;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
-	if (argc)
-		return usage_error("neigh show", "too many arguments", neigh_usage);
 	if (open_state("neigh show", &st, false))
 		return EXIT_FAIL;
 	err = neigh_dump(st.neighs_fd, &neighs, &n);
@@ -175,10 +167,6 @@ static int neigh_flush(int argc, char **argv)
 	size_t i, n = 0;
 	int rc = EXIT_OK, err;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
-	if (argc)
-		return usage_error("neigh flush", "too many arguments", neigh_usage);
 	if (open_state("neigh flush", &st, false))
 		return EXIT_FAIL;
 	err = neigh_dump(st.neighs_fd, &neighs, &n);
@@ -198,12 +186,19 @@ static int neigh_flush(int argc, char **argv)
 	return rc;
 }
 
+/* name, function, usage, min and max argument count: the parser counts add's and del's */
 static const struct cmd neigh_cmds[] = {
-    {"add", neigh_add},	  {"replace", neigh_replace}, {"del", neigh_del},     {"delete", neigh_del},
-    {"show", neigh_show}, {"list", neigh_show},	      {"flush", neigh_flush}, {NULL, NULL},
+    {"add", neigh_add, neigh_usage, 0, CMD_ANY},
+    {"replace", neigh_replace, neigh_usage, 0, CMD_ANY},
+    {"del", neigh_del, neigh_usage, 0, CMD_ANY},
+    {"delete", neigh_del, neigh_usage, 0, CMD_ANY},
+    {"show", neigh_show, neigh_usage, 0, 0},
+    {"list", neigh_show, neigh_usage, 0, 0},
+    {"flush", neigh_flush, neigh_usage, 0, 0},
+    {NULL},
 };
 
 int do_neigh(int argc, char **argv)
 {
-	return cmd_dispatch("neigh", neigh_cmds, neigh_show, argc, argv, neigh_usage);
+	return cmd_dispatch(neigh_cmds, "show", argc, argv, neigh_usage);
 }

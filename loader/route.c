@@ -16,7 +16,7 @@
 #include "json.h"
 #include "parse.h"
 
-static const char route_usage[] =
+const char route_usage[] =
     "Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
     "       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
     "       v4via6 route add|replace throw PREFIX\n"
@@ -49,7 +49,7 @@ static int route_from_args(const char *what, int argc, char **argv, struct route
 
 	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
 	if (rc == PARSE_USAGE)
-		return usage_error(what, err, route_usage);
+		return usage_error("%s", err);
 	if (rc) {
 		pr_err("%s: %s", what, err);
 		return EXIT_FAIL;
@@ -79,8 +79,6 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 	struct nexthop nh;
 	int rc, err;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
 	/* bad usage is reported before anything is opened */
 	rc = route_from_args(what, argc, argv, &key, &nh, NULL);
 	if (rc)
@@ -126,12 +124,10 @@ static int route_del(int argc, char **argv)
 	struct fib24 fib;
 	int rc, e;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
 	/* `route del PREFIX via ... dev ...` as ip accepts it: the rest must still parse */
 	rc = parse_route_args(argc, argv, argc > 1, &r, err, sizeof(err));
 	if (rc == PARSE_USAGE)
-		return usage_error("route del", err, route_usage);
+		return usage_error("%s", err);
 	if (rc) {
 		pr_err("route del: %s", err);
 		return EXIT_FAIL;
@@ -199,10 +195,6 @@ static int route_show(int argc, char **argv)
 	size_t i, n = 0;
 	int rc;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
-	if (argc > 1)
-		return usage_error("route show", "too many arguments", route_usage);
 	if (argc == 1) {
 		rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
 		if (rc) {
@@ -235,10 +227,6 @@ static int route_flush(int argc, char **argv)
 	struct fib24 fib;
 	int rc = EXIT_OK, err;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
-	if (argc)
-		return usage_error("route flush", "too many arguments", route_usage);
 	if (open_state("route flush", &st, false))
 		return EXIT_FAIL;
 	if (open_fib("route flush", &st, &fib)) {
@@ -266,10 +254,6 @@ static int route_check(int argc, char **argv)
 	int rc = EXIT_OK;
 	long bad;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
-	if (argc)
-		return usage_error("route check", "too many arguments", route_usage);
 	if (open_state("route check", &st, false))
 		return EXIT_FAIL;
 	if (open_fib("route check", &st, &fib)) {
@@ -292,13 +276,20 @@ static int route_check(int argc, char **argv)
 	return rc;
 }
 
+/* name, function, usage, min and max argument count: the parser counts add's and del's */
 static const struct cmd route_cmds[] = {
-    {"add", route_add},	    {"replace", route_replace}, {"del", route_del},
-    {"delete", route_del},  {"show", route_show},	{"list", route_show},
-    {"flush", route_flush}, {"check", route_check},	{NULL, NULL},
+    {"add", route_add, route_usage, 0, CMD_ANY},
+    {"replace", route_replace, route_usage, 0, CMD_ANY},
+    {"del", route_del, route_usage, 0, CMD_ANY},
+    {"delete", route_del, route_usage, 0, CMD_ANY},
+    {"show", route_show, route_usage, 0, 1},
+    {"list", route_show, route_usage, 0, 1},
+    {"flush", route_flush, route_usage, 0, 0},
+    {"check", route_check, route_usage, 0, 0},
+    {NULL},
 };
 
 int do_route(int argc, char **argv)
 {
-	return cmd_dispatch("route", route_cmds, route_show, argc, argv, route_usage);
+	return cmd_dispatch(route_cmds, "show", argc, argv, route_usage);
 }

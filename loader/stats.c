@@ -18,7 +18,7 @@
 #include "common.h"
 #include "json.h"
 
-static const char stats_usage[] =
+const char stats_usage[] =
     "Usage: v4via6 stats\n"
     "  The forwarding counters (struct fwd_stats), summed over CPUs.\n";
 
@@ -63,10 +63,6 @@ int do_stats(int argc, char **argv)
 	char *values = NULL;
 	__u32 off;
 
-	if (wants_help(argc, argv))
-		return print_help(stats_usage);
-	if (argc)
-		return usage_error("stats", "too many arguments", stats_usage);
 	if (open_state("stats", &st, false))
 		return EXIT_FAIL;
 	t = value_type(st.stats_fd, &btf, &value_size);

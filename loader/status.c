@@ -17,7 +17,7 @@
 #include "parse.h"
 #include "sync.h"
 
-static const char status_usage[] =
+const char status_usage[] =
     "Usage: v4via6 status\n"
     "  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
     "  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
@@ -113,10 +113,6 @@ int do_status(int argc, char **argv)
 	__u32 prog_id;
 	int err;
 
-	if (wants_help(argc, argv))
-		return print_help(status_usage);
-	if (argc)
-		return usage_error("status", "too many arguments", status_usage);
 	if (resolve_pin_dir("status", dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);

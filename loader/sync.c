@@ -27,7 +27,7 @@
 #include "sync.h"
 #include "sync_table.h"
 
-static const char sync_usage[] =
+const char sync_usage[] =
     "Usage: v4via6 sync [--table ID] [--once] [--refresh SECONDS] [--rcvbuf BYTES]\n"
     "  Makes the routes map equal to the kernel's IPv4 routes with IPv6 next hops (table\n"
     "  ID, default main), the neighbour map to their IPv6 neighbours, and the egress map\n"
@@ -364,8 +364,6 @@ int do_sync(int argc, char **argv)
 	bool once = false;
 	int i, rc = EXIT_FAIL, err;
 
-	if (wants_help(argc, argv))
-		return print_help(sync_usage);
 	for (i = 0; i < argc; i++) {
 		unsigned long *dst, max = 1UL << 30;
 
@@ -381,12 +379,12 @@ int do_sync(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rcvbuf")) {
 			dst = &rcvbuf;
 		} else {
-			return usage_error("sync", "unknown argument", sync_usage);
+			return usage_error("unknown argument");
 		}
 		if (++i >= argc)
-			return usage_error("sync", "option needs a value", sync_usage);
+			return usage_error("option needs a value");
 		if (parse_uint(argv[i], max, &v) || !v)
-			return usage_error("sync", "bad number", sync_usage);
+			return usage_error("bad number");
 		*dst = v;
 	}
 
