@@ -67,19 +67,19 @@ static int attach_ifaces(struct v4via6_state *st, const struct config *cfg, stru
 		/* the file asks for another mode than the one running: attach again */
 		if (q.what == IFACE_XDP_OURS && ifc->mode != XDP_MODE_UNSPEC &&
 		    ifc->mode != q.mode) {
-			err = iface_detach(st, ifc->ifindex, "apply", false);
+			err = iface_detach(st, ifc->ifindex, 0);
 			if (err)
 				break;
 			sum->reattached++;
 		}
-		err = iface_attach(st, ifc->ifindex, ifc->mode, "apply", &attached[i]);
+		err = iface_attach(st, ifc->ifindex, ifc->mode, &attached[i]);
 		if (attached[i] && q.what != IFACE_XDP_OURS)
 			sum->attached++;
 	}
 	if (err) {
 		while (i-- > 0)
 			if (attached[i])
-				iface_detach(st, cfg->ifaces[i].ifindex, "apply: undo", true);
+				iface_detach(st, cfg->ifaces[i].ifindex, IFACE_UNDO);
 	}
 	free(attached);
 	return err;
@@ -212,7 +212,7 @@ static int detach_others(struct v4via6_state *st, const struct config *cfg, stru
 			;
 		if (k < cfg->n_ifaces)
 			continue;
-		if (iface_detach(st, idx[i], "apply", true))
+		if (iface_detach(st, idx[i], IFACE_QUIET_MISSING))
 			err = -EIO;
 		else
 			sum->detached++;
@@ -287,7 +287,7 @@ int do_apply(int argc, char **argv)
 	if (config_read(argv[0], &cfg))
 		return EXIT_FAIL;
 
-	if (resolve_pin_dir("apply", dir, sizeof(dir), cfg.n_ifaces > 0))
+	if (resolve_pin_dir(dir, sizeof(dir), cfg.n_ifaces > 0))
 		goto out_cfg;
 	err = state_open(&st, dir, cfg.n_ifaces > 0);
 	if (err == -ENOENT) {
@@ -297,7 +297,7 @@ int do_apply(int argc, char **argv)
 		goto out_cfg;
 	}
 	if (err) {
-		pr_state_err("apply", dir, err);
+		pr_state_err(dir, err);
 		goto out_cfg;
 	}
 

@@ -41,7 +41,7 @@ static bool parse_mode(const char *s, enum xdp_attach_mode *mode)
 }
 
 /* Interface names to ifindexes, duplicates dropped; returns the count or -1 (printed). */
-static int resolve_ifaces(const char *what, int argc, char **argv, __u32 *out)
+static int resolve_ifaces(int argc, char **argv, __u32 *out)
 {
 	char err[PARSE_ERR_LEN];
 	int i, j, n = 0;
@@ -49,7 +49,7 @@ static int resolve_ifaces(const char *what, int argc, char **argv, __u32 *out)
 
 	for (i = 0; i < argc; i++) {
 		if (parse_ifname(argv[i], &idx, err, sizeof(err))) {
-			pr_err("%s: %s", what, err);
+			pr_err("%s: %s", cmd_name(), err);
 			return -1;
 		}
 		for (j = 0; j < n && out[j] != idx; j++)
@@ -94,13 +94,13 @@ int do_attach(int argc, char **argv)
 		pr_err("attach: %s", strerror(ENOMEM));
 		goto out_free;
 	}
-	n = resolve_ifaces("attach", argc, argv, idx);
+	n = resolve_ifaces(argc, argv, idx);
 	if (n < 0)
 		goto out_free;
-	if (open_state("attach", &st, true))
+	if (open_state(&st, true))
 		goto out_free;
 	for (i = 0; i < n; i++)
-		if (iface_attach(&st, idx[i], mode, "attach", &attached[i]))
+		if (iface_attach(&st, idx[i], mode, &attached[i]))
 			break;
 	if (i == n) {
 		rc = EXIT_OK;
@@ -108,7 +108,7 @@ int do_attach(int argc, char **argv)
 		/* all or nothing: undo what this command attached */
 		while (i-- > 0)
 			if (attached[i])
-				iface_detach(&st, idx[i], "attach: undo", true);
+				iface_detach(&st, idx[i], IFACE_UNDO);
 		if (st.created) {
 			state_close(&st);
 			state_unpin(st.pin_dir);
@@ -129,7 +129,7 @@ static int detach_all(void)
 	char dir[PATH_MAX];
 	int i, n, err, rc = EXIT_OK;
 
-	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
+	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT || err == -EUCLEAN) {
@@ -142,12 +142,12 @@ static int detach_all(void)
 		return EXIT_OK;
 	}
 	if (err) {
-		pr_state_err("detach", dir, err);
+		pr_state_err(dir, err);
 		return EXIT_FAIL;
 	}
 	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));
 	for (i = 0; i < n; i++) {
-		err = iface_detach(&st, idx[i], "detach", true);
+		err = iface_detach(&st, idx[i], IFACE_QUIET_MISSING);
 		if (err && err != -ENOENT)
 			rc = EXIT_FAIL;
 	}
@@ -188,7 +188,7 @@ int do_detach(int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		if (argv[i][0] == '-')
 			return usage_error("unknown option");
-	if (open_state("detach", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	for (i = 0; i < argc; i++) {
 		if (parse_ifname(argv[i], &idx, err, sizeof(err))) {
@@ -196,7 +196,7 @@ int do_detach(int argc, char **argv)
 			rc = EXIT_FAIL;
 			continue;
 		}
-		if (iface_detach(&st, idx, "detach", false))
+		if (iface_detach(&st, idx, 0))
 			rc = EXIT_FAIL;
 	}
 	state_close(&st);

@@ -13,6 +13,7 @@
 #include "common.h"
 #include "dump.h"
 #include "fib24.h"
+#include "iface.h"
 #include "json.h"
 #include "parse.h"
 
@@ -29,49 +30,46 @@ const char route_usage[] =
     "  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n"
     "  check compares the program's /24 table with the routes and repairs it.\n";
 
-static int open_fib(const char *what, const struct v4via6_state *st, struct fib24 *fib)
+static int open_fib(const struct v4via6_state *st, struct fib24 *fib)
 {
 	int err = fib24_open_state(fib, st);
 
 	if (err)
-		pr_err("%s: mapping the /24 table: %s", what, strerror(-err));
+		pr_err("%s: mapping the /24 table: %s", cmd_name(), strerror(-err));
 	return err;
 }
 
-/* Parses the route, checks its interface is attached; returns an exit status. */
-static int route_from_args(const char *what, int argc, char **argv, struct route_key *key,
-			   struct nexthop *nh, const struct v4via6_state *st)
+/* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */
+static int route_from_args(int argc, char **argv, struct route_key *key, struct nexthop *nh,
+			   const char **dev)
 {
 	char err[PARSE_ERR_LEN];
 	struct route_spec r;
-	struct egress eg;
 	int rc;
 
 	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
 	if (rc == PARSE_USAGE)
 		return usage_error("%s", err);
 	if (rc) {
-		pr_err("%s: %s", what, err);
+		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
 	*key = r.key;
+	*dev = r.dev;
 	memset(nh, 0, sizeof(*nh));
 	if (r.throw_) /* nh->ifindex is V4VIA6_IFINDEX_KERNEL */
 		return EXIT_OK;
 	memcpy(nh->addr, r.via, sizeof(nh->addr));
 	if (parse_ifname(r.dev, &nh->ifindex, err, sizeof(err))) {
-		pr_err("%s: %s", what, err);
-		return EXIT_FAIL;
-	}
-	if (st && bpf_map_lookup_elem(st->egress_fd, &nh->ifindex, &eg)) {
-		pr_err("%s: dev %s: not attached (v4via6 attach %s first)", what, r.dev, r.dev);
+		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
 
-static int route_update(const char *what, int argc, char **argv, __u64 flags)
+static int route_update(int argc, char **argv, __u64 flags)
 {
+	const char *what = cmd_name(), *dev = NULL;
 	char pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
 	struct route_key key;
@@ -80,13 +78,14 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 	int rc, err;
 
 	/* bad usage is reported before anything is opened */
-	rc = route_from_args(what, argc, argv, &key, &nh, NULL);
+	rc = route_from_args(argc, argv, &key, &nh, &dev);
 	if (rc)
 		return rc;
-	if (open_state(what, &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	rc = route_from_args(what, argc, argv, &key, &nh, &st);
-	if (!rc && open_fib(what, &st, &fib))
+	if (nh.ifindex != V4VIA6_IFINDEX_KERNEL && iface_check_attached(&st, nh.ifindex, dev))
+		rc = EXIT_FAIL;
+	if (!rc && open_fib(&st, &fib))
 		rc = EXIT_FAIL;
 	if (rc)
 		goto out;
@@ -108,12 +107,12 @@ out:
 
 static int route_add(int argc, char **argv)
 {
-	return route_update("route add", argc, argv, BPF_NOEXIST);
+	return route_update(argc, argv, BPF_NOEXIST);
 }
 
 static int route_replace(int argc, char **argv)
 {
-	return route_update("route replace", argc, argv, BPF_ANY);
+	return route_update(argc, argv, BPF_ANY);
 }
 
 static int route_del(int argc, char **argv)
@@ -132,9 +131,9 @@ static int route_del(int argc, char **argv)
 		pr_err("route del: %s", err);
 		return EXIT_FAIL;
 	}
-	if (open_state("route del", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (open_fib("route del", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
@@ -202,7 +201,7 @@ static int route_show(int argc, char **argv)
 			return rc;
 		}
 	}
-	if (open_state("route show", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	rc = route_dump(st.routes_fd, &routes, &n);
 	state_close(&st);
@@ -227,9 +226,9 @@ static int route_flush(int argc, char **argv)
 	struct fib24 fib;
 	int rc = EXIT_OK, err;
 
-	if (open_state("route flush", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (open_fib("route flush", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
@@ -254,9 +253,9 @@ static int route_check(int argc, char **argv)
 	int rc = EXIT_OK;
 	long bad;
 
-	if (open_state("route check", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (open_fib("route check", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}

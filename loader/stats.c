@@ -63,7 +63,7 @@ int do_stats(int argc, char **argv)
 	char *values = NULL;
 	__u32 off;
 
-	if (open_state("stats", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	t = value_type(st.stats_fd, &btf, &value_size);
 	if (!t) {

@@ -113,7 +113,7 @@ int do_status(int argc, char **argv)
 	__u32 prog_id;
 	int err;
 
-	if (resolve_pin_dir("status", dir, sizeof(dir), false))
+	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT) {
@@ -128,7 +128,7 @@ int do_status(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (err) {
-		pr_state_err("status", dir, err);
+		pr_state_err(dir, err);
 		return EXIT_FAIL;
 	}
 	prog_id = prog_id_of(st.prog_fd);

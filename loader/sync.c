@@ -391,7 +391,7 @@ int do_sync(int argc, char **argv)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return EXIT_FAIL;
-	if (open_state("sync", &s->st, false))
+	if (open_state(&s->st, false))
 		goto out_free;
 	err = fib24_open_state(&s->fib, &s->st);
 	if (err) {
