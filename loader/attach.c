@@ -28,18 +28,6 @@ const char detach_usage[] =
     "  Detaches the program from each IFACE; routes via it stay (and go to the kernel).\n"
     "  --all detaches every interface and removes the program, maps and pins.\n";
 
-/* "native" or "skb"; returns false for anything else. */
-static bool parse_mode(const char *s, enum xdp_attach_mode *mode)
-{
-	if (!strcmp(s, "native") || !strcmp(s, "drv"))
-		*mode = XDP_MODE_NATIVE;
-	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
-		*mode = XDP_MODE_SKB;
-	else
-		return false;
-	return true;
-}
-
 /* Interface names to ifindexes, duplicates dropped; returns the count or -1 (printed). */
 static int resolve_ifaces(int argc, char **argv, __u32 *out)
 {
@@ -80,7 +68,7 @@ int do_attach(int argc, char **argv)
 			return usage_error("--mode: missing argument");
 		if (c != 'm')
 			return usage_error("%s: unknown option", argv[optind - 2]);
-		if (!parse_mode(optarg, &mode))
+		if (!parse_xdp_mode(optarg, &mode))
 			return usage_error("--mode: native or skb");
 	}
 	argc -= optind - 1;

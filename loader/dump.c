@@ -14,15 +14,6 @@ int route_entry_cmp(const void *a, const void *b)
 			     &((const struct route_entry *)b)->key);
 }
 
-int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b)
-{
-	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
-
-	if (c)
-		return c;
-	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
-}
-
 int neigh_entry_cmp(const void *a, const void *b)
 {
 	return neigh_key_cmp(&((const struct neigh_entry *)a)->key,

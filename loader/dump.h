@@ -32,8 +32,6 @@ int neigh_dump(int neighs_fd, struct neigh_entry **out, size_t *n);
 size_t map_count(int fd, size_t key_size);
 
 int route_entry_cmp(const void *a, const void *b);
-/* Orders neighbours by address, then ifindex. */
-int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b);
 int neigh_entry_cmp(const void *a, const void *b);
 
 #endif /* V4VIA6_DUMP_H */

@@ -291,3 +291,23 @@ int route_key_cmp(const struct route_key *a, const struct route_key *b)
 		return a->prefixlen < b->prefixlen ? -1 : 1;
 	return 0;
 }
+
+int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b)
+{
+	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+
+	if (c)
+		return c;
+	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
+}
+
+bool parse_xdp_mode(const char *s, enum xdp_attach_mode *mode)
+{
+	if (!strcmp(s, "native") || !strcmp(s, "drv"))
+		*mode = XDP_MODE_NATIVE;
+	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
+		*mode = XDP_MODE_SKB;
+	else
+		return false;
+	return true;
+}

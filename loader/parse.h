@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
+#include <xdp/libxdp.h>
 
 #include "v4via6.h"
 
@@ -80,5 +81,13 @@ void format_mac(const __u8 mac[6], char *buf, size_t len);
 
 /* Orders route keys by address, then prefix length (route show, apply). */
 int route_key_cmp(const struct route_key *a, const struct route_key *b);
+/* Orders neighbours by address, then ifindex. */
+int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b);
+
+/*
+ * An XDP mode, as `attach --mode` and the config's `attach IFACE mode` say it:
+ * "native" (or "drv") or "skb" (or "generic"); false for anything else.
+ */
+bool parse_xdp_mode(const char *s, enum xdp_attach_mode *mode);
 
 #endif /* V4VIA6_PARSE_H */
