@@ -169,3 +169,25 @@ size_t map_count(int fd, size_t key_size)
 	}
 	return n;
 }
+
+int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int map_keys_u32(int fd, __u32 *keys, int max)
+{
+	__u32 key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		keys[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_u32);
+	return n;
+}

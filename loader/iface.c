@@ -16,6 +16,7 @@
 #include "v4via6.h"
 #include "cmd.h"
 #include "common.h"
+#include "dump.h"
 #include "iface.h"
 
 /* libxdp's multi-program dispatcher: our program may run inside it on kernels where it works. */
@@ -330,28 +331,12 @@ int iface_detach(struct v4via6_state *st, __u32 ifindex, unsigned int flags)
 	return err;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int iface_list(const struct v4via6_state *st, __u32 *ifindexes, int max)
 {
-	int fds[2] = {st->egress_fd, st->tx_ports_fd};
-	__u32 key, next;
-	int i, n = 0, m = 0;
-	void *prev;
+	int i, n, m = 0;
 
-	for (i = 0; i < 2; i++) {
-		prev = NULL;
-		while (n < max && !bpf_map_get_next_key(fds[i], prev, &next)) {
-			ifindexes[n++] = next;
-			key = next;
-			prev = &key;
-		}
-	}
+	n = map_keys_u32(st->egress_fd, ifindexes, max);
+	n += map_keys_u32(st->tx_ports_fd, ifindexes + n, max - n);
 	qsort(ifindexes, n, sizeof(*ifindexes), cmp_u32);
 	for (i = 0; i < n; i++)
 		if (!m || ifindexes[m - 1] != ifindexes[i])

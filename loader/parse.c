@@ -257,16 +257,17 @@ int parse_neigh_args(int argc, char **argv, bool need_mac, struct neigh_spec *n,
 	return PARSE_OK;
 }
 
-void format_prefix(const struct route_key *key, char *buf, size_t len)
+const char *format_prefix(const struct route_key *key, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN];
 
 	if (!key->prefixlen) {
 		snprintf(buf, len, "default");
-		return;
+		return buf;
 	}
 	inet_ntop(AF_INET, &key->addr, a, sizeof(a));
 	snprintf(buf, len, "%s/%u", a, key->prefixlen);
+	return buf;
 }
 
 void format_ipv6(const __u8 addr[16], char *buf, size_t len)

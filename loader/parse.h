@@ -74,8 +74,11 @@ struct neigh_spec {
 int parse_neigh_args(int argc, char **argv, bool need_mac, struct neigh_spec *n, char *err,
 		     size_t len);
 
-/* "default" or "A.B.C.D/N": what route show prints, and route add reads back. */
-void format_prefix(const struct route_key *key, char *buf, size_t len);
+/*
+ * "default" or "A.B.C.D/N": what route show prints, and route add reads back,
+ * and what every message names a prefix by. Returns buf.
+ */
+const char *format_prefix(const struct route_key *key, char *buf, size_t len);
 void format_ipv6(const __u8 addr[16], char *buf, size_t len);
 void format_mac(const __u8 mac[6], char *buf, size_t len);
 
