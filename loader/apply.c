@@ -16,6 +16,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -206,7 +207,7 @@ static int detach_others(struct v4via6_state *st, const struct config *cfg, stru
 	int i, n, err = 0;
 	size_t k;
 
-	n = iface_list(st, idx, sizeof(idx) / sizeof(idx[0]));
+	n = iface_list(st, idx, ARRAY_SIZE(idx));
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < cfg->n_ifaces && cfg->ifaces[k].ifindex != idx[i]; k++)
 			;

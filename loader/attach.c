@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -133,7 +134,7 @@ static int detach_all(void)
 		pr_state_err(dir, err);
 		return EXIT_FAIL;
 	}
-	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));
+	n = iface_list(&st, idx, ARRAY_SIZE(idx));
 	for (i = 0; i < n; i++) {
 		err = iface_detach(&st, idx[i], IFACE_QUIET_MISSING);
 		if (err && err != -ENOENT)

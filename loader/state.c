@@ -19,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "v4via6.skel.h"
 #include "log.h"
@@ -31,7 +32,7 @@ static const char *const map_pins[] = {
     V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS,   V4VIA6_MAP_TX_PORTS,
     V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS,
 };
-#define N_MAPS (sizeof(map_pins) / sizeof(map_pins[0]))
+#define N_MAPS ARRAY_SIZE(map_pins)
 
 /* dir/name into buf (PATH_MAX); a name too long for it is an error, not a truncation. */
 static int pin_path(char *buf, const char *dir, const char *name)
@@ -191,7 +192,10 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
 	bpffs_dir(pin_dir, dir, sizeof(dir));
 	if (is_bpffs(dir) || !mount_if_missing)
 		return 0;
-	/* a machine where nobody mounted bpffs yet (FACTS.md): mount it where the pins go */
+	/*
+	 * a machine where nobody mounted bpffs yet (README "Running in network
+	 * namespaces"): mount it where the pins go
+	 */
 	err = mkdir_p(dir);
 	if (err)
 		return err;
@@ -207,7 +211,7 @@ static void state_init(struct v4via6_state *st, const char *pin_dir)
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 	st->prog_fd = -1;
 	st->created = false;
-	for (i = 0; i < (int)(sizeof(map_pins) / sizeof(map_pins[0])); i++)
+	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++)
 		*map_fd_slot(st, i) = -1;
 }
 
@@ -304,7 +308,7 @@ void state_close(struct v4via6_state *st)
 	if (st->prog_fd >= 0)
 		close(st->prog_fd);
 	st->prog_fd = -1;
-	for (i = 0; i < (int)(sizeof(map_pins) / sizeof(map_pins[0])); i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++) {
 		if (*map_fd_slot(st, i) >= 0)
 			close(*map_fd_slot(st, i));
 		*map_fd_slot(st, i) = -1;
@@ -365,7 +369,7 @@ static int open_pinned(struct v4via6_state *st)
 	if (fd < 0)
 		return -EUCLEAN;
 	st->prog_fd = fd;
-	for (i = 0; i < (int)(sizeof(map_pins) / sizeof(map_pins[0])); i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++) {
 		fd = open_pin(st->pin_dir, map_pins[i], false);
 		if (fd < 0) {
 			state_close(st);
@@ -493,7 +497,7 @@ int state_unpin(const char *pin_dir)
 	pin_path(path, pin_dir, V4VIA6_PIN_PROG);
 	if (unlink(path) && errno != ENOENT)
 		err = -errno;
-	for (i = 0; i < (int)(sizeof(map_pins) / sizeof(map_pins[0])); i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++) {
 		pin_path(path, pin_dir, map_pins[i]);
 		if (unlink(path) && errno != ENOENT && !err)
 			err = -errno;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -48,7 +49,7 @@ static void print_ifaces(const struct v4via6_state *st)
 	struct egress eg;
 	int i, n;
 
-	n = iface_list(st, idx, sizeof(idx) / sizeof(idx[0]));
+	n = iface_list(st, idx, ARRAY_SIZE(idx));
 	if (json_output) {
 		json_key("interfaces");
 		json_array_start();

@@ -19,6 +19,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
@@ -108,7 +109,7 @@ static int dump_all(struct syncer *s)
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(dumps); i++) {
 		err = nl_dump(&s->req, dumps[i].type, dumps[i].family, on_msg, s);
 		/* a kernel without nexthop objects answers EINVAL or EOPNOTSUPP: none to follow */
 		if (dumps[i].type == RTM_GETNEXTHOP && (err == -EINVAL || err == -EOPNOTSUPP))
