@@ -206,6 +206,7 @@ if wait_for 1000 has_route "default via inet6 $B_LL dev r1" &&
 	fail $t "no warning naming \"default\"" "$(v6 r route show; cat "$T/sync.log")"
 fi
 nsx r ip -4 route del 0/0
+wait_for 2000 no_route default || fail $t-del "default stayed after ip route del" "$(v6 r route show)"
 
 # --- what stays with the kernel gets a kernel entry, so that 10/8 cannot capture it -------------
 t=kernel-entries
