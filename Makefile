@@ -33,14 +33,14 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
 CFLAGS  ?= -O2 -g
 CFLAGS  += -Wall -Werror -Iinclude -I$(BUILD) -Iloader -D_GNU_SOURCE
-LDLIBS  := $(shell pkg-config --libs libxdp libbpf libmnl 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmnl)
+LDLIBS  := $(shell pkg-config --libs libxdp libbpf libmnl libmicrohttpd 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmnl -lmicrohttpd)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c) $(wildcard bench/*.bpf.c) $(wildcard tests/*.bpf.c)
 BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 LOADER_SRCS := $(wildcard loader/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
-TEST_SRCS  := $(wildcard tests/*.c)
+TEST_SRCS  := $(filter-out %.bpf.c,$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))

@@ -65,4 +65,12 @@ struct {
 	__type(value, struct fwd_stats);
 } stats SEC(".maps");
 
+/* ingress ifindex -> its counters (slot 0: every ifindex >= V4VIA6_MAX_IFINDEX). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, V4VIA6_MAX_IFINDEX);
+	__type(key, __u32);
+	__type(value, struct if_stats);
+} if_stats SEC(".maps");
+
 #endif /* V4VIA6_MAPS_H */

@@ -216,15 +216,33 @@ static __always_inline int forward(struct xdp_md *ctx, struct fwd_stats *st)
 SEC("xdp")
 int v4via6_xdp(struct xdp_md *ctx)
 {
-	__u32 key = V4VIA6_STATS_KEY;
+	__u32 key = V4VIA6_STATS_KEY, len = ctx->data_end - ctx->data;
+	__u32 ifindex = ctx->ingress_ifindex;
+	struct if_stats *ifs;
 	struct fwd_stats *st;
+	int verdict;
 
 	st = bpf_map_lookup_elem(&stats, &key);
 	if (!st) /* cannot happen: an array always has its entry; keeps the verifier content */
 		return XDP_PASS;
 	st->rx_packets++;
-	st->rx_bytes += ctx->data_end - ctx->data;
-	return forward(ctx, st);
+	st->rx_bytes += len;
+	if (ifindex >= V4VIA6_MAX_IFINDEX)
+		ifindex = V4VIA6_IFINDEX_OTHERS;
+	ifs = bpf_map_lookup_elem(&if_stats, &ifindex);
+	verdict = forward(ctx, st);
+	/* the program never resizes the frame: len is also what goes out */
+	if (ifs) {
+		ifs->rx_packets++;
+		ifs->rx_bytes += len;
+		if (verdict == XDP_REDIRECT) {
+			ifs->fwd_packets++;
+			ifs->fwd_bytes += len;
+		} else {
+			ifs->pass_packets++;
+		}
+	}
+	return verdict;
 }
 
 char _license[] SEC("license") = "GPL";

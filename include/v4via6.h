@@ -18,10 +18,22 @@
 #define V4VIA6_MAP_STATS    "stats"
 #define V4VIA6_MAP_TBL24    "tbl24"
 #define V4VIA6_MAP_NEXTHOPS "nexthops"
+#define V4VIA6_MAP_IF_STATS "if_stats"
 /* The program's pin, so that later commands find the loaded program again. */
 #define V4VIA6_PIN_PROG	       "prog"
 #define V4VIA6_PROG_NAME       "v4via6_xdp"
 #define V4VIA6_PIN_DIR_DEFAULT "/sys/fs/bpf/v4via6"
+
+/*
+ * The map layout: the set of maps and their keys and values. Pinned in the pin
+ * dir (an empty directory "layout-N"), so that a build never reads maps it
+ * does not know; `v4via6 upgrade` moves a state to a new layout. Raise it with
+ * any change to a map. (Defined only if not yet: tests build the program with
+ * another layout to exercise that path.)
+ */
+#ifndef V4VIA6_LAYOUT
+#define V4VIA6_LAYOUT 1
+#endif
 
 /* Limits: map sizes. The LPM trie allocates per entry: a large limit costs nothing until used. */
 #define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
@@ -158,5 +170,25 @@ struct fwd_stats {
 
 /* The single key of the stats map. */
 #define V4VIA6_STATS_KEY 0
+
+/*
+ * Counters per ingress interface, in a BPF_MAP_TYPE_PERCPU_ARRAY indexed by
+ * ifindex: an array lookup is inlined by the verifier, where a hash would cost
+ * a call. ifindexes 1 .. V4VIA6_MAX_IFINDEX - 1 have their own slot. A larger
+ * ifindex (a namespace that made and removed many devices) counts in slot 0,
+ * the catch-all: ifindex 0 is never a device, so slot 0 is otherwise unused.
+ * Every frame moves rx and either fwd or pass; the reasons for passing are
+ * counted only globally, in struct fwd_stats.
+ */
+#define V4VIA6_MAX_IFINDEX    1024
+#define V4VIA6_IFINDEX_OTHERS 0 /* the catch-all slot */
+
+struct if_stats {
+	__u64 rx_packets; /* every frame received on the interface */
+	__u64 rx_bytes;
+	__u64 fwd_packets; /* of those, forwarded by the fast path (XDP_REDIRECT) */
+	__u64 fwd_bytes;
+	__u64 pass_packets; /* of those, handed to the kernel (XDP_PASS), for any reason */
+};
 
 #endif /* V4VIA6_H */

@@ -120,9 +120,16 @@ static int detach_all(void)
 
 	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
-	err = state_open(&st, dir, false);
-	if (err == -ENOENT || err == -EUCLEAN) {
-		/* nothing loaded, or an incomplete pin dir: remove what is left */
+	err = state_open_to_remove(&st, dir);
+	if (err == -ESTALE)
+		pr_err("detach: removing %s, left by a network namespace that no longer exists",
+		       dir);
+	if (err == -ENOENT || err == -EUCLEAN || err == -ESTALE) {
+		/*
+		 * Nothing loaded, an incomplete pin dir, or one left by a network
+		 * namespace that is gone (and its interfaces with it): remove what
+		 * is left; there is nothing to detach.
+		 */
 		err = state_unpin(dir);
 		if (err && err != -ENOENT) {
 			pr_err("detach: removing %s: %s", dir, strerror(-err));

@@ -16,8 +16,12 @@ int do_apply(int argc, char **argv);  /* apply.c */
 int do_stats(int argc, char **argv);  /* stats.c */
 int do_status(int argc, char **argv); /* status.c */
 int do_sync(int argc, char **argv);   /* sync.c */
+int do_metrics(int argc, char **argv);	/* metrics.c */
+int do_exporter(int argc, char **argv); /* exporter.c */
+int do_upgrade(int argc, char **argv);	/* upgrade.c */
 
 extern const char attach_usage[], detach_usage[], route_usage[], neigh_usage[];
 extern const char apply_usage[], stats_usage[], status_usage[], sync_usage[];
+extern const char metrics_usage[], exporter_usage[], upgrade_usage[];
 
 #endif /* V4VIA6_COMMANDS_H */

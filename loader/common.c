@@ -81,7 +81,7 @@ int resolve_pin_dir(char *buf, size_t len, bool create)
 		}
 	}
 	err = state_find_bpffs(buf, create);
-	if (err)
+	if (err && !state_err_reported(err))
 		pr_err("%s: bpffs for %s: %s", what, buf, strerror(-err));
 	return err;
 }

@@ -117,6 +117,16 @@ void json_uint(unsigned long long v)
 	printf("%llu", v);
 }
 
+/* Three decimals: rates per second; JSON has no NaN or infinity, written as null. */
+void json_double(double v)
+{
+	before_value();
+	if (v != v || v > 1e300 || v < -1e300)
+		fputs("null", stdout);
+	else
+		printf("%.3f", v);
+}
+
 void json_bool(bool v)
 {
 	before_value();
@@ -154,4 +164,10 @@ char json_unwind(void)
 	while (depth > 1)
 		container_close(depth <= JSON_MAX_DEPTH && kind[depth - 1] == '[' ? ']' : '}');
 	return depth ? kind[0] : 0;
+}
+
+void json_kv_double(const char *key, double v)
+{
+	json_key(key);
+	json_double(v);
 }

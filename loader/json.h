@@ -17,6 +17,7 @@ void json_array_end(void);
 void json_key(const char *key);
 void json_string(const char *s);
 void json_uint(unsigned long long v);
+void json_double(double v);
 void json_bool(bool v);
 void json_null(void);
 
@@ -24,6 +25,7 @@ void json_null(void);
 void json_kv_string(const char *key, const char *s);
 void json_kv_uint(const char *key, unsigned long long v);
 void json_kv_bool(const char *key, bool v);
+void json_kv_double(const char *key, double v);
 
 /*
  * For a command that fails half-way through its document: gives a pending key

@@ -20,9 +20,12 @@ static const char usage[] =
     "  neigh add|replace IPV6 lladdr MAC dev IFACE\n"
     "  neigh del IPV6 dev IFACE | show | flush\n"
     "  apply FILE                              make the state equal to FILE (- = stdin)\n"
-    "  stats                                   forwarding counters, summed over CPUs\n"
+    "  stats [-w [SECONDS]]                    forwarding counters, summed over CPUs; -w: rates\n"
     "  status                                  interfaces, program, pin dir, counts\n"
     "  sync ...                                follow the kernel's routes\n"
+    "  metrics                                 every counter and gauge, Prometheus text format\n"
+    "  exporter [--listen ADDR:PORT]           serve them over HTTP at /metrics\n"
+    "  upgrade                                 replace the loaded program by this build's\n"
     "Options:\n"
     "  -v, --verbose        libbpf's and libxdp's debug log\n"
     "  -j, --json           JSON on stdout: show, stats, status, apply, and errors\n"
@@ -36,9 +39,12 @@ static const struct cmd commands[] = {
     {"route", do_route, route_usage, .group = true},
     {"neigh", do_neigh, neigh_usage, .group = true},
     {"apply", do_apply, apply_usage, 1, 1, "FILE"},
-    {"stats", do_stats, stats_usage, 0, 0},
+    {"stats", do_stats, stats_usage, 0, CMD_ANY},
     {"status", do_status, status_usage, 0, 0},
     {"sync", do_sync, sync_usage, 0, CMD_ANY},
+    {"metrics", do_metrics, metrics_usage, 0, 0},
+    {"exporter", do_exporter, exporter_usage, 0, CMD_ANY},
+    {"upgrade", do_upgrade, upgrade_usage, 0, 0},
     {NULL},
 };
 

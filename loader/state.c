@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,34 +24,25 @@
 #include "v4via6.h"
 #include "v4via6.skel.h"
 #include "log.h"
+#include "netns_id.h"
+#include "pindir.h"
 #include "state.h"
 
 #define NETNS_RUN_DIR "/run/netns"
+/* Where bpffs is mounted by convention; the only place we mount one ourselves. */
+#define V4VIA6_BPFFS_DEFAULT "/sys/fs/bpf"
 
 /* The pins in the pin dir, in the order state_open fills st. */
 static const char *const map_pins[] = {
     V4VIA6_MAP_ROUTES, V4VIA6_MAP_NEIGHS, V4VIA6_MAP_EGRESS,   V4VIA6_MAP_TX_PORTS,
-    V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS,
+    V4VIA6_MAP_STATS,  V4VIA6_MAP_TBL24,  V4VIA6_MAP_NEXTHOPS, V4VIA6_MAP_IF_STATS,
 };
 #define N_MAPS ARRAY_SIZE(map_pins)
 
-/* dir/name into buf (PATH_MAX); a name too long for it is an error, not a truncation. */
-static int pin_path(char *buf, const char *dir, const char *name)
-{
-	size_t d = strlen(dir), n = strlen(name);
-
-	if (d + 1 + n >= PATH_MAX)
-		return -ENAMETOOLONG;
-	memcpy(buf, dir, d);
-	buf[d] = '/';
-	memcpy(buf + d + 1, name, n + 1);
-	return 0;
-}
-
 static int *map_fd_slot(struct v4via6_state *st, int i)
 {
-	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd,	 &st->tx_ports_fd,
-			&st->stats_fd,	&st->tbl24_fd,	&st->nexthops_fd};
+	int *slots[] = {&st->routes_fd, &st->neighs_fd, &st->egress_fd,	  &st->tx_ports_fd,
+			&st->stats_fd,	&st->tbl24_fd,	&st->nexthops_fd, &st->if_stats_fd};
 
 	return slots[i];
 }
@@ -95,39 +87,52 @@ static bool is_bpffs(const char *path)
 	return !statfs(path, &sfs) && sfs.f_type == BPF_FS_MAGIC;
 }
 
-/* The directory that should be (on) a bpffs: the pin dir itself if it exists, else its parent. */
-static void bpffs_dir(const char *pin_dir, char *buf, size_t len)
+/* The directory that holds the pin dir: the pin dir goes inside a bpffs, never on top of one. */
+static void parent_of(const char *pin_dir, char *buf, size_t len)
 {
 	char *slash;
 
 	snprintf(buf, len, "%s", pin_dir);
-	if (!access(buf, F_OK))
-		return;
 	slash = strrchr(buf, '/');
 	if (slash && slash != buf)
 		*slash = '\0';
 	else if (slash)
 		slash[1] = '\0';
+	else
+		snprintf(buf, len, ".");
 }
 
-static int mkdir_p(const char *path)
+/* The closest existing directory at or above path. */
+static void existing_ancestor(const char *path, char *buf, size_t len)
 {
-	char buf[PATH_MAX], *p;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
+	snprintf(buf, len, "%s", path);
+	while (access(buf, F_OK) && strcmp(buf, "/") && strcmp(buf, "."))
+		parent_of(buf, buf, len);
 }
 
+static bool is_empty_dir(const char *path)
+{
+	struct dirent *de;
+	bool empty = true;
+	DIR *d;
+
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	return empty;
+}
+
+static bool is_mountpoint(const char *path)
+{
+	char up[PATH_MAX + 4];
+	struct stat a, b;
+
+	snprintf(up, sizeof(up), "%s/..", path);
+	return !stat(path, &a) && !stat(up, &b) && a.st_dev != b.st_dev;
+}
 /*
  * `ip netns exec NS cmd` unshares the mount namespace and mounts a fresh sysfs
  * before it execs cmd (or forks a child that does, in -batch mode): there,
@@ -178,30 +183,40 @@ int state_prepare_bpffs(const char *pin_dir)
 	return state_find_bpffs(pin_dir, true);
 }
 
+/*
+ * The pin dir goes inside a bpffs (its temporary twin is made next to it and
+ * renamed into place, which needs the same filesystem). A bpffs is mounted by
+ * us only at V4VIA6_BPFFS_DEFAULT, where the kernel provides an empty
+ * directory for it, and only when that directory is empty: mounting anywhere
+ * else would hide what the directory holds (--pin-dir /etc/v4via6 would hide
+ * /etc from every process).
+ */
 int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
 {
-	char dir[PATH_MAX];
+	char parent[PATH_MAX], dir[PATH_MAX];
 	int err;
 
-	bpffs_dir(pin_dir, dir, sizeof(dir));
+	parent_of(pin_dir, parent, sizeof(parent));
+	existing_ancestor(parent, dir, sizeof(dir));
 	if (is_bpffs(dir))
 		return 0;
 	err = join_parent_mount_ns();
 	if (err)
 		return err;
-	bpffs_dir(pin_dir, dir, sizeof(dir));
+	existing_ancestor(parent, dir, sizeof(dir));
 	if (is_bpffs(dir) || !mount_if_missing)
 		return 0;
-	/*
-	 * a machine where nobody mounted bpffs yet (README "Running in network
-	 * namespaces"): mount it where the pins go
-	 */
-	err = mkdir_p(dir);
-	if (err)
-		return err;
-	if (mount("bpf", dir, "bpf", 0, "mode=0700"))
-		return -errno;
-	return 0;
+	/* nobody mounted bpffs yet (README "Running in network namespaces"): mount it here */
+	if (!strcmp(dir, V4VIA6_BPFFS_DEFAULT) && !is_mountpoint(dir) && is_empty_dir(dir)) {
+		if (mount("bpf", dir, "bpf", 0, "mode=0700"))
+			return -errno;
+		return 0;
+	}
+	/* only --pin-dir names a directory elsewhere than V4VIA6_BPFFS_DEFAULT */
+	pr_err("%s%s: %s is not on a bpffs (the pin dir goes inside one: mount -t bpf bpf DIR on "
+	       "an empty DIR, or use a directory under " V4VIA6_BPFFS_DEFAULT ")",
+	       strcmp(dir, V4VIA6_BPFFS_DEFAULT) ? "--pin-dir " : "", pin_dir, dir);
+	return -EMEDIUMTYPE;
 }
 
 static void state_init(struct v4via6_state *st, const char *pin_dir)
@@ -211,94 +226,133 @@ static void state_init(struct v4via6_state *st, const char *pin_dir)
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 	st->prog_fd = -1;
 	st->created = false;
-	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++)
+	for (i = 0; i < (int)N_MAPS; i++)
 		*map_fd_slot(st, i) = -1;
 }
 
 /*
  * ifindexes are per network namespace, so a pin dir must not serve two: the
  * maps would send one namespace's routes to the other's interfaces. The pin
- * dir records the namespace that loaded it as an empty directory
- * "netns-<inode>" (bpffs holds only directories and BPF objects, and refuses
- * names with a dot), and a
- * command from another namespace is refused. A pin dir without the mark
- * (made by an older loader) is not checked.
+ * dir records the namespace that loaded it with two marks: "netns-<inode>"
+ * (older loaders wrote only this one) and "netcookie-<cookie>". Inodes are
+ * reused once a namespace is gone, cookies never: a new namespace of the same
+ * name may get the old one's inode, never its cookie.
  */
-#define NETNS_MARK "netns-"
+#define NETNS_MARK  "netns-"
+#define COOKIE_MARK "netcookie-"
+#define LAYOUT_MARK "layout-"
 
-static int netns_inode(unsigned long *ino)
+int state_mark_pin_dir(const char *dir, unsigned int layout)
 {
-	struct stat sb;
-
-	if (stat("/proc/self/ns/net", &sb))
-		return -errno;
-	*ino = sb.st_ino;
-	return 0;
-}
-
-static int mark_netns(const char *pin_dir)
-{
-	char name[64], path[PATH_MAX];
-	unsigned long ino = 0;
+	unsigned long ino;
+	__u64 cookie;
 	int err;
 
-	err = netns_inode(&ino);
-	if (err)
-		return err;
-	snprintf(name, sizeof(name), NETNS_MARK "%lu", ino);
-	err = pin_path(path, pin_dir, name);
-	if (!err && mkdir(path, 0700) && errno != EEXIST)
-		err = -errno;
+	err = netns_self(&ino, &cookie);
+	if (!err)
+		err = pindir_mark(dir, NETNS_MARK, ino);
+	if (!err && cookie)
+		err = pindir_mark(dir, COOKIE_MARK, cookie);
+	if (!err)
+		err = pindir_mark(dir, LAYOUT_MARK, layout);
 	return err;
 }
 
-/* 0 when the pin dir is ours (or unmarked), -EXDEV when another namespace made it. */
-static int check_netns(const char *pin_dir)
+/* How to remove a pin dir: the command, with --pin-dir unless it is this namespace's default. */
+static void fix_command(const char *pin_dir, char *buf, size_t len)
 {
-	unsigned long ino = 0, theirs;
-	struct dirent *de;
-	int err = 0;
-	DIR *dir;
+	char dflt[PATH_MAX];
 
-	if (netns_inode(&ino))
-		return 0;
-	dir = opendir(pin_dir);
-	if (!dir)
-		return 0;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, NETNS_MARK, strlen(NETNS_MARK)) ||
-		    sscanf(de->d_name + strlen(NETNS_MARK), "%lu", &theirs) != 1)
-			continue;
-		if (theirs != ino) {
-			pr_err("%s: made in another network namespace (net:[%lu], this is "
-			       "net:[%lu]): each namespace needs its own --pin-dir",
-			       pin_dir, theirs, ino);
-			err = -EXDEV;
-		}
-	}
-	closedir(dir);
-	return err;
+	if (!state_default_pin_dir(dflt, sizeof(dflt)) && !strcmp(dflt, pin_dir))
+		snprintf(buf, len, "v4via6 detach --all");
+	else
+		snprintf(buf, len, "v4via6 --pin-dir %s detach --all", pin_dir);
 }
 
-/* Removes the namespace marks (state_unpin). */
-static int unmark_netns(const char *pin_dir)
+/*
+ * 0 when the pin dir is this namespace's (or too old to say), -EXDEV when a
+ * namespace that still exists made it, -ESTALE when the one that made it is
+ * gone (its interfaces with it): what is pinned is left over.
+ */
+static int check_netns(const char *pin_dir, bool add_cookie, bool quiet_stale)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	int err = 0;
-	DIR *dir;
+	unsigned long long ino_mark, cookie_mark;
+	char fix[PATH_MAX + 64];
+	unsigned long ino;
+	int n_ino, n_cookie;
+	__u64 cookie;
 
-	dir = opendir(pin_dir);
-	if (!dir)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, NETNS_MARK, strlen(NETNS_MARK)))
-			continue;
-		if (!pin_path(path, pin_dir, de->d_name) && rmdir(path) && !err)
-			err = -errno;
+	if (netns_self(&ino, &cookie))
+		return 0;
+	n_ino = pindir_read_mark(pin_dir, NETNS_MARK, &ino_mark);
+	n_cookie = pindir_read_mark(pin_dir, COOKIE_MARK, &cookie_mark);
+	if (n_cookie == 1 && cookie_mark == cookie)
+		return 0;
+	if (!cookie) /* a kernel without cookies: the inode is all we can compare */
+		n_cookie = 0;
+	if (!n_cookie && (!n_ino || (n_ino == 1 && ino_mark == ino))) {
+		/* an older loader's pin dir: the inode is all it says */
+		if (add_cookie && n_ino && cookie)
+			pindir_mark(pin_dir, COOKIE_MARK, cookie);
+		return 0;
 	}
-	closedir(dir);
-	return err;
+	if (n_ino == 1 && n_cookie <= 1 && netns_alive(ino_mark, n_cookie ? cookie_mark : 0) > 0) {
+		pr_err("%s: made in another network namespace (net:[%llu], this is net:[%lu]): "
+		       "each namespace needs its own --pin-dir",
+		       pin_dir, ino_mark, ino);
+		return -EXDEV;
+	}
+	if (quiet_stale)
+		return -ESTALE;
+	fix_command(pin_dir, fix, sizeof(fix));
+	if (n_cookie == 1)
+		pr_err("%s: left by a network namespace that no longer exists (net cookie %llu; "
+		       "this one is %llu): its routes name interfaces that are gone; remove it "
+		       "with: %s",
+		       pin_dir, cookie_mark, (unsigned long long)cookie, fix);
+	else
+		pr_err("%s: left by a network namespace that no longer exists (net:[%llu]): its "
+		       "routes name interfaces that are gone; remove it with: %s",
+		       pin_dir, ino_mark, fix);
+	return -ESTALE;
+}
+
+unsigned int state_layout(void)
+{
+	const char *obj = getenv(V4VIA6_ENV_BPF_OBJ), *layout = getenv(V4VIA6_ENV_BPF_LAYOUT);
+
+	/* tests load a build of another layout through these; see upgrade.c */
+	if (obj && *obj && layout && atoi(layout) > 0)
+		return atoi(layout);
+	return V4VIA6_LAYOUT;
+}
+
+unsigned int state_pinned_layout(const char *pin_dir)
+{
+	unsigned long long layout;
+
+	/* a pin dir without the mark was made before layouts were numbered: layout 1 */
+	if (!pindir_read_mark(pin_dir, LAYOUT_MARK, &layout))
+		return 1;
+	return layout > 0 && layout < 1000000 ? (unsigned int)layout : 1000000;
+}
+
+/* -EPROTO when the maps in pin_dir are of a layout this build does not read. */
+static int check_layout(const char *pin_dir)
+{
+	unsigned int pinned = state_pinned_layout(pin_dir), ours = state_layout();
+
+	if (pinned == ours)
+		return 0;
+	if (pinned > ours)
+		pr_err("%s: map layout %u, made by a newer v4via6 (this one knows layout %u): "
+		       "use that v4via6 (its detach --all removes the state)",
+		       pin_dir, pinned, ours);
+	else
+		pr_err("%s: map layout %u, made by an older v4via6 (this one uses layout %u): "
+		       "v4via6 upgrade moves the state to it",
+		       pin_dir, pinned, ours);
+	return -EPROTO;
 }
 
 void state_close(struct v4via6_state *st)
@@ -308,7 +362,7 @@ void state_close(struct v4via6_state *st)
 	if (st->prog_fd >= 0)
 		close(st->prog_fd);
 	st->prog_fd = -1;
-	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++) {
+	for (i = 0; i < (int)N_MAPS; i++) {
 		if (*map_fd_slot(st, i) >= 0)
 			close(*map_fd_slot(st, i));
 		*map_fd_slot(st, i) = -1;
@@ -360,6 +414,13 @@ static int open_pin(const char *pin_dir, const char *name, bool is_prog)
 	return fd;
 }
 
+static bool pin_exists(const char *pin_dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	return !pin_path(path, pin_dir, name) && !access(path, F_OK);
+}
+
 static int open_pinned(struct v4via6_state *st)
 {
 	int i, fd;
@@ -369,7 +430,11 @@ static int open_pinned(struct v4via6_state *st)
 	if (fd < 0)
 		return -EUCLEAN;
 	st->prog_fd = fd;
-	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++) {
+	for (i = 0; i < (int)N_MAPS; i++) {
+		/* a pin dir of an older build, still running, has no if_stats: not an error */
+		if (!strcmp(map_pins[i], V4VIA6_MAP_IF_STATS) &&
+		    !pin_exists(st->pin_dir, map_pins[i]))
+			continue;
 		fd = open_pin(st->pin_dir, map_pins[i], false);
 		if (fd < 0) {
 			state_close(st);
@@ -380,132 +445,210 @@ static int open_pinned(struct v4via6_state *st)
 	return 0;
 }
 
-/*
- * Loads the program with each map's pin path set: libbpf reuses a map that is
- * already pinned there (after a half-done earlier load) and pins the others.
- * The program is pinned last, so its pin means "everything is there".
- */
-static int load_and_pin(struct v4via6_state *st)
+struct bpf_object *state_object_open(void)
 {
-	struct bpf_map *maps[N_MAPS];
-	struct v4via6_bpf *skel = NULL;
-	char path[PATH_MAX];
-	bool made_dir;
-	int i, err;
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "v4via6_bpf");
+	const char *path = getenv(V4VIA6_ENV_BPF_OBJ);
+	const void *bytes;
+	size_t size;
 
-	made_dir = !mkdir(st->pin_dir, 0700);
-	if (!made_dir && errno != EEXIST)
-		return -errno;
-	err = mark_netns(st->pin_dir);
+	/* a test's build of the program (another layout, other instructions) */
+	if (path && *path)
+		return bpf_object__open_file(path, NULL);
+	bytes = v4via6_bpf__elf_bytes(&size);
+	return bpf_object__open_mem(bytes, size, &opts);
+}
+
+int state_pin_object(struct bpf_object *obj, const char *dir)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		if (bpf_map__is_internal(map))
+			continue; /* .rodata and the like: the program's own */
+		err = pin_path(path, dir, bpf_map__name(map));
+		if (!err && bpf_obj_pin(bpf_map__fd(map), path))
+			err = -errno;
+		if (err)
+			return err;
+	}
+	prog = bpf_object__find_program_by_name(obj, V4VIA6_PROG_NAME);
+	if (!prog)
+		return -ENOENT;
+	err = pin_path(path, dir, V4VIA6_PIN_PROG);
+	if (!err && bpf_obj_pin(bpf_program__fd(prog), path))
+		err = -errno;
+	return err;
+}
+
+/*
+ * Loads the program and its maps and pins them in a temporary directory next
+ * to the pin dir, which is then renamed into place: a reader sees no pin dir
+ * or a whole one, whatever is killed when. When another command published
+ * its pin dir first (a concurrent first attach), that one is used and ours
+ * thrown away. Returns 0 (*lost false: st is ours, or true: st is theirs
+ * not yet opened) or -errno.
+ */
+static int load_and_publish(struct v4via6_state *st, bool *lost)
+{
+	struct bpf_object *obj = NULL;
+	struct pindir_tmp tmp;
+	int err;
+
+	*lost = false;
+	pindir_clean_leftovers(st->pin_dir);
+	err = pindir_tmp_make(&tmp, st->pin_dir);
+	if (err)
+		return err;
+	err = state_mark_pin_dir(tmp.path, state_layout());
 	if (err)
 		goto out;
-	skel = v4via6_bpf__open();
-	if (!skel) {
+	obj = state_object_open();
+	if (!obj) {
 		err = -errno;
 		goto out;
 	}
-	maps[0] = skel->maps.routes;
-	maps[1] = skel->maps.neighs;
-	maps[2] = skel->maps.egress;
-	maps[3] = skel->maps.tx_ports;
-	maps[4] = skel->maps.stats;
-	maps[5] = skel->maps.tbl24;
-	maps[6] = skel->maps.nexthops;
-	for (i = 0; i < (int)N_MAPS; i++) {
-		pin_path(path, st->pin_dir, map_pins[i]);
-		err = bpf_map__set_pin_path(maps[i], path);
-		if (err)
-			goto out;
-	}
-	err = v4via6_bpf__load(skel);
+	err = bpf_object__load(obj);
 	if (err)
 		goto out;
-	pin_path(path, st->pin_dir, V4VIA6_PIN_PROG);
-	err = bpf_program__pin(skel->progs.v4via6_xdp, path);
+	err = state_pin_object(obj, tmp.path);
 	if (err)
 		goto out;
-	/* the skeleton's fds go with it; the state keeps its own */
-	st->prog_fd = dup(bpf_program__fd(skel->progs.v4via6_xdp));
-	for (i = 0; i < (int)N_MAPS; i++)
-		*map_fd_slot(st, i) = dup(bpf_map__fd(maps[i]));
-	err = 0;
-	for (i = 0; i < (int)N_MAPS; i++)
-		if (*map_fd_slot(st, i) < 0)
-			err = -errno;
-	if (st->prog_fd < 0 || err) {
-		err = -EMFILE;
-		state_close(st);
+	err = pindir_tmp_publish(&tmp, st->pin_dir);
+	if (err == -EEXIST) {
+		*lost = true;
+		err = 0;
 	}
-	st->created = !err;
 out:
-	v4via6_bpf__destroy(skel);
-	/* leave nothing behind: libbpf has already unpinned the maps it pinned */
-	if (err && made_dir) {
-		unmark_netns(st->pin_dir);
-		rmdir(st->pin_dir);
-	}
+	bpf_object__close(obj);
+	pindir_tmp_drop(&tmp); /* nothing left to drop once published */
 	return err;
+}
+
+/* mkdir -p of the pin dir's parent, inside the bpffs that state_find_bpffs found. */
+static int make_parent(const char *pin_dir)
+{
+	char buf[PATH_MAX], *p;
+
+	parent_of(pin_dir, buf, sizeof(buf));
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/*
+ * A pin dir without its program pin: only an older loader killed half-way
+ * made those (ours appear whole). Nothing could use its maps (commands need
+ * the program pin), so it is moved aside and removed; if a whole one took its
+ * place meanwhile, that is kept.
+ */
+static int remove_incomplete(const char *pin_dir)
+{
+	struct pindir_tmp aside;
+	char path[PATH_MAX];
+	int err;
+
+	err = pindir_tmp_make(&aside, pin_dir);
+	if (err)
+		return err;
+	rmdir(aside.path); /* renamed onto: it must not exist */
+	if (rename(pin_dir, aside.path)) {
+		err = errno == ENOENT ? 0 : -errno;
+	} else {
+		pin_path(path, aside.path, V4VIA6_PIN_PROG);
+		/* published between our look and the move: put it back */
+		if (!access(path, F_OK) &&
+		    !renameat2(AT_FDCWD, aside.path, AT_FDCWD, pin_dir, RENAME_NOREPLACE))
+			aside.path[0] = '\0';
+	}
+	pindir_tmp_drop(&aside);
+	return err;
+}
+
+static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool create,
+			    bool any_layout, bool quiet_stale)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	bool lost;
+	int err, tries;
+
+	state_init(st, pin_dir);
+	/* room for every "pin_dir/name" below, so that none of them is truncated */
+	if (strlen(pin_dir) + 64 >= PATH_MAX)
+		return -ENAMETOOLONG;
+	pin_path(path, pin_dir, V4VIA6_PIN_PROG);
+	for (tries = 0; tries < 3; tries++) {
+		if (stat(pin_dir, &sb)) {
+			if (errno != ENOENT)
+				return -errno;
+			if (!create)
+				return -ENOENT;
+		} else if (!S_ISDIR(sb.st_mode)) {
+			return -ENOTDIR;
+		} else {
+			err = check_netns(pin_dir, create, quiet_stale);
+			if (err)
+				return err;
+			if (!access(path, F_OK)) {
+				if (!any_layout && check_layout(pin_dir))
+					return -EPROTO;
+				return open_pinned(st);
+			}
+			if (errno != ENOENT) /* EACCES is not "nothing there" */
+				return -errno;
+			if (!create)
+				return -ENOENT;
+			err = remove_incomplete(pin_dir);
+			if (err)
+				return err;
+		}
+		err = make_parent(pin_dir);
+		if (!err)
+			err = load_and_publish(st, &lost);
+		if (err)
+			return err;
+		if (!lost) {
+			err = open_pinned(st);
+			st->created = !err;
+			return err;
+		}
+		/* another command's pin dir came first: open it as if it had always been there */
+	}
+	return -EAGAIN;
 }
 
 int state_open(struct v4via6_state *st, const char *pin_dir, bool create)
 {
-	char path[PATH_MAX];
-	struct stat sb;
-	int err, i;
+	return state_open_flags(st, pin_dir, create, false, false);
+}
 
-	state_init(st, pin_dir);
-	/* room for every "pin_dir/name" below, so that none of them is truncated */
-	if (strlen(pin_dir) + 32 >= PATH_MAX)
-		return -ENAMETOOLONG;
-	if (stat(pin_dir, &sb)) {
-		if (errno != ENOENT)
-			return -errno;
-		if (!create)
-			return -ENOENT;
-	} else if (!S_ISDIR(sb.st_mode)) {
-		return -ENOTDIR;
-	} else if (check_netns(pin_dir)) {
-		return -EXDEV;
-	}
-	pin_path(path, pin_dir, V4VIA6_PIN_PROG);
-	if (!access(path, F_OK))
-		return open_pinned(st);
-	if (errno != ENOENT) /* EACCES is not "nothing there" */
-		return -errno;
-	if (!create)
-		return -ENOENT;
-	err = load_and_pin(st);
-	/*
-	 * Another command is loading at the same moment and pinned first: use
-	 * its state once its program pin (the last one made) is there.
-	 */
-	for (i = 0; err == -EEXIST && i < 100; i++) {
-		if (!access(path, F_OK))
-			return open_pinned(st);
-		usleep(10000);
-	}
-	return err;
+int state_open_to_remove(struct v4via6_state *st, const char *pin_dir)
+{
+	return state_open_flags(st, pin_dir, false, false, true);
+}
+
+int state_open_any_layout(struct v4via6_state *st, const char *pin_dir)
+{
+	return state_open_flags(st, pin_dir, false, true, false);
 }
 
 int state_unpin(const char *pin_dir)
 {
-	char path[PATH_MAX];
-	int i, err = 0;
-
-	if (strlen(pin_dir) + 32 >= PATH_MAX)
+	if (strlen(pin_dir) + 64 >= PATH_MAX)
 		return -ENAMETOOLONG;
-	pin_path(path, pin_dir, V4VIA6_PIN_PROG);
-	if (unlink(path) && errno != ENOENT)
-		err = -errno;
-	for (i = 0; i < (int)ARRAY_SIZE(map_pins); i++) {
-		pin_path(path, pin_dir, map_pins[i]);
-		if (unlink(path) && errno != ENOENT && !err)
-			err = -errno;
-	}
-	i = unmark_netns(pin_dir);
-	if (i && !err)
-		err = i;
-	if (rmdir(pin_dir) && errno != ENOENT && !err)
-		err = -errno;
-	return err;
+	pindir_clean_leftovers(pin_dir);
+	/* everything in it is ours: pins, marks, what a newer layout added */
+	return pindir_remove(pin_dir);
 }

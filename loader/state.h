@@ -21,6 +21,7 @@ struct v4via6_state {
 	int stats_fd;
 	int tbl24_fd;
 	int nexthops_fd;
+	int if_stats_fd; /* -1 in a pin dir pinned by a build without it: counters unavailable */
 	bool created; /* state_open loaded and pinned the program just now */
 };
 
@@ -52,18 +53,54 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing);
  */
 int state_open(struct v4via6_state *st, const char *pin_dir, bool create);
 
+/* state_open without create for detach --all: a left-over pin dir gives -ESTALE, unreported. */
+int state_open_to_remove(struct v4via6_state *st, const char *pin_dir);
+
 /*
- * Errors of state_open that it has explained on stderr itself: the pin dir
- * belongs to another network namespace (-EXDEV), or a pin is missing or is not
- * what v4via6 pins there (-EUCLEAN). Callers print nothing more for these.
+ * state_open for upgrade: a pin dir of another map layout is opened too (its
+ * maps through the fds of the names this build knows), never created.
+ */
+int state_open_any_layout(struct v4via6_state *st, const char *pin_dir);
+
+/*
+ * Errors of state_open and state_find_bpffs that they have explained on
+ * stderr themselves: the pin dir belongs to another network namespace
+ * (-EXDEV) or to one that no longer exists (-ESTALE), a pin is missing or is
+ * not what v4via6 pins there (-EUCLEAN), the maps are of another layout
+ * (-EPROTO), the pin dir is not inside a bpffs (-EMEDIUMTYPE). Callers print
+ * nothing more for these.
  */
 static inline bool state_err_reported(int err)
 {
-	return err == -EXDEV || err == -EUCLEAN;
+	return err == -EXDEV || err == -EUCLEAN || err == -ESTALE || err == -EPROTO ||
+	       err == -EMEDIUMTYPE;
 }
 void state_close(struct v4via6_state *st);
 
-/* Removes every pin and the pin directory (detach --all). */
+/* Removes every pin, every mark and the pin directory (detach --all). */
 int state_unpin(const char *pin_dir);
+
+/*
+ * Test hooks, not documented for users: V4VIA6_BPF_OBJ names a BPF object to
+ * load instead of the built-in one (tests/test-upgrade.sh loads another build
+ * of the program through it), and V4VIA6_BPF_LAYOUT the map layout that object
+ * has (honoured only with V4VIA6_BPF_OBJ).
+ */
+#define V4VIA6_ENV_BPF_OBJ    "V4VIA6_BPF_OBJ"
+#define V4VIA6_ENV_BPF_LAYOUT "V4VIA6_BPF_LAYOUT"
+
+/* The map layout this build loads and reads: V4VIA6_LAYOUT. */
+unsigned int state_layout(void);
+/* The layout of the maps in pin_dir: its "layout-N" mark, or 1 without one. */
+unsigned int state_pinned_layout(const char *pin_dir);
+
+/* Marks dir as this network namespace's pin dir, of map layout layout. 0 or -errno. */
+int state_mark_pin_dir(const char *dir, unsigned int layout);
+
+/* Opens (not loads) the program's BPF object: the built-in one or V4VIA6_BPF_OBJ. NULL + errno. */
+struct bpf_object;
+struct bpf_object *state_object_open(void);
+/* Pins a loaded object's maps (by name) and program (V4VIA6_PIN_PROG) into dir. 0 or -errno. */
+int state_pin_object(struct bpf_object *obj, const char *dir);
 
 #endif /* V4VIA6_STATE_H */

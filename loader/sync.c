@@ -170,6 +170,7 @@ static int full_resync(struct syncer *s)
 	}
 	sync_table_apply(&s->t);
 	s->need_resync = NULL;
+	s->run.last_resync = time(NULL);
 	return 0;
 }
 

@@ -22,6 +22,7 @@ struct sync_run {
 	unsigned int table;
 	unsigned long resyncs;	/* full dumps: the first one, overruns, links down, SIGHUP */
 	unsigned long overruns; /* ENOBUFS on the notification socket */
+	long last_resync;	/* time() at the end of the last full resync */
 };
 
 /* The status file of the sync that serves pin_dir. 0 or -ENAMETOOLONG. */
@@ -34,5 +35,12 @@ void sync_status_remove(const char *pin_dir);
  * has open (json.h). Returns true when a sync process is running.
  */
 bool sync_status_print(const char *pin_dir, bool json);
+/*
+ * For metrics: when a sync serves pin_dir, calls fn with each field of its
+ * status file (pid, table, resyncs, overruns, routes_<reason>, ...). Returns
+ * true when a sync process is running.
+ */
+bool sync_status_fields(const char *pin_dir,
+			void (*fn)(void *arg, const char *key, unsigned long val), void *arg);
 
 #endif /* V4VIA6_SYNC_H */

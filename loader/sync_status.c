@@ -44,8 +44,9 @@ int sync_status_write(const char *pin_dir, const struct sync_run *run, const str
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "pid %d\ntable %u\nupdated %ld\nresyncs %lu\noverruns %lu\n", (int)getpid(),
-		run->table, (long)time(NULL), run->resyncs, run->overruns);
+	fprintf(f, "pid %d\ntable %u\nupdated %ld\nresyncs %lu\noverruns %lu\nlast_resync %ld\n",
+		(int)getpid(), run->table, (long)time(NULL), run->resyncs, run->overruns,
+		run->last_resync);
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(f, "routes_%s %lu\n", sync_reason_names[i], c->routes[i]);
 	fprintf(f, "multipath_cut %lu\nnexthops %lu\nneighs_resolved %lu\nmap_errors %lu\n",
@@ -134,5 +135,22 @@ bool sync_status_print(const char *pin_dir, bool json)
 	       "errors %lu\n",
 	       field(f, n, "nexthops"), field(f, n, "neighs_resolved"),
 	       field(f, n, "multipath_cut"), field(f, n, "map_errors"));
+	return true;
+}
+
+bool sync_status_fields(const char *pin_dir,
+			void (*fn)(void *arg, const char *key, unsigned long val), void *arg)
+{
+	struct field f[MAX_FIELDS];
+	char path[512];
+	pid_t pid;
+	int n, i;
+
+	n = sync_status_path(pin_dir, path, sizeof(path)) ? 0 : read_fields(path, f, MAX_FIELDS);
+	pid = field(f, n, "pid");
+	if (pid <= 0 || (kill(pid, 0) && errno != EPERM))
+		return false;
+	for (i = 0; i < n; i++)
+		fn(arg, f[i].key, f[i].val);
 	return true;
 }

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The metrics (see metrics.h). Names follow the Prometheus conventions:
+ * v4via6_ prefix, counters end in _total, sizes in bytes. The counters of
+ * struct fwd_stats and struct if_stats are named from the maps' BTF, so a
+ * counter added there is exported without a change here:
+ *   fwd_packets, pass_<reason>  v4via6_packets_total{outcome="fwd"|"pass_<reason>"}
+ *   other *_packets, *_bytes    v4via6_<name>_total
+ *   anything else (fwd_fib)     v4via6_<name>_packets_total
+ *   if_stats member <name>      v4via6_interface_<name>_total{interface,ifindex}
+ * Every family is keyed by labels that a per-nexthop family (the nexthop
+ * objects of the forwarding-table issue) can reuse: it would be
+ * v4via6_nexthop_<name>_total{nexthop="IPV6",interface,ifindex}, read the
+ * same way from its own per-CPU array.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+
+#include "array_size.h"
+#include "v4via6.h"
+#include "cmd.h"
+#include "commands.h"
+#include "common.h"
+#include "counters.h"
+#include "dump.h"
+#include "mapcount.h"
+#include "metrics.h"
+#include "sync.h"
+
+static void family(FILE *out, const char *name, const char *type, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void gauge(FILE *out, const char *name, const char *help, unsigned long long v)
+{
+	family(out, name, "gauge", help);
+	fprintf(out, "%s %llu\n", name, v);
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label_value(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* The outcome label of a fwd_stats member, NULL when it is not an outcome. */
+static const char *outcome_of(const char *field)
+{
+	if (!strcmp(field, "fwd_packets"))
+		return "fwd";
+	if (!strncmp(field, "pass_", 5))
+		return field;
+	return NULL;
+}
+
+static void counter_metric_name(const char *prefix, const char *field, char *buf, size_t len)
+{
+	if (ends_with(field, "_packets") || ends_with(field, "_bytes"))
+		snprintf(buf, len, "%s%s_total", prefix, field);
+	else
+		snprintf(buf, len, "%s%s_packets_total", prefix, field);
+}
+
+struct help {
+	const char *field, *text;
+};
+
+static const struct help global_help[] = {
+    {"rx_packets", "Frames the XDP program received, on every interface it is attached to."},
+    {"rx_bytes", "Bytes of the frames the XDP program received (from the Ethernet header, "
+		 "without FCS)."},
+    {"fwd_bytes", "Bytes of the frames the fast path forwarded (outcome fwd)."},
+    {"fwd_fib", "Frames forwarded with the next hop's MAC from the kernel's neighbour table "
+		"(bpf_fib_lookup), part of outcome fwd."},
+    {NULL, NULL},
+};
+
+static const struct help iface_help[] = {
+    {"rx_packets", "Frames the XDP program received on this interface."},
+    {"rx_bytes", "Bytes of the frames the XDP program received on this interface."},
+    {"fwd_packets", "Frames received on this interface that the fast path forwarded."},
+    {"fwd_bytes", "Bytes of the frames received on this interface that the fast path forwarded."},
+    {"pass_packets", "Frames received on this interface that went to the kernel, for any reason "
+		     "(the reasons: v4via6_packets_total)."},
+    {NULL, NULL},
+};
+
+static void help_of(const struct help *h, const char *field, const char *what, char *buf,
+		    size_t len)
+{
+	for (; h->field; h++) {
+		if (!strcmp(h->field, field)) {
+			snprintf(buf, len, "%s", h->text);
+			return;
+		}
+	}
+	snprintf(buf, len, "Counter %s of struct %s, summed over CPUs.", field, what);
+}
+
+static void write_global(FILE *out, const struct v4via6_state *st)
+{
+	char name[128], help[256];
+	struct counter_names cn;
+	__u64 v[COUNTERS_MAX];
+	bool outcomes = false;
+	int i, err;
+
+	err = counters_names(st->stats_fd, &cn);
+	if (!err)
+		err = counters_read(st->stats_fd, &cn, 1, v);
+	if (err) {
+		pr_err("metrics: reading the stats map: %s", strerror(-err));
+		return;
+	}
+	for (i = 0; i < cn.n; i++) {
+		if (outcome_of(cn.name[i])) {
+			if (!outcomes)
+				family(out, "v4via6_packets_total", "counter",
+				       "Frames by what the fast path did with them: fwd, forwarded "
+				       "(XDP_REDIRECT), or pass_<reason>, handed to the kernel for "
+				       "that reason. They add up to v4via6_rx_packets_total.");
+			outcomes = true;
+			fprintf(out, "v4via6_packets_total{outcome=\"%s\"} %llu\n",
+				outcome_of(cn.name[i]), (unsigned long long)v[i]);
+		}
+	}
+	for (i = 0; i < cn.n; i++) {
+		if (outcome_of(cn.name[i]))
+			continue;
+		counter_metric_name("v4via6_", cn.name[i], name, sizeof(name));
+		help_of(global_help, cn.name[i], "fwd_stats", help, sizeof(help));
+		family(out, name, "counter", help);
+		fprintf(out, "%s %llu\n", name, (unsigned long long)v[i]);
+	}
+}
+
+/*
+ * Per ingress interface: the attached interfaces (even at zero, so that their
+ * series exist from the start) and any other slot that counted something
+ * (an interface detached since, or the catch-all slot 0).
+ */
+static void write_ifaces(FILE *out, const struct v4via6_state *st, const __u32 *attached,
+			 int nattached)
+{
+	char name[128], help[256], (*ifnames)[IF_NAMESIZE] = NULL;
+	struct counter_names cn;
+	__u32 *rows = NULL, nrows = 0, i, k;
+	__u64 *v = NULL;
+	bool *show = NULL;
+	int f, err;
+
+	if (st->if_stats_fd < 0) {
+		/* a pin dir of an older build: its program has no per-interface counters */
+		fprintf(out,
+			"# v4via6: per-interface counters unavailable: the loaded program "
+			"predates them (v4via6 detach --all, then attach, loads the new one)\n");
+		return;
+	}
+	err = counters_names(st->if_stats_fd, &cn);
+	if (!err) {
+		v = calloc((size_t)cn.max_entries * cn.n, sizeof(*v));
+		show = calloc(cn.max_entries, sizeof(*show));
+		rows = calloc(cn.max_entries, sizeof(*rows));
+		ifnames = calloc(cn.max_entries, sizeof(*ifnames));
+		err = v && show && rows && ifnames ? 0 : -ENOMEM;
+	}
+	if (!err)
+		err = counters_read(st->if_stats_fd, &cn, cn.max_entries, v);
+	if (err) {
+		pr_err("metrics: reading the if_stats map: %s", strerror(-err));
+		goto out;
+	}
+	for (i = 0; i < (__u32)nattached; i++)
+		show[attached[i] < cn.max_entries ? attached[i] : V4VIA6_IFINDEX_OTHERS] = true;
+	for (k = 0; k < cn.max_entries; k++) {
+		for (f = 0; f < cn.n && !show[k]; f++)
+			show[k] = v[(size_t)k * cn.n + f] != 0;
+		if (!show[k])
+			continue;
+		rows[nrows++] = k;
+		/* slot 0 sums every ifindex >= V4VIA6_MAX_IFINDEX */
+		if (k == V4VIA6_IFINDEX_OTHERS)
+			snprintf(ifnames[k], IF_NAMESIZE, "other");
+		else
+			ifname_of(k, ifnames[k]);
+	}
+	for (f = 0; f < cn.n; f++) {
+		counter_metric_name("v4via6_interface_", cn.name[f], name, sizeof(name));
+		help_of(iface_help, cn.name[f], "if_stats", help, sizeof(help));
+		family(out, name, "counter", help);
+		for (i = 0; i < nrows; i++) {
+			k = rows[i];
+			fprintf(out, "%s{interface=\"", name);
+			label_value(out, ifnames[k]);
+			fprintf(out, "\",ifindex=\"%u\"} %llu\n", k,
+				(unsigned long long)v[(size_t)k * cn.n + f]);
+		}
+	}
+out:
+	free(v);
+	free(show);
+	free(rows);
+	free(ifnames);
+}
+
+static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	size_t n, used, total;
+	bool walked;
+	int err;
+
+	err = trie_count(st->routes_fd, &n, &walked);
+	if (err) {
+		pr_err("metrics: counting routes: %s", strerror(-err));
+	} else {
+		gauge(out, "v4via6_routes",
+		      "Routes in v4via6's routes map (throw routes included).", n);
+		if (!bpf_obj_get_info_by_fd(st->routes_fd, &info, &len))
+			gauge(out, "v4via6_routes_limit", "Most routes the routes map can hold.",
+			      info.max_entries);
+	}
+	gauge(out, "v4via6_neighbours", "Entries of v4via6's neighbour map (next hop -> MAC).",
+	      keys_count(st->neighs_fd, sizeof(struct nexthop)));
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	if (!bpf_obj_get_info_by_fd(st->neighs_fd, &info, &len))
+		gauge(out, "v4via6_neighbours_limit", "Most entries the neighbour map can hold.",
+		      info.max_entries);
+	err = nexthop_slots_used(st->nexthops_fd, &used, &total);
+	if (err) {
+		pr_err("metrics: reading the nexthops array: %s", strerror(-err));
+	} else {
+		gauge(out, "v4via6_nexthop_slots_used",
+		      "Slots of the nexthops array (distinct next hops of routes of /24 and "
+		      "shorter, read through tbl24) in use.",
+		      used);
+		gauge(out, "v4via6_nexthop_slots_free",
+		      "Slots of the nexthops array still free (a route needing a new one fails "
+		      "when none is left).",
+		      total - used);
+	}
+	gauge(out, "v4via6_interfaces_attached",
+	      "Interfaces v4via6 is attached to (entries of the egress map).", nattached);
+}
+
+/* sync's status file: the fields it writes, as metrics. */
+struct sync_ctx {
+	unsigned long table, resyncs, overruns, last_resync, nexthops, resolved, cut, errors;
+	int nroutes;
+	struct {
+		char reason[32];
+		unsigned long val;
+	} routes[16];
+};
+
+static void sync_field(void *arg, const char *key, unsigned long val)
+{
+	struct sync_ctx *c = arg;
+	static const struct {
+		const char *key;
+		size_t off;
+	} fields[] = {
+	    {"table", offsetof(struct sync_ctx, table)},
+	    {"resyncs", offsetof(struct sync_ctx, resyncs)},
+	    {"overruns", offsetof(struct sync_ctx, overruns)},
+	    {"last_resync", offsetof(struct sync_ctx, last_resync)},
+	    {"nexthops", offsetof(struct sync_ctx, nexthops)},
+	    {"neighs_resolved", offsetof(struct sync_ctx, resolved)},
+	    {"multipath_cut", offsetof(struct sync_ctx, cut)},
+	    {"map_errors", offsetof(struct sync_ctx, errors)},
+	};
+	size_t i;
+
+	if (!strncmp(key, "routes_", 7) && c->nroutes < 16) {
+		snprintf(c->routes[c->nroutes].reason, sizeof(c->routes[0].reason), "%s", key + 7);
+		c->routes[c->nroutes++].val = val;
+		return;
+	}
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!strcmp(key, fields[i].key))
+			*(unsigned long *)((char *)c + fields[i].off) = val;
+}
+
+static void write_sync(FILE *out, const char *pin_dir)
+{
+	struct sync_ctx c = {0};
+	bool up;
+	int i;
+
+	up = sync_status_fields(pin_dir, sync_field, &c);
+	gauge(out, "v4via6_sync_up", "Whether a v4via6 sync process serves this pin dir.", up);
+	if (!up)
+		return;
+	family(out, "v4via6_sync_info", "gauge", "The routing table v4via6 sync follows.");
+	fprintf(out, "v4via6_sync_info{table=\"%lu\"} 1\n", c.table);
+	family(out, "v4via6_sync_resyncs_total", "counter",
+	       "Full dumps of the kernel's tables since sync started (the first one, overruns, "
+	       "links going down, SIGHUP).");
+	fprintf(out, "v4via6_sync_resyncs_total %lu\n", c.resyncs);
+	family(out, "v4via6_sync_overruns_total", "counter",
+	       "Notifications the kernel dropped (ENOBUFS), each followed by a full resync.");
+	fprintf(out, "v4via6_sync_overruns_total %lu\n", c.overruns);
+	if (c.last_resync)
+		gauge(out, "v4via6_sync_last_resync_timestamp_seconds",
+		      "When the last full resync ended (Unix time).", c.last_resync);
+	family(out, "v4via6_sync_kernel_routes", "gauge",
+	       "The kernel's routes by what sync made of them: mirrored (a next hop in the map), "
+	       "or left to the kernel, and why.");
+	for (i = 0; i < c.nroutes; i++)
+		fprintf(out, "v4via6_sync_kernel_routes{reason=\"%s\"} %lu\n", c.routes[i].reason,
+			c.routes[i].val);
+	gauge(out, "v4via6_sync_nexthops", "Distinct next hops the mirrored routes use.",
+	      c.nexthops);
+	gauge(out, "v4via6_sync_nexthops_resolved",
+	      "Next hops in use whose MAC is in the neighbour map.", c.resolved);
+	gauge(out, "v4via6_sync_ecmp_prefixes_cut",
+	      "ECMP prefixes that XDP forwards via one of their next hops only.", c.cut);
+	family(out, "v4via6_sync_map_errors_total", "counter",
+	       "Map writes by sync that failed (each is logged).");
+	fprintf(out, "v4via6_sync_map_errors_total %lu\n", c.errors);
+}
+
+int metrics_write(FILE *out, const char *pin_dir)
+{
+	static __u32 attached[V4VIA6_MAX_IFACES];
+	struct v4via6_state st;
+	int err, n;
+
+	err = state_open(&st, pin_dir, false);
+	if (err && err != -ENOENT && !state_err_reported(err))
+		pr_err("metrics: %s: %s", pin_dir, strerror(-err));
+	gauge(out, "v4via6_up", "Whether the v4via6 XDP program is loaded (pinned in the pin dir).",
+	      !err);
+	if (!err) {
+		n = map_keys_u32(st.egress_fd, attached, V4VIA6_MAX_IFACES);
+		write_global(out, &st);
+		write_ifaces(out, &st, attached, n);
+		write_gauges(out, &st, n);
+		state_close(&st);
+	} else {
+		mapcount_release();
+	}
+	write_sync(out, pin_dir);
+	fflush(out);
+	return ferror(out) ? -EIO : 0;
+}
+
+const char metrics_usage[] =
+    "Usage: v4via6 metrics\n"
+    "  Every counter and gauge in the Prometheus text format (what v4via6 exporter serves):\n"
+    "  forwarding outcomes, per ingress interface, routes, neighbours, next-hop slots,\n"
+    "  interfaces, sync's state. Nothing loaded prints v4via6_up 0 (exit 0).\n";
+
+int metrics_pin_dir(char *dir, size_t len)
+{
+	const char *what = cmd_name();
+	struct stat sb;
+
+	if (resolve_pin_dir(dir, len, false))
+		return -EINVAL;
+	/* a pin dir named by hand must exist (a typo); the default one appears with attach */
+	if (pin_dir_opt && stat(dir, &sb)) {
+		pr_err("%s: --pin-dir %s: %s", what, dir, strerror(errno));
+		return -ENOENT;
+	}
+	if (pin_dir_opt && !S_ISDIR(sb.st_mode)) {
+		pr_err("%s: --pin-dir %s: %s", what, dir, strerror(ENOTDIR));
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int do_metrics(int argc, char **argv)
+{
+	char dir[PATH_MAX];
+
+	if (metrics_pin_dir(dir, sizeof(dir)))
+		return EXIT_FAIL;
+	if (metrics_write(stdout, dir)) {
+		pr_err("metrics: writing: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

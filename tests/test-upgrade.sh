@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# v4via6 upgrade on the seed's topology, under a ping every 10 ms across the router:
+# a build with other instructions replaces the program on both interfaces without
+# detaching (0 loss, the kernel forwards none of it, the new program id on both);
+# then a build with another map layout (tests/upgrade_v2.bpf.c) gets new maps built
+# from the old ones and swapped in, the same way. The "old" build is this tree's
+# program compiled with other instructions (clang -mcpu=v3), loaded through
+# V4VIA6_BPF_OBJ, so that the built-in program is the upgrade.
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+source "$here/seed-topology.sh"
+lib_init upgrade
+
+T=$(mktemp -d /tmp/v4via6-upgrade.XXXXXX)
+on_cleanup "rm -rf '$T'"
+V2_OBJ=$(realpath "$BUILD/upgrade_v2.bpf.o" 2>/dev/null)
+CLANG=${CLANG:-clang}
+
+if ! seed_topology >"$T/topo" 2>&1; then
+	fail topology "could not build the seed topology" "$(cat "$T/topo")"
+	exit 1
+fi
+forget_pins r
+PD=$(pin_dir_of r)
+# the layout-2 state is read and removed by a build that knows layout 2
+on_cleanup "V4VIA6_BPF_OBJ='$V2_OBJ' V4VIA6_BPF_LAYOUT=2 nsx r '$V4VIA6' detach --all"
+
+# prog_on NS IFACE: the id of the XDP program on IFACE
+prog_on() { ip -n "$(ns "$1")" -d link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1; }
+# pinned_id: the id of the pinned program
+pinned_id() { bpftool prog show pinned "$PD/prog" 2>/dev/null | awk -F: 'NR == 1 { print $1 }'; }
+
+# want_delta NAME OLD NEW COUNTER OP VALUE: COUNTER's move between two snaps compares to VALUE
+want_delta() {
+	local d
+	d=$(delta "$2" "$3" "$4")
+	test "$d" "$5" "$6" && return 0
+	fail "$1" "$4 moved by $d, expected $5 $6" "$(paste "$2" "$3")"
+	return 1
+}
+
+# ping_start FILE: a ping every 10 ms from A to B for 3 s in the background
+ping_start() {
+	nsx a ping -q -i 0.01 -c 300 -W 1 "$B_IP" >"$1" 2>&1 &
+	PING_PID=$!
+}
+# ping_lossless FILE: every one of the 300 echoes answered
+ping_lossless() { grep -q '300 packets transmitted, 300 received' "$1"; }
+
+MULTIARCH=$(gcc -print-multiarch 2>/dev/null)
+if ! "$CLANG" -target bpf -O2 -g -mcpu=v3 -I"$here/../include" -I"$here/../bpf" \
+	-idirafter "/usr/include/$MULTIARCH" -c "$here/../bpf/v4via6.bpf.c" -o "$T/old.bpf.o" \
+	>"$T/cc" 2>&1; then
+	skip same-layout "cannot build a second copy of the program with $CLANG: $(head -1 "$T/cc")"
+	exit 0
+fi
+
+if ! V4VIA6_BPF_OBJ=$T/old.bpf.o v6 r attach r0 r1 >"$T/out" 2>&1 ||
+	! v6 r route add "$A_IP/32" via inet6 "$A_LL" dev r0 >>"$T/out" 2>&1 ||
+	! v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 >>"$T/out" 2>&1 ||
+	! v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 >>"$T/out" 2>&1 ||
+	! v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0 >>"$T/out" 2>&1 ||
+	! nsx a ping -c 3 -i 0.1 -W 1 "$B_IP" >>"$T/out" 2>&1; then
+	fail setup "attaching the old build and routing through it" "$(cat "$T/out")"
+	exit 1
+fi
+routes0=$(v6 r route show 2>&1)
+neighs0=$(v6 r neigh show 2>&1)
+
+# --- same layout: the program is replaced, the maps kept ---------------------------------
+t=same-layout-hitless
+old_id=$(prog_on r r0)
+snap r >"$T/s0"
+ping_start "$T/ping"
+sleep 0.7
+out=$(v6 r upgrade 2>&1)
+rc=$?
+wait "$PING_PID"
+snap r >"$T/s1"
+new_id=$(pinned_id)
+if [ $rc != 0 ] || ! grep -q "replaced by id $new_id .* on 2 interfaces" <<<"$out"; then
+	fail $t "upgrade exited $rc" "$out"
+elif ! ping_lossless "$T/ping"; then
+	fail $t "packets lost during the upgrade" "$(cat "$T/ping")"
+elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
+	[ "$new_id" = "$old_id" ]; then
+	fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
+		"$(ip -n "$(ns r)" link show)"
+elif [ "$(v6 r route show 2>&1)" != "$routes0" ] || [ "$(v6 r neigh show 2>&1)" != "$neighs0" ]; then
+	fail $t "routes or neighbours changed" "$(v6 r route show 2>&1; v6 r neigh show 2>&1)"
+elif bpftool prog show id "$old_id" >/dev/null 2>&1; then
+	fail $t "the old program (id $old_id) is still loaded"
+else
+	want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 &&
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge 600 && pass "$t ($out)"
+fi
+
+t=same-build-again
+out=$(v6 r upgrade 2>&1)
+rc=$?
+jout=$(v6 r -j upgrade 2>&1)
+if [ $rc != 0 ] || ! grep -q "is this build's already" <<<"$out" || [ "$(prog_on r r0)" != "$new_id" ]; then
+	fail $t "a second upgrade with the same build (exit $rc)" "$out"
+elif ! "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin)
+assert d["old_id"] == d["new_id"] == int(sys.argv[1]) and d["moved"] == [] and d["layout"]["to"] == 1' \
+	"$new_id" <<<"$jout" >/dev/null 2>&1; then
+	fail $t "-j upgrade: not the JSON expected" "$jout"
+else
+	pass $t
+fi
+
+# An upgrade interrupted after the pin moved (an interface still on the older program, as
+# a kill -9 between the two leaves it): running it again finishes the job.
+t=interrupted-finished
+KEEP="$PD-keep"
+on_cleanup "rm -f '$KEEP'"
+if ! V4VIA6_BPF_OBJ=$T/old.bpf.o v6 r upgrade >"$T/out" 2>&1 ||
+	! bpftool prog pin pinned "$PD/prog" "$KEEP" >>"$T/out" 2>&1 ||
+	! v6 r upgrade >>"$T/out" 2>&1 ||
+	! nsx r ip -force link set dev r1 xdpdrv pinned "$KEEP" >>"$T/out" 2>&1; then
+	fail $t "leaving r1 on the older program" "$(cat "$T/out")"
+elif [ "$(prog_on r r1)" = "$(pinned_id)" ]; then
+	fail $t "r1 runs the pinned program: the test did not set it up" "$(cat "$T/out")"
+else
+	rm -f "$KEEP"
+	out=$(v6 r upgrade 2>&1)
+	if ! grep -q "already; moved to it: r1" <<<"$out" ||
+		[ "$(prog_on r r1)" != "$(pinned_id)" ] || [ "$(prog_on r r0)" != "$(pinned_id)" ]; then
+		fail $t "an interface left on another program" "$out$(ip -n "$(ns r)" link show)"
+	else
+		pass $t
+	fi
+fi
+
+# Killed right after the new program is pinned, before any interface moved: again finishes it.
+t=same-layout-killed
+V4VIA6_BPF_OBJ=$T/old.bpf.o V4VIA6_TEST_KILL_AT=pinned v6 r upgrade >"$T/out" 2>&1
+rc=$?
+out=$(V4VIA6_BPF_OBJ=$T/old.bpf.o v6 r upgrade 2>&1)
+if [ $rc != 137 ]; then
+	fail $t "the upgrade was not killed at the test point (exit $rc)" "$(cat "$T/out")"
+elif ! grep -q "already; moved to it: r0 r1" <<<"$out" ||
+	[ "$(prog_on r r0)" != "$(pinned_id)" ] || [ "$(prog_on r r1)" != "$(pinned_id)" ]; then
+	fail $t "running it again did not move both interfaces" "$out"
+elif ! out=$(v6 r upgrade 2>&1); then
+	fail $t "back to this build" "$out"
+else
+	pass $t
+fi
+
+# --- another map layout: new maps built from the old ones, swapped in ---------------------
+t=layout-change-hitless
+if [ -z "$V2_OBJ" ] || ! [ -f "$V2_OBJ" ]; then
+	skip $t "$BUILD/upgrade_v2.bpf.o not built"
+	exit 0
+fi
+old_id=$(prog_on r r0)
+snap r >"$T/s0"
+ping_start "$T/ping"
+sleep 0.7
+out=$(V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2 v6 r upgrade 2>&1)
+rc=$?
+wait "$PING_PID"
+export V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2
+snap r >"$T/s1"
+new_id=$(pinned_id)
+if [ $rc != 0 ] || ! grep -q "map layout 1 -> 2: .* replaced by id $new_id on 2 interfaces" <<<"$out"; then
+	fail $t "upgrade exited $rc" "$out"
+elif ! ping_lossless "$T/ping"; then
+	fail $t "packets lost during the upgrade" "$(cat "$T/ping")"
+elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
+	[ "$new_id" = "$old_id" ]; then
+	fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
+		"$(ip -n "$(ns r)" link show)"
+elif ! [ -e "$PD/layout-2" ] || [ -e "$PD/layout-1" ] || ! [ -e "$PD/upgrade_test" ]; then
+	fail $t "the pin dir is not layout 2's" "$(ls "$PD")"
+elif [ "$(v6 r route show 2>&1)" != "$routes0" ] || [ "$(v6 r neigh show 2>&1)" != "$neighs0" ]; then
+	fail $t "routes or neighbours not carried over" "$(v6 r route show 2>&1; v6 r neigh show 2>&1)"
+elif ! out2=$(v6 r route check 2>&1); then
+	fail $t "tbl24 not rebuilt from the routes" "$out2"
+elif ls -d "$PD"~tmp-* >/dev/null 2>&1; then
+	fail $t "a temporary dir is left" "$(ls -d "$PD"~tmp-*)"
+else
+	want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 && pass "$t ($out)"
+fi
+unset V4VIA6_BPF_OBJ V4VIA6_BPF_LAYOUT
+
+# This build (layout 1) refuses the newer layout instead of misreading it.
+t=newer-layout-refused
+out=$(v6 r route show 2>&1)
+rc=$?
+out2=$(v6 r upgrade 2>&1)
+rc2=$?
+if [ $rc != 1 ] || ! grep -q "map layout 2, made by a newer v4via6" <<<"$out"; then
+	fail $t "route show on a layout-2 pin dir (exit $rc)" "$out"
+elif [ $rc2 != 1 ] || ! grep -q "downgrade is not supported" <<<"$out2"; then
+	fail $t "upgrade back to layout 1 (exit $rc2)" "$out2"
+else
+	pass $t
+fi
+# An upgrade to the new layout killed with -9 at random points: running it again finishes it
+# (every interface on the pinned program, the routes and neighbours whole, nothing left over).
+t=layout-change-killed
+bad="" before=0 between=0 after=0
+export V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2
+# the first rounds die at named points (V4VIA6_TEST_KILL_AT), the others at random times
+points=(copied swapped moved-1 "" "" "")
+for round in 1 2 3 4 5 6; do
+	point=${points[$((round - 1))]}
+	v6 r detach --all >/dev/null 2>&1
+	(
+		unset V4VIA6_BPF_OBJ V4VIA6_BPF_LAYOUT
+		v6 r attach r0 r1 && v6 r route add "$A_IP/32" via inet6 "$A_LL" dev r0 &&
+			v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 &&
+			v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 &&
+			v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0
+	) >"$T/out" 2>&1 || bad+="round $round: setup: $(cat "$T/out")"$'\n'
+	V4VIA6_TEST_KILL_AT=$point nsenter --net=/run/netns/"$(ns r)" "$V4VIA6" upgrade \
+		>/dev/null 2>&1 &
+	pid=$!
+	if [ -z "$point" ]; then
+		# an upgrade takes 0.5 to 5 s here (most of it tbl24: 128 MiB made and filled)
+		sleep "$((RANDOM % 3)).$((RANDOM % 10))"
+		kill -9 "$pid" 2>/dev/null
+	fi
+	wait "$pid" 2>/dev/null
+	# where the kill landed: before the swap, between the swap and the last move, or after
+	if [ -e "$PD/layout-1" ]; then
+		before=$((before + 1))
+	elif [ "$(prog_on r r0)" != "$(pinned_id)" ] || [ "$(prog_on r r1)" != "$(pinned_id)" ]; then
+		between=$((between + 1))
+	else
+		after=$((after + 1))
+	fi
+	out=$(v6 r upgrade 2>&1) || bad+="round $round: upgrade after kill -9: $out"$'\n'
+	p=$(pinned_id)
+	[ "$(prog_on r r0)" = "$p" ] && [ "$(prog_on r r1)" = "$p" ] ||
+		bad+="round $round: r0 or r1 not on the pinned program $p: $out"$'\n'
+	[ -e "$PD/layout-2" ] || bad+="round $round: not layout 2: $(ls "$PD")"$'\n'
+	[ "$(v6 r route show 2>&1)" = "$routes0" ] && [ "$(v6 r neigh show 2>&1)" = "$neighs0" ] ||
+		bad+="round $round: routes or neighbours: $(v6 r route show 2>&1)"$'\n'
+	ls -d "$PD"~tmp-* >/dev/null 2>&1 && bad+="round $round: temporary dirs left"$'\n'
+	nsx a ping -c 2 -i 0.1 -W 1 "$B_IP" >/dev/null 2>&1 || bad+="round $round: ping failed"$'\n'
+done
+unset V4VIA6_BPF_OBJ V4VIA6_BPF_LAYOUT
+if [ -n "$bad" ]; then
+	fail $t "upgrade killed with -9, then run again" "$bad"
+else
+	pass "$t (killed before the swap $before, between swap and moves $between, after $after)"
+fi
+exit 0
