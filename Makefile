@@ -38,13 +38,13 @@ LDLIBS  := $(shell pkg-config --libs libxdp libbpf libmnl libmicrohttpd 2>/dev/n
 BPF_SRCS   := $(wildcard bpf/*.bpf.c) $(wildcard bench/*.bpf.c) $(wildcard tests/*.bpf.c)
 BPF_OBJS   := $(patsubst %.bpf.c,$(BUILD)/%.bpf.o,$(notdir $(BPF_SRCS)))
 SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
-LOADER_SRCS := $(wildcard loader/*.c)
+LOADER_SRCS := $(wildcard loader/*.c) $(wildcard loader/sync/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 TEST_SRCS  := $(filter-out %.bpf.c,$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
-HDRS       := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard loader/*.h)
+HDRS       := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard loader/*.h) $(wildcard loader/sync/*.h)
 
 vpath %.bpf.c bpf bench tests
 
@@ -81,6 +81,7 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 $(BUILD)/loader/%.o: loader/%.c $(HDRS) $(SKELS) | $(BUILD)/loader
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/v4via6: $(LOADER_OBJS)
@@ -120,7 +121,7 @@ install: all
 	done
 
 format:
-	clang-format -i $(wildcard include/*.h bpf/*.[ch] loader/*.[ch] tests/*.c bench/*.c)
+	clang-format -i $(wildcard include/*.h bpf/*.[ch] loader/*.[ch] loader/sync/*.[ch] tests/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD)

@@ -31,7 +31,7 @@
 #include "dump.h"
 #include "mapcount.h"
 #include "metrics.h"
-#include "sync.h"
+#include "sync/sync_status.h"
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
 {

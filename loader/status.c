@@ -16,7 +16,7 @@
 #include "iface.h"
 #include "json.h"
 #include "parse.h"
-#include "sync.h"
+#include "sync/sync_status.h"
 
 const char status_usage[] =
     "Usage: v4via6 status\n"

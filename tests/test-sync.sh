@@ -48,24 +48,34 @@ no_route() { ! v6 r route show | grep -Eq "^(throw )?$1 |^throw $1$"; }
 
 # timed NAME LIMIT_MS WHAT cmd...: poll cmd every 10 ms; PASS with the time it took, or FAIL
 # after LIMIT_MS. The clock (T0, set by the caller) starts when the kernel has the change, i.e.
-# when `ip` returns; the time includes the probe's own cost (a v4via6 process, ~10 ms).
+# when `ip` returns; the time includes the probe's own cost (a v4via6 process, ~10 ms). On a
+# machine so loaded that one probe takes more than half the limit, a late change cannot be told
+# from a slow probe: SKIP, saying so (a change never seen within 3 s still FAILs).
 timed() {
-	local name=$1 limit=$2 what=$3 ms
+	local name=$1 limit=$2 what=$3 ms p0 took probe=0 ok
 	shift 3
-	while ! "$@" >/dev/null 2>&1; do
+	while :; do
+		p0=$(date +%s%N)
+		"$@" >/dev/null 2>&1 && ok=1 || ok=
+		took=$((($(date +%s%N) - p0) / 1000000))
+		[ "$took" -gt "$probe" ] && probe=$took
+		[ -n "$ok" ] && break
 		ms=$((($(date +%s%N) - T0) / 1000000))
-		if [ "$ms" -gt "$limit" ]; then
+		if [ "$ms" -gt 3000 ]; then
 			fail "$name" "$what: not after $ms ms" "$(v6 r route show 2>&1; tail -5 "$T/sync.log")"
 			return 1
 		fi
 		sleep 0.01
 	done
 	ms=$((($(date +%s%N) - T0) / 1000000))
-	if [ "$ms" -gt "$limit" ]; then
+	if [ "$ms" -gt "$limit" ] && [ "$probe" -gt $((limit / 2)) ]; then
+		skip "$name" "$what seen after $ms ms, but one probe takes $probe ms on this loaded machine: a $limit ms latency cannot be measured"
+	elif [ "$ms" -gt "$limit" ]; then
 		fail "$name" "$what: seen after $ms ms, more than $limit"
 		return 1
+	else
+		pass "$name ($what in $ms ms)"
 	fi
-	pass "$name ($what in $ms ms)"
 }
 
 # settle LIMIT_MS cmd...: poll cmd (a slow one) every 200 ms until it succeeds, LIMIT_MS at most
@@ -120,8 +130,11 @@ ping_a() {
 
 sync_start
 t=start
-if wait_for 2000 has_route "$B_IP/32 via inet6 $B_LL dev r1" &&
-	wait_for 1000 has_route "$A_IP/32 via inet6 $A_LL dev r0"; then pass $t; else
+# "started" once the first reconcile is over, /24 table rebuilt (seconds on a loaded machine):
+# the latencies below are measured from then on
+if wait_for 20000 grep -q started "$T/sync.log" &&
+	wait_for 2000 has_route "$B_IP/32 via inet6 $B_LL dev r1" &&
+	wait_for 3000 has_route "$A_IP/32 via inet6 $A_LL dev r0"; then pass $t; else
 	fail $t "the seed's routes did not appear" "$(v6 r route show 2>&1; cat "$T/sync.log")"
 	exit 1
 fi
@@ -141,7 +154,7 @@ timed route-del 100 "route del" no_route 10.9.0.0/16
 # forwarded by XDP both ways (IpForwDatagrams still).
 t=traffic-follows
 nsx r ip route replace "$B_IP/32" via inet6 "$C_LL" dev r2
-if wait_for 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" && cap_start c c0 "$T/c.pcap" icmp; then
+if wait_for 3000 has_route "$B_IP/32 via inet6 $C_LL dev r2" && cap_start c c0 "$T/c.pcap" icmp; then
 	snap r >"$T/s0"
 	if ping_a $t -c 5 -i 0.05 "$B_IP"; then
 		snap r >"$T/s1"
@@ -173,7 +186,7 @@ if timed $t-route 100 "route via nhid 10" has_route "10.9.0.0/16 via inet6 $B_LL
 	# traffic through the object: B's address via nhid 10 (now C)
 	nsx r ip route replace "$B_IP/32" nhid 10
 	snap r >"$T/s0"
-	if wait_for 1000 has_route "$B_IP/32 via inet6 $C_LL dev r2" &&
+	if wait_for 3000 has_route "$B_IP/32 via inet6 $C_LL dev r2" &&
 		ping_a $t-traffic -c 3 -i 0.05 "$B_IP"; then
 		snap r >"$T/s1"
 		fwd=$(delta "$T/s0" "$T/s1" fwd_packets)
@@ -193,7 +206,7 @@ fi
 # --- ECMP: the first usable next hop, and a warning -----------------------------------------------
 t=multipath
 nsx r ip route add 10.40.0.0/16 nexthop via inet6 "$B_LL" dev r1 nexthop via inet6 "$C_LL" dev r2
-if wait_for 1000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
+if wait_for 3000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
 	grep -q "10.40.0.0/16 has 2 next hops" "$T/sync.log"; then pass $t; else
 	fail $t "not installed via the first hop, or no warning" "$(v6 r route show; cat "$T/sync.log")"
 fi
@@ -213,9 +226,9 @@ t=kernel-entries
 nsx r ip route add 10.0.0.0/8 via inet6 "$B_LL" dev r1
 nsx r ip route add 10.50.0.0/16 via 192.0.2.1 dev r1 onlink
 nsx r ip route add blackhole 10.51.0.0/16
-if wait_for 1000 has_route "10.0.0.0/8 via inet6 $B_LL dev r1" &&
-	wait_for 1000 has_route "throw 10.50.0.0/16" &&
-	wait_for 1000 has_route "throw 10.51.0.0/16"; then pass $t; else
+if wait_for 3000 has_route "10.0.0.0/8 via inet6 $B_LL dev r1" &&
+	wait_for 3000 has_route "throw 10.50.0.0/16" &&
+	wait_for 3000 has_route "throw 10.51.0.0/16"; then pass $t; else
 	fail $t "10/8 mirrored, 10.50/16 and 10.51/16 as kernel entries expected" "$(v6 r route show)"
 fi
 # v4via6 status reads sync's status file (rewritten at most once a second)
@@ -242,7 +255,7 @@ fi
 # --- interfaces: not attached is left to the kernel until attached --------------------------------
 t=not-attached
 nsx r ip route add 10.30.0.0/16 via inet6 "$D_LL" dev r3
-if wait_for 1000 has_route "throw 10.30.0.0/16"; then
+if wait_for 3000 has_route "throw 10.30.0.0/16"; then
 	v6 r attach r3 >"$T/attach3" 2>&1
 	# attaching is no netlink event: sync looks at the egress map every second
 	if wait_for 2500 has_route "10.30.0.0/16 via inet6 $D_LL dev r3"; then pass $t; else
@@ -325,7 +338,9 @@ t=overrun
 sync_stop
 : >"$T/sync.log"
 sync_start --rcvbuf 4096
-wait_for 2000 grep -q started "$T/sync.log"
+# started means subscribed: stopped before that, it would miss the burst, not overrun (a loaded
+# machine can take seconds to start it)
+wait_for 20000 grep -q started "$T/sync.log"
 for i in $(seq 0 9999); do
 	echo "route add 10.$((100 + i / 256)).$((i % 256)).0/24 via inet6 $B_LL dev r1"
 done >"$T/batch"
@@ -338,6 +353,8 @@ if settle 20000 kernel_vs_map; then
 	ms=$((($(date +%s%N) - T0) / 1000000))
 	n=$(kernel_vs_map)
 	# from SIGCONT to a map found equal (the check itself takes ~0.3 s with 10,000 routes)
+	# the resync logs once its /24 table is rebuilt, after the routes are in the trie
+	wait_for 20000 grep -q 'resync after an overrun' "$T/sync.log"
 	overruns=$(grep -c 'resync after an overrun' "$T/sync.log")
 	if [ "$overruns" -ge 1 ]; then
 		pass "$t ($n routes equal in the map after $ms ms; $overruns resyncs after overruns)"
@@ -375,7 +392,7 @@ ping_rc=$?
 snap r >"$T/s1"
 kfwd=$(delta "$T/s0" "$T/s1" IpForwDatagrams)
 fwd=$(delta "$T/s0" "$T/s1" fwd_packets)
-if ! settle 3000 kernel_vs_map; then
+if ! settle 10000 kernel_vs_map; then
 	fail $t "map differs from the kernel after the restart" "$(kernel_vs_map)"
 elif [ "$ping_rc" != 0 ] || [ "$kfwd" != 0 ] || [ "$fwd" -lt 300 ]; then
 	fail $t "during the restart: ping rc $ping_rc, fwd_packets +$fwd, IpForwDatagrams +$kfwd" \
@@ -389,8 +406,8 @@ t=reattach
 v6 r detach --all >"$T/detach" 2>&1
 v6 r attach r0 r1 r2 >>"$T/detach" 2>&1
 # a new program and new, empty maps: sync notices within a second and fills them
-if wait_for 3000 has_route "$B_IP/32 via inet6 $B_LL dev r1" && kill -0 "$SYNC_PID" &&
-	settle 2000 kernel_vs_map; then pass "$t (map refilled: $(kernel_vs_map) routes)"; else
+if wait_for 10000 has_route "$B_IP/32 via inet6 $B_LL dev r1" && kill -0 "$SYNC_PID" &&
+	settle 10000 kernel_vs_map; then pass "$t (map refilled: $(kernel_vs_map) routes)"; else
 	fail $t "the new maps were not filled" "$(cat "$T/detach"; v6 r route show; tail -3 "$T/sync.log")"
 fi
 

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of sync's reconciliation (loader/sync_table.c): kernel routes,
+ * Unit tests of sync's reconciliation (loader/sync/sync_table.c): kernel routes,
  * nexthop objects, neighbours and links given as parsed netlink messages, and
  * the maps checked after each step. The maps are real BPF maps of the
- * program's types, created here and never pinned (root). The netlink side is
- * tested end to end by tests/test-sync.sh.
+ * program's types, created here and never pinned (root). Also the netlink
+ * side's defences against messages the kernel would never send (parsed from
+ * crafted messages, and one sent by another process). The netlink side is
+ * tested end to end by tests/test-sync.sh and tests/test-sync-churn.sh.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/lwtunnel.h>
 #include <linux/neighbour.h>
+#include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
-#include "sync_table.h"
+#include "sync/nl.h"
+#include "sync/sync_table.h"
 
 static int failures;
 
@@ -93,6 +101,20 @@ static struct nl_hop hop4(__u32 ifindex, const char *addr)
 	return h;
 }
 
+/* A stand-in for nl_parse_route's fingerprint: the route's content, hashed. */
+static __u32 fingerprint(const struct nl_route *r)
+{
+	__u32 h = r->type * 31 + r->nhid;
+	int i, j;
+
+	for (i = 0; i < r->nhops; i++) {
+		h = h * 31 + r->hops[i].ifindex + r->hops[i].encap;
+		for (j = 0; j < 16; j++)
+			h = h * 31 + r->hops[i].addr[j];
+	}
+	return h;
+}
+
 /* A route as nl_parse_route gives it; up to three inline hops. */
 static struct nl_route route(const char *dst, int len, __u32 table, __u32 metric, __u8 type,
 			     int nhops, const struct nl_hop *hops)
@@ -105,6 +127,7 @@ static struct nl_route route(const char *dst, int len, __u32 table, __u32 metric
 	r.multipath = nhops > 1;
 	for (i = 0; i < nhops; i++)
 		r.hops[i] = hops[i];
+	r.fingerprint = fingerprint(&r);
 	return r;
 }
 
@@ -282,6 +305,7 @@ static void test_nexthop_objects(void)
 
 	r10.nhops = 0;
 	r10.nhid = 10;
+	r10.fingerprint = fingerprint(&r10);
 	nhobj(10, hop6(IF_B, LL_B), 0, NULL, false);
 	add(r10);
 	EQ(map_route("10.10.0.0", 16), "fe80::b%11");
@@ -293,6 +317,7 @@ static void test_nexthop_objects(void)
 	nhobj(20, (struct nl_hop){0}, 2, members, false);
 	inet_pton(AF_INET, "10.20.0.0", &r20.dst);
 	r20.nhid = 20;
+	r20.fingerprint = fingerprint(&r20);
 	add(r20);
 	EQ(map_route("10.20.0.0", 16), "fe80::22%11");
 	/* the kernel deletes the routes of a deleted object */
@@ -374,6 +399,226 @@ static void test_reconcile(void)
 	printf("PASS sync_table/%s\n", test);
 }
 
+/* Aliases (`ip route append`/`prepend`): all kept in the kernel's order, the first one mirrored. */
+static void test_aliases(void)
+{
+	const char *test = "aliases";
+	struct nl_route a = via("10.110.0.0", 16, 0, IF_B, LL_B);
+	struct nl_route b = via("10.110.0.0", 16, 0, IF_C, LL_C);
+	struct nl_route c = via("10.110.0.0", 16, 0, IF_B, "fe80::cc");
+	struct nl_route d = via("10.110.0.0", 16, 0, IF_C, "fe80::dd");
+	struct nl_route cover = via("10.0.0.0", 8, 0, IF_C, "fe80::8");
+	struct sync_counts cnt;
+
+	add(cover);
+	a.nlflags = NLM_F_CREATE | NLM_F_EXCL; /* ip route add */
+	add(a);
+	b.nlflags = NLM_F_CREATE | NLM_F_APPEND; /* ip route append: B after A */
+	add(b);
+	EQ(map_route("10.110.0.0", 16), "fe80::b%11");
+	sync_table_counts(&tab, &cnt);
+	CHECK(cnt.routes[SR_SHADOWED] >= 1, "the appended alias is not counted as shadowed");
+	/* the kernel names the alias it deleted: B goes, A stays */
+	del(b);
+	EQ(map_route("10.110.0.0", 16), "fe80::b%11");
+	add(b);
+	/* deleting A leaves B: the prefix stays, now via B (not captured by 10/8) */
+	del(a);
+	EQ(map_route("10.110.0.0", 16), "fe80::c%12");
+	/* ip route prepend: C before B */
+	c.nlflags = NLM_F_CREATE;
+	add(c);
+	EQ(map_route("10.110.0.0", 16), "fe80::cc%11");
+	/* a replayed notification (the dump saw it already) moves nothing */
+	add(b);
+	EQ(map_route("10.110.0.0", 16), "fe80::cc%11");
+	/* ip route replace: the first alias (C) becomes D */
+	d.nlflags = NLM_F_REPLACE;
+	add(d);
+	EQ(map_route("10.110.0.0", 16), "fe80::dd%12");
+	del(d);
+	EQ(map_route("10.110.0.0", 16), "fe80::c%12");
+	/* a deletion replayed after a dump that saw it removes nothing else */
+	del(d);
+	EQ(map_route("10.110.0.0", 16), "fe80::c%12");
+	del(b);
+	EQ(map_route("10.110.0.0", 16), "absent");
+	del(cover);
+	printf("PASS sync_table/%s\n", test);
+}
+
+/* What the fast path cannot do as the kernel does is left to it: encapsulation, an mtu metric. */
+static void test_unsupported(void)
+{
+	const char *test = "encap_and_mtu_to_kernel";
+	struct nl_route enc = via("10.120.0.0", 16, 0, IF_B, LL_B);
+	struct nl_route mtu = via("10.121.0.0", 16, 0, IF_B, LL_B);
+	struct nl_route obj = via("10.122.0.0", 16, 0, 0, LL_B);
+	struct nl_hop h = hop6(IF_B, LL_B);
+	struct sync_counts c0, c1;
+
+	sync_table_counts(&tab, &c0);
+	enc.hops[0].encap = true;
+	add(enc);
+	mtu.mtu = 1400;
+	add(mtu);
+	h.encap = true;
+	nhobj(120, h, 0, NULL, false);
+	obj.nhops = 0;
+	obj.nhid = 120;
+	add(obj);
+	EQ(map_route("10.120.0.0", 16), "kernel");
+	EQ(map_route("10.121.0.0", 16), "kernel");
+	EQ(map_route("10.122.0.0", 16), "kernel");
+	sync_table_counts(&tab, &c1);
+	CHECK(c1.routes[SR_UNSUPPORTED] == c0.routes[SR_UNSUPPORTED] + 3,
+	      "unsupported %lu, expected %lu", c1.routes[SR_UNSUPPORTED],
+	      c0.routes[SR_UNSUPPORTED] + 3);
+	/* the object loses its encapsulation: the route is mirrored */
+	nhobj(120, hop6(IF_B, LL_B), 0, NULL, false);
+	EQ(map_route("10.122.0.0", 16), "fe80::b%11");
+	del(enc);
+	del(mtu);
+	nhobj(120, h, 0, NULL, true);
+	printf("PASS sync_table/%s\n", test);
+}
+
+/* An RTM_NEWROUTE for PREFIX/LEN via inet6 GW dev 11, as the kernel would write it. */
+static struct nlmsghdr *route_msg_via(char *buf, const char *prefix, int len, const char *gw)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	struct {
+		struct rtvia via;
+		__u8 addr[16];
+	} __attribute__((packed)) via = {.via.rtvia_family = AF_INET6};
+	__be32 dst;
+
+	nlh->nlmsg_type = RTM_NEWROUTE;
+	nlh->nlmsg_seq = 0xdead;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = len;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_type = RTN_UNICAST;
+	inet_pton(AF_INET, prefix, &dst);
+	inet_pton(AF_INET6, gw, via.addr);
+	mnl_attr_put(nlh, RTA_DST, 4, &dst);
+	mnl_attr_put_u32(nlh, RTA_OIF, IF_B);
+	mnl_attr_put(nlh, RTA_VIA, sizeof(via), &via);
+	return nlh;
+}
+
+static struct nlmsghdr *route_msg(char *buf, const char *prefix, int len)
+{
+	return route_msg_via(buf, prefix, len, "fe80::1");
+}
+
+static void test_parse(void)
+{
+	const char *test = "parse_route";
+	char buf[512];
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	struct nl_route r;
+	__u32 fp;
+	int err;
+
+	nlh = route_msg(buf, "10.1.0.0", 16);
+	err = nl_parse_route(nlh, &r);
+	CHECK(!err && r.nhops == 1 && !r.hops[0].encap && !r.mtu, "plain route: err %d", err);
+	/* the kernel refuses 10.1.2.3/16 and never sends it: only a forger does */
+	nlh = route_msg(buf, "10.1.2.3", 16);
+	err = nl_parse_route(nlh, &r);
+	CHECK(err == -EINVAL, "10.1.2.3/16 (host bits set) parsed: err %d", err);
+	/* a seg6 (or any) encapsulation, and an mtu metric */
+	nlh = route_msg(buf, "10.1.0.0", 16);
+	mnl_attr_put_u16(nlh, RTA_ENCAP_TYPE, LWTUNNEL_ENCAP_SEG6);
+	nest = mnl_attr_nest_start(nlh, RTA_ENCAP);
+	mnl_attr_put_u32(nlh, 1, 0);
+	mnl_attr_nest_end(nlh, nest);
+	nest = mnl_attr_nest_start(nlh, RTA_METRICS);
+	mnl_attr_put_u32(nlh, RTAX_MTU, 1300);
+	mnl_attr_nest_end(nlh, nest);
+	err = nl_parse_route(nlh, &r);
+	CHECK(!err && r.hops[0].encap && r.mtu == 1300, "encap %d mtu %u (err %d)", r.hops[0].encap,
+	      r.mtu, err);
+	/* aliases differ by their hops; a route via a nexthop object is the object it names */
+	nl_parse_route(route_msg_via(buf, "10.1.0.0", 16, "fe80::1"), &r);
+	fp = r.fingerprint;
+	nl_parse_route(route_msg_via(buf, "10.1.0.0", 16, "fe80::2"), &r);
+	CHECK(r.fingerprint != fp, "two aliases via different hops have one fingerprint");
+	nlh = route_msg_via(buf, "10.1.0.0", 16, "fe80::1");
+	mnl_attr_put_u32(nlh, RTA_NH_ID, 7);
+	nl_parse_route(nlh, &r);
+	fp = r.fingerprint;
+	nlh = route_msg_via(buf, "10.1.0.0", 16, "fe80::2");
+	mnl_attr_put_u32(nlh, RTA_NH_ID, 7);
+	nl_parse_route(nlh, &r);
+	CHECK(r.fingerprint == fp, "a route via nhid 7 changed fingerprint with the object's hop");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static void test_datagram_length(void)
+{
+	const char *test = "nlmsg_len_2_31";
+	char buf[512] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = route_msg(buf, "10.1.0.0", 16);
+	size_t len = nlh->nlmsg_len;
+
+	CHECK(nl_datagram_ok(buf, len), "a well-formed message refused");
+	/* libmnl compares it as an int: 2^31 + len passes mnl_nlmsg_ok() */
+	nlh->nlmsg_len = 0x80000000u + len;
+	CHECK(!nl_datagram_ok(buf, len), "nlmsg_len 0x%x in a %zu-byte datagram accepted",
+	      nlh->nlmsg_len, len);
+	nlh->nlmsg_len = len + 4;
+	CHECK(!nl_datagram_ok(buf, len), "nlmsg_len past the datagram accepted");
+	nlh->nlmsg_len = len;
+	CHECK(!nl_datagram_ok(buf, len + 8), "a truncated second header accepted");
+	printf("PASS sync_table/%s\n", test);
+}
+
+static int forged_seen;
+
+static int count_forged(const struct nlmsghdr *nlh, void *arg)
+{
+	forged_seen += nlh->nlmsg_seq == 0xdead;
+	return 0;
+}
+
+/* Another process (root can) sends a route to sync's notification socket: dropped and counted. */
+static void test_foreign_sender(void)
+{
+	const char *test = "foreign_sender_dropped";
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+	struct nl_sock ev;
+	struct pollfd pfd;
+	char buf[512] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = route_msg(buf, "10.1.0.0", 16);
+	int fd, err;
+
+	err = nl_open_events(&ev, 1 << 20);
+	CHECK(!err, "nl_open_events: %s", strerror(-err));
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	to.nl_pid = ev.portid;
+	if (fd < 0 || sendto(fd, buf, nlh->nlmsg_len, 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		printf("SKIP sync_table/%s: cannot send to a netlink port: %s\n", test,
+		       strerror(errno));
+		goto out;
+	}
+	pfd.fd = nl_fd(&ev);
+	pfd.events = POLLIN;
+	poll(&pfd, 1, 1000);
+	err = nl_drain(&ev, count_forged, NULL);
+	CHECK(!err && !forged_seen && ev.foreign == 1,
+	      "forged message seen %d times, foreign %lu, err %d", forged_seen, ev.foreign, err);
+	printf("PASS sync_table/%s\n", test);
+out:
+	if (fd >= 0)
+		close(fd);
+	nl_close(&ev);
+}
+
 int main(void)
 {
 	/* one line per test, in order with sync's warnings on stderr */
@@ -391,6 +636,11 @@ int main(void)
 	test_multipath();
 	test_nexthop_objects();
 	test_neighbours();
+	test_aliases();
+	test_unsupported();
+	test_parse();
+	test_datagram_length();
+	test_foreign_sender();
 	test_reconcile();
 	sync_table_free(&tab);
 	return failures ? 1 : 0;

@@ -7,8 +7,8 @@
  * full resync and on SIGUSR1 (which also logs the counts), and removed when
  * sync exits; a file whose pid is gone reads as "not running".
  */
-#ifndef V4VIA6_SYNC_H
-#define V4VIA6_SYNC_H
+#ifndef V4VIA6_SYNC_STATUS_H
+#define V4VIA6_SYNC_STATUS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +23,10 @@ struct sync_run {
 	unsigned long resyncs;	/* full dumps: the first one, overruns, links down, SIGHUP */
 	unsigned long overruns; /* ENOBUFS on the notification socket */
 	long last_resync;	/* time() at the end of the last full resync */
+	/* dumps the kernel flagged NLM_F_DUMP_INTR (they are redone) */
+	unsigned long dumps_interrupted;
+	unsigned long invalid; /* messages ignored as malformed (only a forger sends them) */
+	unsigned long foreign; /* datagrams dropped: not sent by the kernel */
 };
 
 /* The status file of the sync that serves pin_dir. 0 or -ENAMETOOLONG. */
@@ -43,4 +47,4 @@ bool sync_status_print(const char *pin_dir, bool json);
 bool sync_status_fields(const char *pin_dir,
 			void (*fn)(void *arg, const char *key, unsigned long val), void *arg);
 
-#endif /* V4VIA6_SYNC_H */
+#endif /* V4VIA6_SYNC_STATUS_H */

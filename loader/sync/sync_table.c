@@ -23,11 +23,15 @@ const char *const sync_reason_names[SR_COUNT] = {
     [SR_LOCAL] = "local",
     [SR_NOT_ATTACHED] = "not_attached",
     [SR_UNUSABLE] = "unusable",
+    [SR_UNSUPPORTED] = "unsupported",
     [SR_SHADOWED] = "shadowed",
     [SR_OTHER_TABLE] = "other_table",
 };
 
-/* One kernel route of a prefix: the prefix has one per (table, TOS, metric). */
+/*
+ * One kernel route of a prefix: the prefix has one per (table, TOS, metric),
+ * or several (aliases), in the kernel's order.
+ */
 struct variant {
 	struct variant *next;
 	uint32_t table;
@@ -35,6 +39,8 @@ struct variant {
 	uint8_t tos;
 	uint8_t type;
 	uint32_t nhid;
+	uint32_t mtu;
+	uint32_t fingerprint;	 /* tells aliases apart (nl_route) */
 	int nhops;		 /* inline next hops the kernel gave */
 	enum sync_reason reason; /* why no inline hop is usable (when nusable is 0) */
 	int nusable;
@@ -239,16 +245,20 @@ static void nexthop_unref(struct sync_table *t, const struct nexthop *nh)
 
 /* ---- routes: which kernel route a prefix uses, and what the map gets for it ---- */
 
+/* XDP sends the bare packet: a hop that encapsulates is the kernel's. */
 static bool hop_usable(const struct nl_hop *h)
 {
-	return h->family == AF_INET6 && h->ifindex && !(h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN));
+	return h->family == AF_INET6 && h->ifindex && !h->encap &&
+	       !(h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN));
 }
 
-/* Why a hop that is not usable is not: its gateway family, or a dead link. */
+/* Why a hop that is not usable is not: its gateway family, an encapsulation, or a dead link. */
 static enum sync_reason hop_reason(const struct nl_hop *h)
 {
 	if (h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
 		return SR_UNUSABLE;
+	if (h->encap)
+		return SR_UNSUPPORTED;
 	if (h->family == AF_INET)
 		return SR_IPV4_GATEWAY;
 	if (h->family == 0)
@@ -328,6 +338,9 @@ static enum sync_reason evaluate(const struct sync_table *t, const struct varian
 	}
 	if (v->tos)
 		return SR_UNUSABLE;
+	/* the kernel forwards with a route's MTU (ip_dst_mtu_maybe_forward), XDP with the link's */
+	if (v->mtu)
+		return SR_UNSUPPORTED;
 	if (v->nhid)
 		return pick_nhobj(t, v->nhid, out, nhops);
 	for (i = 0; i < v->nusable; i++) {
@@ -339,7 +352,11 @@ static enum sync_reason evaluate(const struct sync_table *t, const struct varian
 	return v->nusable ? SR_NOT_ATTACHED : v->reason;
 }
 
-/* The route the kernel uses for this prefix: the local table first, then the lowest metric. */
+/*
+ * The route the kernel uses for this prefix: the local table first, then the
+ * lowest metric, and of aliases the first (fib_table_lookup walks them in
+ * order).
+ */
 static const struct variant *choose(const struct sync_table *t, const struct prefix *p)
 {
 	const struct variant *v, *best = NULL;
@@ -447,10 +464,47 @@ static int set_usable(struct variant *v, const struct nl_route *r)
 	return 0;
 }
 
+static bool same_key(const struct variant *v, const struct nl_route *r)
+{
+	return v->table == r->table && v->tos == r->tos && v->priority == r->priority;
+}
+
+static int set_variant(struct variant *v, const struct nl_route *r)
+{
+	v->table = r->table;
+	v->priority = r->priority;
+	v->tos = r->tos;
+	v->type = r->type;
+	v->nhid = r->nhid;
+	v->nhops = r->nhops;
+	v->mtu = r->mtu;
+	v->fingerprint = r->fingerprint;
+	return set_usable(v, r);
+}
+
+static void free_variant(struct variant **pp)
+{
+	struct variant *v = *pp;
+
+	*pp = v->next;
+	free(v->usable);
+	free(v);
+}
+
+/*
+ * Where the kernel puts a route among the aliases of its key (fib_table_insert):
+ * NLM_F_REPLACE replaces the first, NLM_F_APPEND goes after the last, and
+ * otherwise (`ip route add`, `prepend`) before the first; its notification
+ * carries those flags. A dump lists them in order. A route equal to an alias
+ * already held (the kernel refuses a duplicate) is a notification replayed
+ * after a dump that saw it, or the kernel's update of a route whose nexthop
+ * object changed: the alias stays where it is. A deletion names the alias it
+ * removed; one already gone (replayed) changes nothing.
+ */
 void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
 {
 	struct route_key key = {.prefixlen = r->dst_len, .addr = r->dst};
-	struct variant *v, **pp;
+	struct variant *v, **pp, **first = NULL, **same = NULL, **last = NULL;
 	struct prefix *p;
 	int created;
 
@@ -467,36 +521,37 @@ void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
 			return;
 		}
 	}
-	for (pp = &p->variants; *pp; pp = &(*pp)->next)
-		if ((*pp)->table == r->table && (*pp)->tos == r->tos &&
-		    (*pp)->priority == r->priority)
-			break;
-	v = *pp;
+	for (pp = &p->variants; *pp; pp = &(*pp)->next) {
+		if (!same_key(*pp, r))
+			continue;
+		if (!first)
+			first = pp;
+		if (!same && (*pp)->type == r->type && (*pp)->fingerprint == r->fingerprint)
+			same = pp;
+		last = pp;
+	}
 	if (del) {
-		if (v) {
-			*pp = v->next;
-			free(v->usable);
-			free(v);
+		if (same)
+			free_variant(same);
+	} else if (same || (first && (r->nlflags & NLM_F_REPLACE))) {
+		pp = same ? same : first;
+		if (set_variant(*pp, r)) {
+			t->map_errors++;
+			free_variant(pp);
 		}
 	} else {
-		if (!v) {
-			v = calloc(1, sizeof(*v));
-			if (!v) {
-				t->map_errors++;
-				return;
-			}
-			*pp = v;
-		}
-		v->table = r->table;
-		v->priority = r->priority;
-		v->tos = r->tos;
-		v->type = r->type;
-		v->nhid = r->nhid;
-		v->nhops = r->nhops;
-		if (set_usable(v, r)) {
-			t->map_errors++;
-			*pp = v->next;
+		v = calloc(1, sizeof(*v));
+		if (!v || set_variant(v, r)) {
 			free(v);
+			t->map_errors++;
+		} else {
+			/* pp is the end of the list: a new key goes there */
+			if (first && (t->loading || (r->nlflags & NLM_F_APPEND)))
+				pp = &(*last)->next;
+			else if (first)
+				pp = first;
+			v->next = *pp;
+			*pp = v;
 		}
 	}
 	sync_prefix(t, p);

@@ -8,6 +8,8 @@
 #ifndef V4VIA6_NL_H
 #define V4VIA6_NL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/netlink.h>
 
@@ -19,6 +21,13 @@ struct nl_sock {
 	unsigned int seq;
 	char *buf;
 	size_t buf_len;
+	/*
+	 * Datagrams dropped unread: sent by another process than the kernel
+	 * (any process with CAP_NET_ADMIN can send to our port), or with a
+	 * message whose length does not fit the datagram.
+	 */
+	unsigned long foreign;
+	unsigned long malformed;
 };
 
 /* Called for each message received; returns 0, or a negative errno to stop. */
@@ -39,7 +48,9 @@ int nl_fd(const struct nl_sock *s);
 /*
  * Dumps one table (RTM_GETROUTE for AF_INET, RTM_GETNEXTHOP, RTM_GETNEIGH for
  * AF_INET6, RTM_GETLINK) through fn. Returns 0, -EAGAIN when the kernel flagged
- * the dump inconsistent (it changed while being dumped: dump again), or -errno.
+ * the dump inconsistent (NLM_F_DUMP_INTR: it changed while being dumped; the
+ * rest of the dump has been read and dropped, dump again), or -errno. fn sees
+ * no message of an interrupted dump after the flag.
  */
 int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void *arg);
 
@@ -50,6 +61,14 @@ int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void
  * caller must resynchronise with a dump), or another -errno.
  */
 int nl_drain(struct nl_sock *s, nl_msg_fn fn, void *arg);
+
+/*
+ * True when every message of a datagram lies whole inside it. libmnl's
+ * mnl_nlmsg_ok() compares nlmsg_len as an int, so a length of 2^31 or more
+ * passes it, and a parser would read past the buffer: every datagram is
+ * checked here before any message of it is parsed.
+ */
+bool nl_datagram_ok(const void *buf, size_t len);
 
 /*
  * RTM_NEWNEIGH with NTF_USE for an IPv6 neighbour: what the kernel's own fast

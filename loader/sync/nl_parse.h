@@ -20,6 +20,7 @@ struct nl_hop {
 	uint32_t flags;	  /* RTNH_F_*: DEAD and LINKDOWN make it unusable */
 	uint8_t family;	  /* of the gateway: AF_INET6, AF_INET, or 0 for none (on-link) */
 	uint8_t addr[16]; /* the gateway, network order; an IPv4 one in the first 4 bytes */
+	bool encap;	  /* RTA_ENCAP/NHA_ENCAP: the kernel encapsulates (seg6, mpls, ip6...) */
 };
 
 struct nl_route {
@@ -30,6 +31,16 @@ struct nl_route {
 	uint8_t tos;
 	uint8_t type;	/* RTN_* */
 	bool cloned;	/* a cache entry (RTM_F_CLONED), not a route */
+	uint16_t nlflags; /* the message's NLM_F_*: APPEND, REPLACE tell where an alias goes */
+	uint32_t mtu;	  /* the route's mtu metric (RTAX_MTU), 0 for none */
+	/*
+	 * What tells this route from another of the same prefix, table, TOS
+	 * and metric (an alias, `ip route append`): a hash of the rest of
+	 * what the kernel compares (type, protocol, scope, prefsrc, metrics,
+	 * encapsulation, next hops, or the nexthop object's id), without the
+	 * flags that change on their own (linkdown, dead).
+	 */
+	uint32_t fingerprint;
 	uint32_t nhid;	/* RTA_NH_ID, or 0 */
 	bool multipath; /* the hops came in RTA_MULTIPATH */
 	int nhops;	/* hops the kernel gave, possibly more than NL_MAX_HOPS */
@@ -62,7 +73,14 @@ struct nl_link {
 	uint8_t addr[6];
 };
 
-/* Each returns 0, or -EINVAL for a message of another family or a malformed one. */
+/*
+ * Each returns 0, -EAFNOSUPPORT for a message of a family sync does not follow
+ * (to be ignored), or -EINVAL for a malformed one, which only a forged or
+ * corrupted message can be: the kernel never sends it (to be counted). Then
+ * nl_parse_error says what is wrong.
+ */
+extern const char *nl_parse_error;
+
 int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r);
 int nl_parse_nexthop(const struct nlmsghdr *nlh, struct nl_nhobj *nh);
 int nl_parse_neigh(const struct nlmsghdr *nlh, struct nl_neigh *n);

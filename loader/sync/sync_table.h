@@ -12,12 +12,15 @@
  *
  * What goes into the routes map, per prefix, follows the kernel's choice: the
  * local table first (the router's own and broadcast addresses), then the
- * lowest-metric route of the followed table. When that route has a usable IPv6
- * next hop on an attached interface, the map gets that next hop. When it has
- * not (an IPv4 gateway, a connected or blackhole route, an interface not
- * attached...), the map gets a "kernel" entry (V4VIA6_IFINDEX_KERNEL): the
- * program then passes the packet to the kernel, where a less specific IPv6
- * route in the map would otherwise have captured it.
+ * lowest-metric route of the followed table. Routes of the same prefix,
+ * table, TOS and metric (aliases: `ip route append`, `prepend`) are all kept,
+ * in the kernel's order, and the kernel uses the first one. When that route
+ * has a usable IPv6 next hop on an attached interface, the map gets that next
+ * hop. When it has not (an IPv4 gateway, a connected or blackhole route, an
+ * interface not attached, an encapsulation or an mtu metric...), the map gets
+ * a "kernel" entry (V4VIA6_IFINDEX_KERNEL): the program then passes the packet
+ * to the kernel, where a less specific IPv6 route in the map would otherwise
+ * have captured it.
  */
 #ifndef V4VIA6_SYNC_TABLE_H
 #define V4VIA6_SYNC_TABLE_H
@@ -39,7 +42,8 @@ enum sync_reason {
 	SR_LOCAL,	 /* local table: the router's own and broadcast addresses */
 	SR_NOT_ATTACHED, /* an IPv6 next hop on an interface v4via6 is not attached to */
 	SR_UNUSABLE,	 /* next hop down, unknown nexthop object, TOS route, other route types */
-	SR_SHADOWED,	 /* not the kernel's choice for its prefix (a higher metric) */
+	SR_UNSUPPORTED,	 /* what XDP cannot do as the kernel does: encapsulation, an mtu metric */
+	SR_SHADOWED,	 /* not the kernel's choice (a higher metric, a later alias) */
 	SR_OTHER_TABLE,	 /* in a table sync does not follow */
 	SR_COUNT
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* sync's status file: written by `v4via6 sync`, read by `v4via6 status`; see sync.h. */
+/* sync's status file: written by `v4via6 sync`, read by `v4via6 status`; see sync_status.h. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "json.h"
-#include "sync.h"
+#include "sync_status.h"
 
 int sync_status_path(const char *pin_dir, char *buf, size_t len)
 {
@@ -47,6 +47,8 @@ int sync_status_write(const char *pin_dir, const struct sync_run *run, const str
 	fprintf(f, "pid %d\ntable %u\nupdated %ld\nresyncs %lu\noverruns %lu\nlast_resync %ld\n",
 		(int)getpid(), run->table, (long)time(NULL), run->resyncs, run->overruns,
 		run->last_resync);
+	fprintf(f, "dumps_interrupted %lu\ninvalid_msgs %lu\nforeign_msgs %lu\n",
+		run->dumps_interrupted, run->invalid, run->foreign);
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(f, "routes_%s %lu\n", sync_reason_names[i], c->routes[i]);
 	fprintf(f, "multipath_cut %lu\nnexthops %lu\nneighs_resolved %lu\nmap_errors %lu\n",
@@ -135,6 +137,10 @@ bool sync_status_print(const char *pin_dir, bool json)
 	       "errors %lu\n",
 	       field(f, n, "nexthops"), field(f, n, "neighs_resolved"),
 	       field(f, n, "multipath_cut"), field(f, n, "map_errors"));
+	printf("  netlink: dumps interrupted and redone %lu, invalid messages ignored %lu, "
+	       "datagrams not from the kernel dropped %lu\n",
+	       field(f, n, "dumps_interrupted"), field(f, n, "invalid_msgs"),
+	       field(f, n, "foreign_msgs"));
 	return true;
 }
 

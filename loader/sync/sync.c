@@ -25,7 +25,7 @@
 #include "common.h"
 #include "nl.h"
 #include "nl_parse.h"
-#include "sync.h"
+#include "sync_status.h"
 #include "sync_table.h"
 
 const char sync_usage[] =
@@ -41,7 +41,12 @@ const char sync_usage[] =
     "  SIGUSR1 logs the counts, SIGHUP forces a full resync. A restart reconciles in\n"
     "  place: routes that stay are never removed from the map.\n";
 
-#define RESYNC_TRIES 10
+/*
+ * Dumps in a row before giving the loop a turn (signals, notifications), and
+ * how long until the next round: a resync is never given up.
+ */
+#define RESYNC_TRIES	10
+#define RESYNC_RETRY_MS 100
 
 struct syncer {
 	struct v4via6_state st;
@@ -54,7 +59,21 @@ struct syncer {
 	struct nl_sock ev;  /* notifications */
 	char pin_dir[PATH_MAX];
 	const char *need_resync; /* why a full resync is due, or NULL */
+	unsigned long nl_malformed; /* the sockets' malformed datagrams, counted in run.invalid */
 };
+
+/*
+ * A message the kernel would never send (it comes from a datagram the kernel
+ * sent, so the kernel or the socket is at fault): ignored, counted, and logged
+ * for the first few and then every thousandth.
+ */
+static void invalid_msg(struct syncer *s, const struct nlmsghdr *nlh)
+{
+	s->run.invalid++;
+	if (s->run.invalid <= 10 || s->run.invalid % 1000 == 0)
+		pr_err("sync: ignoring an invalid netlink message (type %u, %lu so far): %s",
+		       nlh->nlmsg_type, s->run.invalid, nl_parse_error);
+}
 
 static int on_msg(const struct nlmsghdr *nlh, void *arg)
 {
@@ -65,31 +84,54 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 		struct nl_neigh n;
 		struct nl_link l;
 	} m;
+	int err = 0;
 
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWROUTE:
 	case RTM_DELROUTE:
-		if (!nl_parse_route(nlh, &m.r))
+		err = nl_parse_route(nlh, &m.r);
+		if (!err)
 			sync_on_route(&s->t, &m.r, nlh->nlmsg_type == RTM_DELROUTE);
 		break;
 	case RTM_NEWNEXTHOP:
 	case RTM_DELNEXTHOP:
-		if (!nl_parse_nexthop(nlh, &m.o))
+		err = nl_parse_nexthop(nlh, &m.o);
+		if (!err)
 			sync_on_nexthop(&s->t, &m.o, nlh->nlmsg_type == RTM_DELNEXTHOP);
 		break;
 	case RTM_NEWNEIGH:
 	case RTM_DELNEIGH:
-		if (!nl_parse_neigh(nlh, &m.n))
+		err = nl_parse_neigh(nlh, &m.n);
+		if (!err)
 			sync_on_neigh(&s->t, &m.n, nlh->nlmsg_type == RTM_DELNEIGH);
 		break;
 	case RTM_NEWLINK:
 	case RTM_DELLINK:
-		if (!nl_parse_link(nlh, &m.l) &&
-		    sync_on_link(&s->t, &m.l, nlh->nlmsg_type == RTM_DELLINK))
+		err = nl_parse_link(nlh, &m.l);
+		if (!err && sync_on_link(&s->t, &m.l, nlh->nlmsg_type == RTM_DELLINK))
 			s->need_resync = "resync after a link change";
 		break;
 	}
+	if (err == -EINVAL)
+		invalid_msg(s, nlh);
 	return 0;
+}
+
+/* Datagrams the netlink sockets dropped unread, logged when their number grows. */
+static void count_dropped(struct syncer *s)
+{
+	unsigned long foreign = s->req.foreign + s->ev.foreign;
+	unsigned long malformed = s->req.malformed + s->ev.malformed;
+
+	if (foreign > s->run.foreign)
+		pr_err("sync: dropped %lu netlink datagrams not sent by the kernel (%lu so far)",
+		       foreign - s->run.foreign, foreign);
+	s->run.foreign = foreign;
+	if (malformed > s->nl_malformed)
+		pr_err("sync: dropped %lu netlink datagrams with a malformed length",
+		       malformed - s->nl_malformed);
+	s->run.invalid += malformed - s->nl_malformed;
+	s->nl_malformed = malformed;
 }
 
 /* Dumps the kernel's tables into the copy; -EAGAIN when one changed during its dump. */
@@ -132,8 +174,11 @@ static void log_counts(struct syncer *s, const char *when)
 	fprintf(stderr, "v4via6: sync: %s: table %u:", when, s->run.table);
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(stderr, " %s %lu", sync_reason_names[i], c.routes[i]);
-	fprintf(stderr, "; next hops %lu (%lu with a MAC); ECMP cut %lu; map errors %lu\n",
-		c.nexthops, c.neighs_resolved, c.multipath_cut, c.map_errors);
+	fprintf(stderr,
+		"; next hops %lu (%lu with a MAC); ECMP cut %lu; map errors %lu; dumps interrupted "
+		"%lu; invalid messages %lu; foreign datagrams %lu\n",
+		c.nexthops, c.neighs_resolved, c.multipath_cut, c.map_errors,
+		s->run.dumps_interrupted, s->run.invalid, s->run.foreign);
 }
 
 static void write_status(struct syncer *s)
@@ -161,10 +206,15 @@ static int full_resync(struct syncer *s)
 		sync_table_reset(&s->t);
 		sync_table_read_attached(&s->t);
 		err = dump_all(s);
-	}
-	if (err) {
 		if (err == -EAGAIN)
-			pr_err("sync: the kernel's tables kept changing during %d dumps",
+			s->run.dumps_interrupted++;
+	}
+	count_dropped(s);
+	if (err) {
+		/* the caller tries again a little later: the maps keep what they hold meanwhile */
+		if (err == -EAGAIN)
+			pr_err("sync: the kernel's tables kept changing during %d dumps; trying "
+			       "again",
 			       RESYNC_TRIES);
 		return err;
 	}
@@ -300,7 +350,8 @@ static int follow(struct syncer *s, unsigned long refresh)
 	fds[0].events = fds[1].events = fds[2].events = POLLIN;
 	write_status(s);
 	for (;;) {
-		if (poll(fds, 3, -1) < 0) {
+		/* a resync that could not finish is tried again soon */
+		if (poll(fds, 3, s->need_resync ? RESYNC_RETRY_MS : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("sync: poll: %s", strerror(errno));
@@ -309,6 +360,7 @@ static int follow(struct syncer *s, unsigned long refresh)
 		}
 		if (fds[0].revents) {
 			err = nl_drain(&s->ev, on_msg, s);
+			count_dropped(s);
 			if (err == -ENOBUFS) {
 				/* notifications were lost: only a full dump tells what changed */
 				s->run.overruns++;
@@ -345,7 +397,10 @@ static int follow(struct syncer *s, unsigned long refresh)
 		if (s->need_resync) {
 			const char *why = s->need_resync;
 
-			if (full_resync(s)) {
+			err = full_resync(s);
+			if (err == -EAGAIN)
+				continue;
+			if (err) {
 				rc = EXIT_FAIL;
 				break;
 			}
@@ -416,7 +471,15 @@ int do_sync(int argc, char **argv)
 		pr_err("sync: netlink socket: %s", strerror(-err));
 		goto out;
 	}
-	if (full_resync(s))
+	err = full_resync(s);
+	/* the kernel's tables keep changing: --once waits, the loop retries */
+	while (err == -EAGAIN && once) {
+		usleep(RESYNC_RETRY_MS * 1000);
+		err = full_resync(s);
+	}
+	if (err == -EAGAIN)
+		s->need_resync = "resync: the first dumps were interrupted";
+	else if (err)
 		goto out;
 	if (once) {
 		log_counts(s, "reconciled");
