@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # v4via6: build the XDP program, its skeleton, the loader, the tests and the benchmarks.
-#   make            build everything (after `make deps`)
-#   make test       run the test suite (root)
-#   make demo       the seed's scenario in three namespaces (root)
-#   make bench      benchmarks against the kernel and a bpf_fib_lookup forwarder (root)
+#   make            build everything (installs nothing: `make deps` does)
+#   make deps       install the Debian 12 packages that are missing (root)
+#   make test       make deps, then run the test suite (root)
+#   make fuzz       make deps, then run each fuzzer for FUZZ_SECONDS and the frame fuzzer (root)
+#   make demo       make deps, then the seed's scenario in three namespaces (root)
+#   make bench      make deps, then benchmarks against the kernel and a bpf_fib_lookup forwarder (root)
 #   make V=1        show the full commands
 
 BUILD    ?= build
@@ -18,7 +20,7 @@ DESTDIR  ?=
 # Packages the build, the tests, the demo and the benchmarks need (Debian 12).
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
 	    libmnl-dev bpftool iproute2 ethtool tcpdump python3-scapy netsniff-ng bird2 frr gnuplot-nox \
-	    iputils-ping procps kmod
+	    iputils-ping procps kmod libclang-rt-14-dev prometheus libmicrohttpd-dev
 
 ifeq ($(V),1)
 Q :=
@@ -30,9 +32,13 @@ endif
 
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 # clang -target bpf does not search the multiarch directory where asm/types.h lives.
-BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH)
+BPF_CFLAGS := -target bpf -O2 -g -Wall -Werror -Iinclude -Ibpf -idirafter /usr/include/$(MULTIARCH) \
+	      -MMD -MP
+# A CFLAGS given on the command line replaces this one: include paths, defines and
+# the dependency flags live in CPPFLAGS, warnings in WFLAGS, so `make CFLAGS=-O0` builds.
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Werror -Iinclude -I$(BUILD) -Iloader -D_GNU_SOURCE
+WFLAGS  := -Wall -Werror
+CPPFLAGS := -Iinclude -I$(BUILD) -Iloader -D_GNU_SOURCE -MMD -MP
 LDLIBS  := $(shell pkg-config --libs libxdp libbpf libmnl libmicrohttpd 2>/dev/null || echo -lxdp -lbpf -lelf -lz -lmnl -lmicrohttpd)
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c) $(wildcard bench/*.bpf.c) $(wildcard tests/*.bpf.c)
@@ -44,18 +50,15 @@ TEST_SRCS  := $(filter-out %.bpf.c,$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
-HDRS       := $(wildcard include/*.h) $(wildcard bpf/*.h) $(wildcard loader/*.h) $(wildcard loader/sync/*.h)
 
 vpath %.bpf.c bpf bench tests
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all deps test demo bench install clean format
+.PHONY: all binaries deps test demo bench fuzz install clean format
 
-all: deps
-	$(Q)$(MAKE) --no-print-directory binaries
+all: binaries
 
-.PHONY: binaries
 binaries: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS)
 
 # Installs only what is missing; apt-get update first, as a fresh machine has no package lists.
@@ -71,7 +74,8 @@ deps:
 $(BUILD) $(BUILD)/loader:
 	$(Q)mkdir -p $@
 
-$(BUILD)/%.bpf.o: %.bpf.c $(HDRS) $(wildcard bench/*.h) | $(BUILD)
+# Header dependencies come from the compiler (-MMD -MP: one .d file beside each object).
+$(BUILD)/%.bpf.o: %.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -79,10 +83,12 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(BUILD)/loader/%.o: loader/%.c $(HDRS) $(SKELS) | $(BUILD)/loader
+# The skeletons are generated before any loader file is compiled: a first build has
+# no .d files yet to say which loader file includes which skeleton.
+$(BUILD)/loader/%.o: loader/%.c | $(SKELS) $(BUILD)/loader
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) -c $< -o $@
 
 $(BUILD)/v4via6: $(LOADER_OBJS)
 	$(call msg,LD,$@)
@@ -91,28 +97,97 @@ $(BUILD)/v4via6: $(LOADER_OBJS)
 # A test or benchmark is one C file; it may use the loader's modules (all but main.o).
 LIB_OBJS := $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJS))
 
-$(BUILD)/%: tests/%.c $(HDRS) $(wildcard tests/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)
+$(BUILD)/%: tests/%.c $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(BUILD)/%: bench/%.c $(HDRS) $(wildcard bench/*.h) $(SKELS) $(LIB_OBJS) | $(BUILD)
+$(BUILD)/%: bench/%.c $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
 
-test: all
+# The C unit tests again with ASan and UBSan, no recovery: any report fails the test.
+# clang, as its runtime writes UBSan's reports to UBSAN_OPTIONS' log_path (gcc 12's
+# prints them on stderr only, which test_parse redirects while it reads configs).
+ASAN_CC    ?= $(CLANG)
+ASAN_DIR   := $(BUILD)/asan
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+# the test frames override fields of a default frame on purpose (FRAME_SPEC)
+ASAN_WFLAGS := $(WFLAGS) -Wno-initializer-overrides
+ASAN_OBJS  := $(patsubst $(BUILD)/loader/%.o,$(ASAN_DIR)/loader/%.o,$(LIB_OBJS))
+ASAN_BINS  := $(patsubst tests/%.c,$(ASAN_DIR)/%,$(wildcard tests/test_*.c))
+
+$(ASAN_DIR)/loader:
+	$(Q)mkdir -p $@
+
+$(ASAN_DIR)/loader/%.o: loader/%.c | $(SKELS) $(ASAN_DIR)/loader
+	$(call msg,CC,$@)
+	$(Q)$(ASAN_CC) $(CPPFLAGS) $(ASAN_FLAGS) $(ASAN_WFLAGS) -c $< -o $@
+
+$(ASAN_DIR)/%: tests/%.c $(ASAN_OBJS) | $(SKELS) $(ASAN_DIR)/loader
+	$(call msg,CC,$@)
+	$(Q)$(ASAN_CC) $(CPPFLAGS) $(ASAN_FLAGS) $(ASAN_WFLAGS) $< $(ASAN_OBJS) -o $@ $(LDLIBS)
+
+.PHONY: asan
+asan: $(ASAN_BINS)
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang against the loader's
+# parsing and table modules in an archive, so that a harness links only what it calls
+# (fuzz_sync brings its own fake maps and fib24 in place of the kernel's).
+FUZZ_DIR   := $(BUILD)/fuzz
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	      -fno-sanitize-recover=all
+FUZZ_LIB   := parse config json nl_parse sync_table sync_htab dump
+FUZZ_OBJS  := $(patsubst %,$(FUZZ_DIR)/loader/%.o,$(FUZZ_LIB))
+FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+FUZZ_FRAMES  ?= 10000000
+
+$(FUZZ_DIR)/loader:
+	$(Q)mkdir -p $@
+
+# fuzzer-no-link: instrumented for coverage; the harness brings libFuzzer's main.
+$(FUZZ_DIR)/loader/%.o: loader/%.c | $(SKELS) $(FUZZ_DIR)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) $(subst fuzzer,fuzzer-no-link,$(FUZZ_FLAGS)) $(WFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libv4via6.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_DIR)/libv4via6.a | $(SKELS) $(FUZZ_DIR)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) $(WFLAGS) $< $(FUZZ_DIR)/libv4via6.a \
+		-o $@ $(LDLIBS)
+
+.PHONY: fuzzers
+fuzzers: $(FUZZ_BINS)
+
+.SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory binaries asan fuzzers
 	$(Q)BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash tests/run.sh
 
-demo: all
+# Each harness for FUZZ_SECONDS on its corpus (seeded from tests/fuzz/corpus/NAME,
+# grown in build/fuzz/corpus/NAME), then FUZZ_FRAMES random frames through the program.
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory binaries fuzzers
+	$(Q)BUILD=$(abspath $(BUILD)) FUZZ_TEST_SECONDS=$(FUZZ_SECONDS) bash tests/test-fuzz.sh
+	$(Q)$(abspath $(BUILD))/test_xdp --frames $(FUZZ_FRAMES)
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)BUILD=$(abspath $(BUILD)) bash tests/demo.sh
 
-bench: all
+bench: deps
+	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash bench/run.sh
 
 # The units name $(PREFIX)/sbin/v4via6: written for /usr/local, rewritten for another PREFIX.
 UNITDIR ?= /lib/systemd/system
 UNITS   := $(wildcard loader/systemd/*.service)
 
-install: all
+install: binaries
 	install -D -m 0755 $(BUILD)/v4via6 $(DESTDIR)$(PREFIX)/sbin/v4via6
 	$(Q)for u in $(UNITS); do \
 		install -d $(DESTDIR)$(UNITDIR) && \
@@ -125,3 +200,5 @@ format:
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -111,11 +111,12 @@ struct route {
  * (slot 0 is never used). An mmapable array lays its values out 8-byte
  * aligned, so a struct nexthop (20 bytes) takes 24 anyway: the rest says
  * whether the slot is allocated. nh comes first: &slot->nh is a neighbour map
- * key. A throw route's slot holds ifindex V4VIA6_IFINDEX_KERNEL.
+ * key. A throw route's slot holds ifindex V4VIA6_IFINDEX_KERNEL. Slot 0's used
+ * is the loader's record of whether tbl24 agrees with the trie (clean/dirty).
  */
 struct nexthop_slot {
 	struct nexthop nh;
-	__u32 used; /* 1 when allocated; a free slot is all zero */
+	__u32 used; /* 0 when free; else a count of the entries using it (loader/fib24.h) */
 };
 
 /* Value of the neighbour map. */

@@ -154,6 +154,51 @@ out:
 	return 0;
 }
 
+/*
+ * When the file's new neighbours and the current ones it drops do not fit in
+ * the map together, deletes the dropped ones first (their routes go to the
+ * kernel for the moment, which resolves the MAC itself) rather than fail
+ * halfway with E2BIG. Leaves cur holding only the neighbours still there.
+ */
+static int make_room(const struct v4via6_state *st, const struct config *cfg,
+		     struct neigh_entry *cur, size_t *n_cur, struct counts *c)
+{
+	size_t i = 0, j = 0, added = 0, kept = 0;
+	int cmp, err;
+
+	for (; i < cfg->n_neighs || j < *n_cur;) {
+		cmp = i == cfg->n_neighs ? 1
+		      : j == *n_cur	 ? -1
+					 : neigh_key_cmp(&cfg->neighs[i].key, &cur[j].key);
+		added += cmp < 0;
+		i += cmp <= 0;
+		j += cmp >= 0;
+	}
+	if (*n_cur + added <= V4VIA6_MAX_NEIGHS)
+		return 0;
+	for (i = 0, j = 0; j < *n_cur;) {
+		cmp = i == cfg->n_neighs ? 1 : neigh_key_cmp(&cfg->neighs[i].key, &cur[j].key);
+		if (cmp < 0) {
+			i++;
+			continue;
+		}
+		if (cmp == 0) {
+			cur[kept++] = cur[j++];
+			i++;
+			continue;
+		}
+		if (bpf_map_delete_elem(st->neighs_fd, &cur[j].key) && errno != ENOENT) {
+			err = -errno;
+			pr_err("apply: removing a neighbour: %s", strerror(-err));
+			return err;
+		}
+		c->removed++;
+		j++;
+	}
+	*n_cur = kept;
+	return 0;
+}
+
 static int update_neighs(const struct v4via6_state *st, const struct config *cfg, struct counts *c,
 			 struct neigh_entry **gone, size_t *n_gone)
 {
@@ -165,6 +210,11 @@ static int update_neighs(const struct v4via6_state *st, const struct config *cfg
 	err = neigh_dump(st->neighs_fd, &cur, &n_cur);
 	if (err) {
 		pr_err("apply: reading neighbours: %s", strerror(-err));
+		return err;
+	}
+	err = make_room(st, cfg, cur, &n_cur, c);
+	if (err) {
+		free(cur);
 		return err;
 	}
 	*n_gone = 0;

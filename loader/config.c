@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Reading and checking the routing config file (see config.h). Built for a
- * million route lines: one pass over the file, interface names resolved once
- * per name, duplicates found by sorting rather than by searching.
+ * million route lines: one pass over the file, interface names kept in hash
+ * tables (a file may name as many devices as it has lines), duplicates found
+ * by sorting rather than by searching.
  */
 #include <limits.h>
 #include <errno.h>
@@ -20,6 +21,16 @@
 /* The device of a throw route, which names none. */
 #define NO_DEV UINT_MAX
 
+/*
+ * Names to indexes (into the device list or cfg->ifaces): open addressing,
+ * at most half full, so every lookup is O(1) and a file of n names costs n.
+ */
+struct name_index {
+	unsigned int *slot; /* index + 1; 0: empty */
+	size_t mask;	    /* capacity - 1, a power of two */
+	size_t n;
+};
+
 /* A problem found on a line; all are printed at the end, in line order. */
 struct problem {
 	unsigned int line;
@@ -36,6 +47,7 @@ struct reader {
 	char (*devs)[IF_NAMESIZE];
 	size_t n_devs, cap_devs;
 	unsigned int last_dev; /* most lines name the device of the line before */
+	struct name_index dev_index, iface_index;
 	struct problem *problems;
 	size_t n_problems, cap_problems;
 	bool out_of_memory;
@@ -83,11 +95,77 @@ static void problem(struct reader *r, unsigned int line, const char *fmt, ...)
 	r->n_problems++;
 }
 
+/* FNV-1a */
+static size_t name_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/*
+ * The slot of name in idx: the one holding it, or the empty one where it
+ * belongs. names(i) gives the name of index i.
+ */
+static unsigned int *name_slot(const struct name_index *idx, const char *name,
+			       const char *(*names)(const struct reader *, unsigned int),
+			       const struct reader *r)
+{
+	size_t i = name_hash(name) & idx->mask;
+
+	while (idx->slot[i] && strcmp(names(r, idx->slot[i] - 1), name))
+		i = (i + 1) & idx->mask;
+	return &idx->slot[i];
+}
+
+static int name_add(struct name_index *idx, unsigned int *slot, unsigned int id,
+		    const char *(*names)(const struct reader *, unsigned int),
+		    const struct reader *r)
+{
+	struct name_index big;
+	size_t i;
+
+	*slot = id + 1;
+	if (++idx->n * 2 <= idx->mask + 1)
+		return 0;
+	big.mask = idx->mask * 2 + 1;
+	big.n = idx->n;
+	big.slot = calloc(big.mask + 1, sizeof(*big.slot));
+	if (!big.slot)
+		return -ENOMEM;
+	for (i = 0; i <= idx->mask; i++)
+		if (idx->slot[i])
+			*name_slot(&big, names(r, idx->slot[i] - 1), names, r) = idx->slot[i];
+	free(idx->slot);
+	*idx = big;
+	return 0;
+}
+
+static int name_index_init(struct name_index *idx)
+{
+	idx->mask = 255;
+	idx->n = 0;
+	idx->slot = calloc(idx->mask + 1, sizeof(*idx->slot));
+	return idx->slot ? 0 : -ENOMEM;
+}
+
+static const char *dev_name(const struct reader *r, unsigned int i)
+{
+	return r->devs[i];
+}
+
+static const char *iface_name(const struct reader *r, unsigned int i)
+{
+	return r->cfg->ifaces[i].name;
+}
+
 /* The index of a device name used by a route or neigh line. */
 static int dev_id(struct reader *r, const char *name, unsigned int *id)
 {
+	unsigned int *slot;
 	void *p;
-	size_t i;
 
 	if (strlen(name) >= IF_NAMESIZE)
 		return -ENAMETOOLONG;
@@ -95,17 +173,22 @@ static int dev_id(struct reader *r, const char *name, unsigned int *id)
 		*id = r->last_dev;
 		return 0;
 	}
-	for (i = 0; i < r->n_devs; i++)
-		if (!strcmp(r->devs[i], name))
-			break;
-	if (i == r->n_devs) {
-		p = grow(r->devs, &r->cap_devs, r->n_devs, sizeof(*r->devs), r);
-		if (!p)
-			return -ENOMEM;
-		r->devs = p;
-		strcpy(r->devs[r->n_devs++], name);
+	slot = name_slot(&r->dev_index, name, dev_name, r);
+	if (*slot) {
+		*id = r->last_dev = *slot - 1;
+		return 0;
 	}
-	*id = r->last_dev = i;
+	p = grow(r->devs, &r->cap_devs, r->n_devs, sizeof(*r->devs), r);
+	if (!p)
+		return -ENOMEM;
+	r->devs = p;
+	strcpy(r->devs[r->n_devs++], name);
+	*id = r->last_dev = r->n_devs - 1;
+	/* slot is stale after this: the index may grow */
+	if (name_add(&r->dev_index, slot, *id, dev_name, r)) {
+		r->out_of_memory = true;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -115,8 +198,8 @@ static void read_attach(struct reader *r, unsigned int line, int argc, char **ar
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	char err[PARSE_ERR_LEN];
 	struct config_iface *ifc;
+	unsigned int *slot;
 	__u32 ifindex;
-	size_t i;
 
 	if (argc != 2 && argc != 4) {
 		problem(r, line, "expected \"attach IFACE [mode native|skb]\"");
@@ -126,12 +209,11 @@ static void read_attach(struct reader *r, unsigned int line, int argc, char **ar
 		problem(r, line, "expected \"attach IFACE [mode native|skb]\"");
 		return;
 	}
-	for (i = 0; i < cfg->n_ifaces; i++) {
-		if (!strcmp(cfg->ifaces[i].name, argv[1])) {
-			problem(r, line, "duplicate attach %s (first on line %u)", argv[1],
-				cfg->ifaces[i].line);
-			return;
-		}
+	slot = name_slot(&r->iface_index, argv[1], iface_name, r);
+	if (*slot) {
+		problem(r, line, "duplicate attach %s (first on line %u)", argv[1],
+			cfg->ifaces[*slot - 1].line);
+		return;
 	}
 	if (parse_ifname(argv[1], &ifindex, err, sizeof(err))) {
 		problem(r, line, "%s", err);
@@ -146,6 +228,8 @@ static void read_attach(struct reader *r, unsigned int line, int argc, char **ar
 	ifc->ifindex = ifindex;
 	ifc->mode = mode;
 	ifc->line = line;
+	if (name_add(&r->iface_index, slot, cfg->n_ifaces - 1, iface_name, r))
+		r->out_of_memory = true;
 }
 
 static void read_route(struct reader *r, unsigned int line, int argc, char **argv)
@@ -206,11 +290,16 @@ static void read_neigh(struct reader *r, unsigned int line, int argc, char **arg
 	e->dev = dev;
 }
 
-static void read_line(struct reader *r, unsigned int line, char *text)
+static void read_line(struct reader *r, unsigned int line, char *text, size_t len)
 {
 	char *argv[MAX_TOKENS + 1], *save = NULL, *tok, *hash;
 	int argc = 0;
 
+	/* the string functions below would end the line there, silently */
+	if (strlen(text) != len) {
+		problem(r, line, "NUL byte");
+		return;
+	}
 	hash = strchr(text, '#');
 	if (hash)
 		*hash = '\0';
@@ -238,16 +327,18 @@ static void read_line(struct reader *r, unsigned int line, char *text)
 static __u32 *resolve_devs(struct reader *r)
 {
 	__u32 *idx = calloc(r->n_devs ? r->n_devs : 1, sizeof(*idx));
-	size_t i, j;
+	unsigned int *slot;
+	size_t i;
 
 	if (!idx) {
 		r->out_of_memory = true;
 		return NULL;
 	}
-	for (i = 0; i < r->n_devs; i++)
-		for (j = 0; j < r->cfg->n_ifaces; j++)
-			if (!strcmp(r->devs[i], r->cfg->ifaces[j].name))
-				idx[i] = r->cfg->ifaces[j].ifindex;
+	for (i = 0; i < r->n_devs; i++) {
+		slot = name_slot(&r->iface_index, r->devs[i], iface_name, r);
+		if (*slot)
+			idx[i] = r->cfg->ifaces[*slot - 1].ifindex;
+	}
 	return idx;
 }
 
@@ -265,6 +356,102 @@ static int neigh_line_cmp(const void *a, const void *b)
 	int c = neigh_key_cmp(&x->key, &y->key);
 
 	return c ? c : (x->line < y->line ? -1 : x->line > y->line);
+}
+
+/* Usable nexthops slots: slot 0 is never used (a tbl24 entry of 0 means no route). */
+#define MAX_SLOTS (V4VIA6_MAX_NEXTHOPS - 1)
+
+struct hop_line {
+	struct nexthop nh;
+	unsigned int line;
+};
+
+static int hop_line_cmp(const void *a, const void *b)
+{
+	const struct hop_line *x = a, *y = b;
+	int c = memcmp(&x->nh, &y->nh, sizeof(x->nh));
+
+	return c ? c : (x->line < y->line ? -1 : x->line > y->line);
+}
+
+static int uint_cmp(const void *a, const void *b)
+{
+	unsigned int x = *(const unsigned int *)a, y = *(const unsigned int *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The distinct next hops of routes /24 and shorter (each takes a nexthops
+ * slot), beyond the slots there are: the line that brings the first one too
+ * many, or 0.
+ */
+static unsigned int slots_overflow(struct reader *r)
+{
+	const struct config *cfg = r->cfg;
+	unsigned int *first = NULL, line = 0;
+	struct hop_line *h = NULL;
+	size_t i, n = 0, k = 0;
+
+	for (i = 0; i < cfg->n_routes; i++)
+		n += cfg->routes[i].key.prefixlen <= 24;
+	if (n <= MAX_SLOTS)
+		return 0;
+	h = malloc(n * sizeof(*h));
+	if (!h)
+		goto oom;
+	for (i = 0, n = 0; i < cfg->n_routes; i++) {
+		if (cfg->routes[i].key.prefixlen > 24)
+			continue;
+		h[n].nh = cfg->routes[i].nh;
+		h[n++].line = cfg->routes[i].line;
+	}
+	qsort(h, n, sizeof(*h), hop_line_cmp);
+	first = malloc(n * sizeof(*first));
+	if (!first)
+		goto oom;
+	/* the line where each next hop first appears */
+	for (i = 0; i < n; i++)
+		if (!i || memcmp(&h[i].nh, &h[i - 1].nh, sizeof(h[i].nh)))
+			first[k++] = h[i].line;
+	if (k > MAX_SLOTS) {
+		qsort(first, k, sizeof(*first), uint_cmp);
+		line = first[MAX_SLOTS];
+	}
+	goto out;
+oom:
+	r->out_of_memory = true;
+out:
+	free(first);
+	free(h);
+	return line;
+}
+
+/*
+ * The map sizes, checked before anything changes: a file that does not fit
+ * would otherwise fail halfway through apply (E2BIG from the kernel), with
+ * part of it written. Called with the lists still in file order.
+ */
+static void check_capacity(struct reader *r)
+{
+	const struct config *cfg = r->cfg;
+	unsigned int line;
+
+	if (cfg->n_ifaces > V4VIA6_MAX_IFACES)
+		problem(r, cfg->ifaces[V4VIA6_MAX_IFACES].line,
+			"too many interfaces: XDP attaches to at most %u", V4VIA6_MAX_IFACES);
+	if (cfg->n_routes > V4VIA6_MAX_ROUTES)
+		problem(r, cfg->routes[V4VIA6_MAX_ROUTES].line,
+			"too many routes: the routes map holds %u", V4VIA6_MAX_ROUTES);
+	if (cfg->n_neighs > V4VIA6_MAX_NEIGHS)
+		problem(r, cfg->neighs[V4VIA6_MAX_NEIGHS].line,
+			"too many neighbours: the neighs map holds %u", V4VIA6_MAX_NEIGHS);
+	line = slots_overflow(r);
+	if (line)
+		problem(r, line,
+			"too many distinct next hops for routes of /24 and shorter: "
+			"the nexthops map holds %u",
+			MAX_SLOTS);
 }
 
 /* Interfaces named without an attach line; duplicates (found by sorting). */
@@ -294,7 +481,9 @@ static void check_whole(struct reader *r)
 	}
 	free(idx);
 
-	qsort(cfg->routes, cfg->n_routes, sizeof(*cfg->routes), route_line_cmp);
+	check_capacity(r);
+	if (cfg->n_routes) /* qsort(NULL, 0) is undefined */
+		qsort(cfg->routes, cfg->n_routes, sizeof(*cfg->routes), route_line_cmp);
 	for (i = 1; i < cfg->n_routes; i++) {
 		if (route_key_cmp(&cfg->routes[i].key, &cfg->routes[i - 1].key))
 			continue;
@@ -304,7 +493,8 @@ static void check_whole(struct reader *r)
 		/* a third copy names the first line too */
 		cfg->routes[i].line = cfg->routes[i - 1].line;
 	}
-	qsort(cfg->neighs, cfg->n_neighs, sizeof(*cfg->neighs), neigh_line_cmp);
+	if (cfg->n_neighs)
+		qsort(cfg->neighs, cfg->n_neighs, sizeof(*cfg->neighs), neigh_line_cmp);
 	for (i = 1; i < cfg->n_neighs; i++) {
 		/* unresolved devices all have ifindex 0: already reported */
 		if (!cfg->neighs[i].key.ifindex ||
@@ -332,19 +522,25 @@ int config_read(const char *path, struct config *cfg)
 	unsigned int line = 0;
 	char *text = NULL;
 	size_t cap = 0, i;
+	ssize_t len;
 	FILE *f;
 	int err = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
+	if (name_index_init(&r.dev_index) || name_index_init(&r.iface_index)) {
+		err = -ENOMEM;
+		pr_err("apply: %s: %s", path, strerror(-err));
+		goto out_index;
+	}
 	f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	if (!f) {
 		err = -errno;
 		pr_err("apply: %s: %s", path, strerror(-err));
-		return err;
+		goto out_index;
 	}
 	errno = 0;
-	while (getline(&text, &cap, f) >= 0 && !r.out_of_memory)
-		read_line(&r, ++line, text);
+	while ((len = getline(&text, &cap, f)) >= 0 && !r.out_of_memory)
+		read_line(&r, ++line, text, len);
 	if (ferror(f))
 		err = errno ? -errno : -EIO;
 	free(text);
@@ -368,6 +564,9 @@ int config_read(const char *path, struct config *cfg)
 		free(r.problems[i].msg);
 	free(r.problems);
 	free(r.devs);
+out_index:
+	free(r.dev_index.slot);
+	free(r.iface_index.slot);
 	if (err)
 		config_free(cfg);
 	return err;

@@ -132,6 +132,12 @@ static int dump(int fd, size_t key_size, size_t entry_size, void **out, size_t *
 	/* ENOSPC: a hash bucket larger than a batch; rare, and walking handles it */
 	if (err == -EINVAL || err == -ENOTSUPP_KERNEL || err == -EOPNOTSUPP || err == -ENOSPC)
 		err = dump_walk(fd, key_size, entry_size, out, n);
+	/* never NULL: callers pass the array to qsort, and qsort(NULL, 0) is undefined */
+	if (!err && !*out) {
+		*out = malloc(entry_size);
+		if (!*out)
+			err = -ENOMEM;
+	}
 	return err;
 }
 
@@ -141,7 +147,7 @@ int route_dump(int routes_fd, struct route_entry **out, size_t *n)
 
 	err =
 	    dump(routes_fd, sizeof(struct route_key), sizeof(struct route_entry), (void **)out, n);
-	if (!err)
+	if (!err && *n) /* an empty map gives NULL: qsort(NULL, 0) is undefined */
 		qsort(*out, *n, sizeof(**out), route_entry_cmp);
 	return err;
 }
@@ -151,7 +157,7 @@ int neigh_dump(int neighs_fd, struct neigh_entry **out, size_t *n)
 	int err;
 
 	err = dump(neighs_fd, sizeof(struct nexthop), sizeof(struct neigh_entry), (void **)out, n);
-	if (!err)
+	if (!err && *n)
 		qsort(*out, *n, sizeof(**out), neigh_entry_cmp);
 	return err;
 }

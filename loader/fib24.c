@@ -15,6 +15,21 @@
  * then, tbl24 still gives the previous answer); a deleted route leaves tbl24
  * first (its entries fall back to the parent route, which the trie still
  * agrees with), then the trie. Every entry changes by one aligned 64-bit store.
+ *
+ * Slot ownership: a slot's `used` counts the tbl24 entries that point to it,
+ * plus the holds of the operation running (a slot handed to a route that is
+ * not in tbl24 yet), so no slot is taken back while anything still needs it.
+ * A slot whose count falls to 0 keeps its next hop (a packet that read the
+ * old entry just before it changed still finds the right one) and is wiped
+ * for another next hop only after an RCU grace period, when no program run
+ * that could have read the old entry is left.
+ *
+ * Crash consistency: slot 0's `used` is the tables' state word. Every writer
+ * sets it to FIB24_DIRTY before it changes the trie, tbl24 or a slot, and to
+ * FIB24_CLEAN when they agree again. A writer killed in between (kill -9,
+ * Ctrl-C, a crash) leaves FIB24_DIRTY in the map, which outlives it; whoever
+ * takes the lock next finds it and rebuilds tbl24, the counts and the slots
+ * from the trie, the source of truth, before doing anything else.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +37,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/membarrier.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 
+#include "common.h"
 #include "dump.h"
 #include "fib24.h"
 
@@ -34,6 +52,8 @@
 #define SLOTS_BYTES ((size_t)V4VIA6_MAX_NEXTHOPS * sizeof(struct nexthop_slot))
 #define LONGER_ONE  (1ULL << V4VIA6_T24_LONGER_SHIFT)
 #define LONGER_BITS (V4VIA6_T24_LONGER_MASK << V4VIA6_T24_LONGER_SHIFT)
+/* what says where an entry points: a valid entry's slot */
+#define REF_BITS (V4VIA6_T24_VALID | V4VIA6_T24_NH_MASK)
 
 static __u64 t24_entry(__u32 idx, __u32 len)
 {
@@ -69,10 +89,43 @@ __u64 *fib24_entry(struct fib24 *f, __u32 i)
 	return i < V4VIA6_TBL24_ENTRIES && !t24_map(f, i, 1) ? t24(f, i) : NULL;
 }
 
-/* One aligned store: the program reads the old or the new entry, never a mix. */
+/* One more reference (a tbl24 entry or a hold) on slot idx. */
+static void ref_get(struct fib24 *f, __u32 idx)
+{
+	struct nexthop_slot *s = &f->slots[idx];
+
+	if (!idx || idx >= V4VIA6_MAX_NEXTHOPS || (s->used & FIB24_SLOT_REFS) == FIB24_SLOT_REFS)
+		f->broken = true;
+	else
+		s->used = FIB24_SLOT_ALLOCATED | ((s->used & FIB24_SLOT_REFS) + 1);
+}
+
+/* One reference less; at 0 the slot is released but keeps its next hop (see above). */
+static void ref_put(struct fib24 *f, __u32 idx)
+{
+	struct nexthop_slot *s = &f->slots[idx];
+
+	/* a count that would go below 0 was wrong already: the table is repaired */
+	if (!idx || idx >= V4VIA6_MAX_NEXTHOPS || !(s->used & FIB24_SLOT_REFS))
+		f->broken = true;
+	else
+		s->used--;
+}
+
+/*
+ * One aligned store: the program reads the old or the new entry, never a mix.
+ * The new slot counts the entry before it is visible, the old one after.
+ */
 static void t24_store(struct fib24 *f, __u32 i, __u64 v)
 {
+	__u64 old = *t24(f, i);
+	bool moved = ((old ^ v) & REF_BITS) != 0;
+
+	if (moved && (v & V4VIA6_T24_VALID))
+		ref_get(f, V4VIA6_T24_NH(v));
 	__atomic_store_n(t24(f, i), v, __ATOMIC_RELEASE);
+	if (moved && (old & V4VIA6_T24_VALID))
+		ref_put(f, V4VIA6_T24_NH(old));
 }
 
 /* First entry and number of entries of a prefix of length <= 24. */
@@ -82,6 +135,42 @@ static void t24_range(const struct route_key *key, __u32 *first, __u32 *n)
 
 	*first = (len ? addr & ~0U << (32 - len) : 0) >> 8;
 	*n = 1U << (24 - len);
+}
+
+static void mark(struct fib24 *f, __u32 state)
+{
+	/* release: every store before a FIB24_CLEAN is visible before it */
+	__atomic_store_n(&f->slots[0].used, state, __ATOMIC_RELEASE);
+}
+
+/* A writer starts: from here until op_end, a death leaves the state dirty. */
+static void op_begin(struct fib24 *f)
+{
+	if (!f->op_depth++)
+		mark(f, FIB24_DIRTY);
+}
+
+static int rebuild_locked(struct fib24 *f);
+
+/*
+ * The writer is done and the tables agree with the trie again: clean. When it
+ * found them wrong on the way (a count that would wrap, a slot out of range),
+ * they are rebuilt first. Returns 0 or the rebuild's -errno (then still dirty).
+ */
+static int op_end(struct fib24 *f)
+{
+	int err = 0;
+
+	if (f->op_depth > 1) {
+		f->op_depth--;
+		return 0;
+	}
+	if (f->broken)
+		err = rebuild_locked(f);
+	f->op_depth--;
+	if (!err)
+		mark(f, FIB24_CLEAN);
+	return err;
 }
 
 int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir)
@@ -110,6 +199,15 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 			return err;
 		}
 	}
+	/* left dirty by a writer that died (or never set): the lock repairs it */
+	if (!fib24_clean(f)) {
+		err = fib24_lock(f);
+		if (err) {
+			fib24_close(f);
+			return err;
+		}
+		fib24_unlock(f);
+	}
 	return 0;
 }
 
@@ -135,14 +233,88 @@ void fib24_close(struct fib24 *f)
 	f->lock_fd = -1;
 }
 
+bool fib24_clean(const struct fib24 *f)
+{
+	return __atomic_load_n(&f->slots[0].used, __ATOMIC_ACQUIRE) == FIB24_CLEAN;
+}
+
+int fib24_tables_state(int nexthops_fd, const char *lock_dir)
+{
+	struct nexthop_slot s;
+	__u32 zero = 0;
+	int fd, busy;
+
+	if (bpf_map_lookup_elem(nexthops_fd, &zero, &s))
+		return -errno;
+	if (s.used != FIB24_DIRTY)
+		return FIB24_STATE_CLEAN;
+	/* dirty while a writer holds the lock: it is still writing, not dead */
+	fd = lock_dir ? open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	busy = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
+	if (fd >= 0)
+		close(fd);
+	return busy ? FIB24_STATE_WRITING : FIB24_STATE_DIRTY;
+}
+
+/*
+ * Maps just created: no slot taken, no route. Their tbl24 is all zero then
+ * (only a hand-written entry could differ, which route check finds), so they
+ * are clean without the rebuild's pass over 2^24 entries (a second of CPU).
+ */
+static bool fresh(struct fib24 *f)
+{
+	struct route_key next;
+	__u32 i;
+
+	if (f->slots[0].used)
+		return false;
+	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
+		if (f->slots[i].used)
+			return false;
+	return bpf_map_get_next_key(f->routes_fd, NULL, &next) && errno == ENOENT;
+}
+
+/*
+ * The first lock of a process repairs what a dead writer left: tbl24, the
+ * longer-route counts and the slots, rebuilt from the trie.
+ */
+static int repair(struct fib24 *f)
+{
+	bool dirty = f->slots[0].used == FIB24_DIRTY;
+	int err;
+
+	if (fresh(f)) {
+		mark(f, FIB24_CLEAN);
+		return 0;
+	}
+	err = rebuild_locked(f);
+
+	if (err)
+		pr_err("repairing the /24 table from the routes: %s (v4via6 route check retries)",
+		       strerror(-err));
+	else if (dirty)
+		pr_err("the /24 table was left dirty by an interrupted writer: rebuilt from the "
+		       "routes");
+	return err;
+}
+
 int fib24_lock(struct fib24 *f)
 {
-	if (f->lock_depth++ || f->lock_fd < 0)
+	int err;
+
+	if (f->lock_depth++)
 		return 0;
-	while (flock(f->lock_fd, LOCK_EX)) {
+	while (f->lock_fd >= 0 && flock(f->lock_fd, LOCK_EX)) {
 		if (errno != EINTR) {
 			f->lock_depth--;
 			return -errno;
+		}
+	}
+	if (f->slots && !fib24_clean(f)) {
+		err = repair(f);
+		if (err) {
+			fib24_unlock(f);
+			return err;
 		}
 	}
 	return 0;
@@ -155,35 +327,36 @@ void fib24_unlock(struct fib24 *f)
 	flock(f->lock_fd, LOCK_UN);
 }
 
-/* Frees the slots no entry of tbl24 (nor of a table being rebuilt) points to. */
-static void slots_gc(struct fib24 *f)
+/*
+ * Waits until every program run that started before has ended: XDP runs in
+ * an RCU read-side section (softirq, bottom halves off), and
+ * MEMBARRIER_CMD_GLOBAL is synchronize_rcu() in the kernel. Where membarrier
+ * is refused (nohz_full), a sleep far longer than any program run.
+ */
+static void grace_period(void)
 {
-	__u64 *seen = calloc(V4VIA6_MAX_NEXTHOPS / 64, sizeof(__u64));
-	__u32 i, idx;
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+		usleep(100000);
+}
 
-	if (!seen || t24_map(f, 0, V4VIA6_TBL24_ENTRIES)) {
-		free(seen); /* nothing freed: slot_get then says ENOSPC */
-		return;
-	}
-	for (i = 0; i < V4VIA6_TBL24_ENTRIES; i++) {
-		if (*t24(f, i) & V4VIA6_T24_VALID) {
-			idx = V4VIA6_T24_NH(*t24(f, i)) % V4VIA6_MAX_NEXTHOPS;
-			seen[idx / 64] |= 1ULL << idx % 64;
-		}
-		if (f->pending && (f->pending[i] & V4VIA6_T24_VALID)) {
-			idx = V4VIA6_T24_NH(f->pending[i]) % V4VIA6_MAX_NEXTHOPS;
-			seen[idx / 64] |= 1ULL << idx % 64;
-		}
-	}
-	/*
-	 * A packet that read an entry just before it changed may still read
-	 * the slot: then it sees ifindex 0 and goes to the kernel (pass_throw),
-	 * a safe answer. GC runs only when all 65535 slots are taken.
-	 */
+/*
+ * Wipes the released slots (no entry, no hold) for other next hops, after a
+ * grace period: no packet still holds an entry that pointed to them.
+ * Returns how many it freed.
+ */
+static __u32 slots_reclaim(struct fib24 *f)
+{
+	__u32 i, n = 0;
+
 	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
-		if (f->slots[i].used && !(seen[i / 64] & 1ULL << i % 64))
+		n += f->slots[i].used == FIB24_SLOT_ALLOCATED;
+	if (!n)
+		return 0;
+	grace_period();
+	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
+		if (f->slots[i].used == FIB24_SLOT_ALLOCATED)
 			memset(&f->slots[i], 0, sizeof(f->slots[i]));
-	free(seen);
+	return n;
 }
 
 static __u32 nexthop_hash(const struct nexthop *nh)
@@ -198,9 +371,11 @@ static __u32 nexthop_hash(const struct nexthop *nh)
 }
 
 /*
- * The slot of a next hop, allocated if needed: linear probing from its hash
- * over slots 1..max-1. A slot freed by GC may end a probe early, and the next
- * hop then gets a second slot: harmless, both hold the same next hop.
+ * The slot of a next hop, with a hold on it (slot_put drops it), allocated if
+ * needed: linear probing from its hash over slots 1..max-1. A slot wiped by
+ * slots_reclaim may end a probe early, and the next hop then gets a second
+ * slot: harmless, both hold the same next hop. -ENOSPC when every slot is
+ * held or referenced.
  */
 static int slot_get(struct fib24 *f, const struct nexthop *nh)
 {
@@ -213,19 +388,28 @@ static int slot_get(struct fib24 *f, const struct nexthop *nh)
 		for (k = 0; k < n; k++) {
 			i = (start + k) % n + 1;
 			s = &f->slots[i];
-			if (s->used && !memcmp(&s->nh, nh, sizeof(*nh)))
+			if (s->used && !memcmp(&s->nh, nh, sizeof(*nh))) {
+				ref_get(f, i);
 				return i;
+			}
 			if (s->used)
 				continue;
 			s->nh = *nh;
-			s->used = 1;
 			/* the slot is complete before any entry points to it */
 			__atomic_thread_fence(__ATOMIC_RELEASE);
+			s->used = FIB24_SLOT_ALLOCATED | 1;
 			return i;
 		}
-		slots_gc(f);
+		if (!slots_reclaim(f))
+			break;
 	}
 	return -ENOSPC;
+}
+
+static void slot_put(struct fib24 *f, int idx)
+{
+	if (idx > 0)
+		ref_put(f, idx);
 }
 
 /* The trie's route of exactly this prefix; false when there is none. */
@@ -274,10 +458,19 @@ static void t24_uncover(struct fib24 *f, const struct route_key *key, __u64 repl
 	}
 }
 
+/*
+ * One route longer than /24 more or less in its /24's count. A count that
+ * would wrap (0 - 1 after a crash or a hand-written entry, or past the
+ * field) is left alone: it was wrong, and the table is rebuilt at op_end.
+ */
 static void t24_longer(struct fib24 *f, const struct route_key *key, int delta)
 {
-	__u32 i = ntohl(key->addr) >> 8;
+	__u32 i = ntohl(key->addr) >> 8, c = V4VIA6_T24_LONGER(*t24(f, i));
 
+	if ((delta > 0 && c == V4VIA6_T24_LONGER_MASK) || (delta < 0 && !c)) {
+		f->broken = true;
+		return;
+	}
 	t24_store(f, i, delta > 0 ? *t24(f, i) + LONGER_ONE : *t24(f, i) - LONGER_ONE);
 }
 
@@ -296,36 +489,64 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
 	err = t24_map_key(f, key);
 	if (err)
 		goto out;
-	if (key->prefixlen <= 24) {
-		idx = slot_get(f, nh);
-		if (idx < 0) {
-			err = idx;
-			goto out;
-		}
-	} else {
-		existed = route_exact(f, key, &old);
-	}
-	if (bpf_map_update_elem(f->routes_fd, key, &val, flags)) {
-		err = -errno;
-		goto out;
-	}
+	op_begin(f);
 	if (key->prefixlen <= 24)
+		idx = slot_get(f, nh);
+	else
+		existed = route_exact(f, key, &old);
+	if (idx < 0)
+		err = idx;
+	else if (bpf_map_update_elem(f->routes_fd, key, &val, flags))
+		err = -errno; /* nothing changed */
+	else if (key->prefixlen <= 24)
 		t24_cover(f, key, idx);
 	else if (!existed)
 		t24_longer(f, key, 1);
+	slot_put(f, idx);
+	err = op_end(f) ?: err;
 out:
 	fib24_unlock(f);
+	return err;
+}
+
+/*
+ * Writes keys[0..n-1], whose slots (idx, holds) or existence (for > /24) are
+ * known: all into the trie, then all into tbl24. Until its entries change, a
+ * route of /24 or shorter is still the old one for the program, and a longer
+ * one is not asked for (its /24's count has not moved yet). Drops the holds.
+ * *done: how many went in whole.
+ */
+static int batch_write(struct fib24 *f, const struct route_key *keys, const struct route *vals,
+		       const int *idx, size_t n, size_t *done)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	__u32 count = n;
+	size_t i;
+	int err = 0;
+
+	if (n && bpf_map_update_batch(f->routes_fd, keys, vals, &count, &opts))
+		err = -errno;
+	if (count > n)
+		count = 0;
+	for (i = 0; i < count; i++) {
+		if (keys[i].prefixlen <= 24)
+			t24_cover(f, &keys[i], idx[i]);
+		else if (!idx[i])
+			t24_longer(f, &keys[i], 1);
+	}
+	for (i = 0; i < n; i++)
+		if (keys[i].prefixlen <= 24)
+			slot_put(f, idx[i]);
+	*done = count;
 	return err;
 }
 
 int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const struct nexthop *nhs,
 		       size_t n, size_t *done)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
 	struct route *vals = calloc(n ? n : 1, sizeof(*vals)), old;
 	int *idx = calloc(n ? n : 1, sizeof(*idx)); /* a slot; for > /24: 1 if it existed */
-	size_t i, todo;
-	__u32 count;
+	size_t i, start = 0, wrote;
 	int err;
 
 	*done = 0;
@@ -337,6 +558,7 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 	err = fib24_lock(f);
 	if (err)
 		goto out;
+	op_begin(f);
 	for (i = 0; i < n; i++) {
 		vals[i].nh = nhs[i];
 		vals[i].prefixlen = keys[i].prefixlen;
@@ -348,27 +570,33 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 			continue;
 		}
 		idx[i] = slot_get(f, &nhs[i]);
+		if (idx[i] == -ENOSPC && i > start) {
+			/*
+			 * Every slot is taken, most by the routes this batch
+			 * replaces: write what is ready, which releases them,
+			 * and go on with the slots slot_get then reclaims.
+			 */
+			err = batch_write(f, keys + start, vals + start, idx + start, i - start,
+					  &wrote);
+			*done += wrote;
+			start = i;
+			if (err)
+				break;
+			idx[i] = slot_get(f, &nhs[i]);
+		}
 		if (idx[i] < 0) {
 			err = idx[i];
 			break;
 		}
 	}
-	todo = i; /* on error, what precedes the bad route still goes in */
-	/*
-	 * All into the trie, then all into tbl24: until its entries change, a
-	 * route of /24 or shorter is still the old one for the program, and a
-	 * longer one is not asked for (its /24's count has not moved yet).
-	 */
-	count = todo;
-	if (todo && bpf_map_update_batch(f->routes_fd, keys, vals, &count, &opts) && !err)
-		err = -errno;
-	for (i = 0; i < count; i++) {
-		if (keys[i].prefixlen <= 24)
-			t24_cover(f, &keys[i], idx[i]);
-		else if (!idx[i])
-			t24_longer(f, &keys[i], 1);
+	/* on error, what precedes the bad route still goes in */
+	if (i > start) {
+		int e = batch_write(f, keys + start, vals + start, idx + start, i - start, &wrote);
+
+		*done += wrote;
+		err = err ?: e;
 	}
-	*done = count;
+	err = op_end(f) ?: err;
 	fib24_unlock(f);
 out:
 	free(vals);
@@ -381,7 +609,7 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 	struct route self, parent;
 	struct route_key pk;
 	__u64 repl = 0;
-	int idx, err = 0;
+	int idx = 0, err = 0;
 
 	if (key->prefixlen > 32)
 		return -EINVAL;
@@ -395,13 +623,14 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 	err = t24_map_key(f, key);
 	if (err)
 		goto out;
+	op_begin(f);
 	if (key->prefixlen > 24) {
 		/* tbl24 still counts it: its /24 keeps asking the trie, which drops it at once */
 		if (bpf_map_delete_elem(f->routes_fd, key))
 			err = -errno;
 		else
 			t24_longer(f, key, -1);
-		goto out;
+		goto end;
 	}
 	/* the parent: the longest route strictly shorter that covers the prefix */
 	pk = *key;
@@ -410,18 +639,24 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 		idx = slot_get(f, &parent.nh);
 		if (idx < 0) {
 			err = idx;
-			goto out;
+			goto end;
 		}
 		repl = t24_entry(idx, parent.prefixlen);
 	}
 	t24_uncover(f, key, repl);
+	slot_put(f, idx);
 	if (bpf_map_delete_elem(f->routes_fd, key)) {
 		err = -errno;
 		/* still in the trie: give its entries back */
 		idx = slot_get(f, &self.nh);
 		if (idx >= 0)
 			t24_cover(f, key, idx);
+		else
+			f->broken = true;
+		slot_put(f, idx);
 	}
+end:
+	err = op_end(f) ?: err;
 out:
 	fib24_unlock(f);
 	return err;
@@ -460,6 +695,7 @@ int fib24_flush(struct fib24 *f)
 	err = lock_whole(f, &routes, &n);
 	if (err)
 		return err;
+	op_begin(f);
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
 		if (*t24(f, j))
 			t24_store(f, j, 0);
@@ -469,9 +705,15 @@ int fib24_flush(struct fib24 *f)
 			break;
 		}
 	}
-	memset(f->slots, 0, SLOTS_BYTES);
-	if (err) /* some routes are left: tbl24 must show them again */
-		err = fib24_rebuild(f) ?: err;
+	if (err) { /* some routes are left: tbl24 must show them again */
+		f->broken = true;
+	} else {
+		/* no entry points to a slot any more */
+		grace_period();
+		memset(&f->slots[1], 0, SLOTS_BYTES - sizeof(f->slots[0]));
+		f->broken = false;
+	}
+	err = op_end(f) ?: err;
 	free(routes);
 	fib24_unlock(f);
 	return err;
@@ -485,66 +727,117 @@ static int cmp_len(const void *a, const void *b)
 }
 
 /*
- * The table the trie's routes make, into t (zeroed). Shortest first, so that a
- * longer route overwrites the entries it owns. With slots, next-hop indexes
- * are nexthops slots (allocated as needed); without, indexes into routes.
+ * The table the trie's routes make, into t (zeroed), with indexes into routes
+ * (sorted here) as next hops. Shortest first, so that a longer route
+ * overwrites the entries it owns.
  */
-static int t24_compute(struct fib24 *f, struct route_entry *routes, size_t n, __u64 *t, bool slots)
+static void t24_compute(struct route_entry *routes, size_t n, __u64 *t)
 {
 	__u32 first, cnt, j;
 	size_t i;
-	int idx;
 
-	qsort(routes, n, sizeof(*routes), cmp_len);
+	if (n)
+		qsort(routes, n, sizeof(*routes), cmp_len);
 	for (i = 0; i < n; i++) {
 		const struct route_key *k = &routes[i].key;
 
 		if (k->prefixlen > 24) {
+			/* at most 510 fit: the trie holds distinct prefixes */
 			t[ntohl(k->addr) >> 8] += LONGER_ONE;
 			continue;
 		}
-		idx = i;
-		if (slots) {
-			idx = slot_get(f, &routes[i].nh);
-			if (idx < 0)
-				return idx;
-		}
 		t24_range(k, &first, &cnt);
 		for (j = first; j < first + cnt; j++)
-			t[j] = t24_entry(idx, k->prefixlen) | (t[j] & LONGER_BITS);
+			t[j] = t24_entry(i, k->prefixlen) | (t[j] & LONGER_BITS);
 	}
-	return 0;
 }
 
-int fib24_rebuild(struct fib24 *f)
+/* How many valid entries of tbl24 point to each slot, into refs (zeroed). */
+static void t24_count_refs(struct fib24 *f, __u32 *refs)
+{
+	__u32 j;
+	__u64 e;
+
+	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++) {
+		e = *t24(f, j);
+		if ((e & V4VIA6_T24_VALID) && V4VIA6_T24_NH(e) < V4VIA6_MAX_NEXTHOPS)
+			refs[V4VIA6_T24_NH(e)]++;
+	}
+}
+
+/*
+ * Recomputes tbl24 and the slots from the trie, under the lock: the slots'
+ * counts from what tbl24 holds now, then each entry that differs from what
+ * the trie says, by the same stores as every writer (so, in an order that
+ * is safe for the program), with a slot for each route that owns an entry.
+ */
+static int rebuild_locked(struct fib24 *f)
 {
 	struct route_entry *routes = NULL;
-	__u64 *t = NULL;
-	size_t n = 0;
-	__u32 j;
+	__u32 *refs = NULL, j;
+	int *slot = NULL, r;
+	size_t n = 0, i;
+	__u64 *t = NULL, want;
 	int err;
 
 	err = lock_whole(f, &routes, &n);
 	if (err)
 		return err;
+	op_begin(f);
 	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
-	if (!t) {
+	refs = calloc(V4VIA6_MAX_NEXTHOPS, sizeof(*refs));
+	slot = malloc((n ? n : 1) * sizeof(*slot));
+	if (!t || !refs || !slot) {
 		err = -ENOMEM;
 		goto out;
 	}
-	f->pending = t;
-	err = t24_compute(f, routes, n, t, true);
-	f->pending = NULL;
-	if (err)
-		goto out;
-	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
-		if (*t24(f, j) != t[j])
-			t24_store(f, j, t[j]);
+	t24_count_refs(f, refs);
+	for (j = 1; j < V4VIA6_MAX_NEXTHOPS; j++) {
+		if (refs[j])
+			f->slots[j].used = FIB24_SLOT_ALLOCATED | refs[j];
+		else if (f->slots[j].used) /* released: wiped after a grace period */
+			f->slots[j].used = FIB24_SLOT_ALLOCATED;
+	}
+	t24_compute(routes, n, t);
+	for (i = 0; i < n; i++)
+		slot[i] = 0;
+	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++) {
+		want = t[j];
+		if (want & V4VIA6_T24_VALID) {
+			i = V4VIA6_T24_NH(want);
+			if (!slot[i]) {
+				r = slot_get(f, &routes[i].nh);
+				if (r < 0) {
+					err = r;
+					break;
+				}
+				slot[i] = r;
+			}
+			want = t24_entry(slot[i], V4VIA6_T24_LEN(want)) | (want & LONGER_BITS);
+		}
+		if (*t24(f, j) != want)
+			t24_store(f, j, want);
+	}
+	for (i = 0; i < n; i++)
+		slot_put(f, slot[i]);
 out:
+	/* counted from scratch: whatever was wrong before is right now */
+	f->broken = !!err;
+	if (err)
+		f->op_depth--; /* stays dirty */
+	else
+		err = op_end(f);
 	free(t);
+	free(refs);
+	free(slot);
 	free(routes);
 	fib24_unlock(f);
 	return err;
+}
+
+int fib24_rebuild(struct fib24 *f)
+{
+	return rebuild_locked(f);
 }
 
 long fib24_check(struct fib24 *f)
@@ -552,16 +845,20 @@ long fib24_check(struct fib24 *f)
 	struct route_entry *routes = NULL;
 	const struct nexthop_slot *s;
 	__u64 *t = NULL, e, want;
+	__u32 *refs = NULL, j;
 	size_t n = 0;
 	long bad = 0;
-	__u32 j;
 	int err;
 
 	err = lock_whole(f, &routes, &n);
 	if (err)
 		return err;
 	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
-	err = t ? t24_compute(f, routes, n, t, false) : -ENOMEM;
+	refs = calloc(V4VIA6_MAX_NEXTHOPS, sizeof(*refs));
+	if (!t || !refs)
+		err = -ENOMEM;
+	else
+		t24_compute(routes, n, t);
 	for (j = 0; !err && j < V4VIA6_TBL24_ENTRIES; j++) {
 		e = *t24(f, j);
 		want = t[j];
@@ -576,7 +873,17 @@ long fib24_check(struct fib24 *f)
 		    memcmp(&s->nh, &routes[V4VIA6_T24_NH(want)].nh, sizeof(s->nh)))
 			bad++;
 	}
+	/* a slot whose count is wrong would be freed too early, or never */
+	if (!err) {
+		t24_count_refs(f, refs);
+		for (j = 1; j < V4VIA6_MAX_NEXTHOPS; j++)
+			if (refs[j] && f->slots[j].used != (FIB24_SLOT_ALLOCATED | refs[j]))
+				bad++;
+			else if (!refs[j] && (f->slots[j].used & FIB24_SLOT_REFS))
+				bad++;
+	}
 	free(t);
+	free(refs);
 	free(routes);
 	fib24_unlock(f);
 	return err ? err : bad;

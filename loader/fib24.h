@@ -9,6 +9,7 @@
 #ifndef V4VIA6_FIB24_H
 #define V4VIA6_FIB24_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "v4via6.h"
@@ -17,6 +18,20 @@
 /* tbl24 windows: 32768 entries, 256 KiB each. */
 #define FIB24_WIN_SHIFT 15
 #define FIB24_WINDOWS	(V4VIA6_TBL24_ENTRIES >> FIB24_WIN_SHIFT)
+
+/*
+ * A nexthops slot's `used` (the program never reads it): 0 when free, else
+ * FIB24_SLOT_ALLOCATED and how many tbl24 entries point to the slot (plus the
+ * holds of the writer running). Slot 0 is never a next hop: its `used` is
+ * the tables' state word, FIB24_CLEAN when tbl24, the counts and the slots
+ * agree with the trie, FIB24_DIRTY while a writer changes them (a writer that
+ * dies leaves it so; the next fib24_lock repairs). Any other value (0: maps
+ * just created, or pinned by an older v4via6) is repaired the same way.
+ */
+#define FIB24_SLOT_ALLOCATED (1U << 31)
+#define FIB24_SLOT_REFS	     (FIB24_SLOT_ALLOCATED - 1)
+#define FIB24_CLEAN	     0x636c6e31 /* "cln1" */
+#define FIB24_DIRTY	     0x64727479 /* "drty" */
 
 struct fib24 {
 	int routes_fd;
@@ -31,13 +46,16 @@ struct fib24 {
 	 */
 	__u64 *win[FIB24_WINDOWS];
 	struct nexthop_slot *slots; /* nexthops, mmapped */
-	const __u64 *pending;	    /* a table fib24_rebuild is building: its slots are in use */
+	int op_depth;		    /* writers nest (a rebuild inside a flush) */
+	bool broken;		    /* a writer found the tables wrong: rebuilt when it ends */
 };
 
 /*
  * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir)
  * serializes writers of several processes; NULL for maps only this process
- * writes. Returns 0 or -errno.
+ * writes. Tables left dirty (see FIB24_DIRTY) are repaired here, under the
+ * lock, and by every fib24_lock that finds them so: one load when clean.
+ * Returns 0 or -errno.
  */
 int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir);
 /* The same for the pinned state, locking its pin dir. */
@@ -47,7 +65,20 @@ void fib24_close(struct fib24 *f);
 /* The tbl24 entry of a /24 (index: top 24 bits, host order), NULL when it cannot be mapped. */
 __u64 *fib24_entry(struct fib24 *f, __u32 i);
 
-/* Holds off the writers of other processes until fib24_unlock (nests). */
+/* True when the tables' state word says clean (no repair needed). */
+bool fib24_clean(const struct fib24 *f);
+/*
+ * For status, without mapping anything: FIB24_STATE_DIRTY when a writer died
+ * half-way, FIB24_STATE_WRITING when one is at work (it holds lock_dir's
+ * lock), FIB24_STATE_CLEAN otherwise, or -errno.
+ */
+enum { FIB24_STATE_CLEAN, FIB24_STATE_DIRTY, FIB24_STATE_WRITING };
+int fib24_tables_state(int nexthops_fd, const char *lock_dir);
+
+/*
+ * Holds off the writers of other processes until fib24_unlock (nests). The
+ * outermost lock repairs dirty tables first (-errno when that fails).
+ */
 int fib24_lock(struct fib24 *f);
 void fib24_unlock(struct fib24 *f);
 
@@ -71,11 +102,14 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 int fib24_delete(struct fib24 *f, const struct route_key *key);
 /* Deletes every route. */
 int fib24_flush(struct fib24 *f);
-/* Recomputes tbl24 from the trie, writing only the entries that differ. */
+/*
+ * Recomputes tbl24, its longer-route counts and the slots' counts from the
+ * trie, writing only the entries that differ; the tables are clean after.
+ */
 int fib24_rebuild(struct fib24 *f);
 /*
  * Compares tbl24 with what the trie says it must hold: returns the number of
- * /24 entries that differ (0: equal), or -errno.
+ * /24 entries and slot counts that differ (0: equal), or -errno.
  */
 long fib24_check(struct fib24 *f);
 

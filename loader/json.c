@@ -65,12 +65,61 @@ void json_array_end(void)
 	container_close(']');
 }
 
+/*
+ * The length of the valid UTF-8 sequence at p (1 to 4), or 0 when it is not
+ * one: a stray continuation byte, a truncated sequence, an overlong form, a
+ * surrogate or a code point above U+10FFFF (RFC 3629).
+ */
+static int utf8_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n, i;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* the second byte's range excludes overlongs, surrogates and > U+10FFFF */
+	if (*p == 0xe0)
+		lo = 0xa0;
+	else if (*p == 0xed)
+		hi = 0x9f;
+	else if (*p == 0xf0)
+		lo = 0x90;
+	else if (*p == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < n; i++) {
+		if (p[i] < lo || p[i] > hi)
+			return 0;
+		lo = 0x80, hi = 0xbf;
+	}
+	return n;
+}
+
+/*
+ * A JSON string. Interface names are bytes, not text: a byte that is not part
+ * of valid UTF-8 is written as the code point of the same value (\u00XX), so
+ * the document stays valid JSON and still shows which byte was there.
+ */
 static void put_escaped(const char *s)
 {
 	const unsigned char *p;
+	int n;
 
 	putchar('"');
-	for (p = (const unsigned char *)s; *p; p++) {
+	for (p = (const unsigned char *)s; *p; p += n) {
+		n = utf8_len(p);
+		if (n > 1) {
+			fwrite(p, 1, n, stdout);
+			continue;
+		}
+		n = 1;
 		switch (*p) {
 		case '"':
 			fputs("\\\"", stdout);
@@ -88,7 +137,7 @@ static void put_escaped(const char *s)
 			fputs("\\r", stdout);
 			break;
 		default:
-			if (*p < 0x20)
+			if (*p < 0x20 || *p >= 0x7f)
 				printf("\\u%04x", *p);
 			else
 				putchar(*p);

@@ -191,6 +191,7 @@ static int route_show(int argc, char **argv)
 	struct route_entry *routes = NULL;
 	struct v4via6_state st;
 	struct route_spec r;
+	struct fib24 fib;
 	size_t i, n = 0;
 	int rc;
 
@@ -203,6 +204,12 @@ static int route_show(int argc, char **argv)
 	}
 	if (open_state(&st, false))
 		return EXIT_FAIL;
+	/* tables a dead writer left dirty are repaired here too (fib24_open) */
+	if (open_fib("route show", &st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	fib24_close(&fib);
 	rc = route_dump(st.routes_fd, &routes, &n);
 	state_close(&st);
 	if (rc) {

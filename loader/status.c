@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "fib24.h"
 #include "iface.h"
 #include "json.h"
 #include "parse.h"
@@ -112,7 +113,7 @@ int do_status(int argc, char **argv)
 	char dir[PATH_MAX];
 	size_t nroutes = 0, nneighs, n_throw, n_unattached;
 	__u32 prog_id;
-	int err;
+	int err, tables;
 
 	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
@@ -152,7 +153,12 @@ int do_status(int argc, char **argv)
 		printf("pin dir: %s\nprogram: %s id %u\n", dir, V4VIA6_PROG_NAME, prog_id);
 	}
 	print_ifaces(&st);
+	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
+	tables = fib24_tables_state(st.nexthops_fd, st.pin_dir);
 	if (json_output) {
+		json_kv_string("tables", tables == FIB24_STATE_DIRTY	 ? "dirty"
+					 : tables == FIB24_STATE_WRITING ? "writing"
+									 : "clean");
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_throw", n_throw);
 		json_kv_uint("routes_unattached", n_unattached);
@@ -169,6 +175,13 @@ int do_status(int argc, char **argv)
 			printf("%zu via interfaces not attached: the kernel forwards those)",
 			       n_unattached);
 		printf("\nneighbours: %zu\n", nneighs);
+		if (tables == FIB24_STATE_DIRTY)
+			printf("tables: dirty (a writer was interrupted; the next command repairs "
+			       "it)\n");
+		else if (tables == FIB24_STATE_WRITING)
+			printf("tables: being written (a v4via6 command is at work)\n");
+		else
+			printf("tables: clean\n");
 		sync_status_print(dir, false);
 	}
 	state_close(&st);

@@ -235,6 +235,147 @@ bad_case bad-mode "attach r0 mode turbo"
 bad_case several "route 10.0.14.0/33 via inet6 $A_LL dev r0" "frobnicate" \
 	"neigh $B_LL lladdr 02:00:00:00:00 dev r0" "route 10.0.11.0/24 via inet6 $A_LL dev r0"
 
+# --- defect 10: a NUL byte would end the line there, silently: the rest is reported ----------
+t=bad-nul-byte
+{
+	cat "$T/small.conf"
+	printf 'route 10.0.13.0/24 via inet6 %s dev r0\0 frobnicate\n' "$A_LL"
+} >"$T/nul.conf"
+line=$(($(wc -l <"$T/small.conf") + 1))
+before=$(state)
+v6 r apply "$T/nul.conf" >"$T/out" 2>&1
+rc=$?
+if [ $rc = 1 ] && grep -qF "$T/nul.conf:$line: NUL byte" "$T/out" && [ "$(state)" = "$before" ]; then
+	pass $t
+else
+	fail $t "exit $rc, want 1 with '$T/nul.conf:$line: NUL byte' and nothing changed" \
+		"$(cat "$T/out")"
+fi
+
+# --- defect 8: a file larger than a map is refused before anything changes ---------------------
+# capacity_case NAME WHAT FILE: apply FILE exits 1, reports "FILE:LINE: too many WHAT" with
+# LINE the first statement over the map's size (computed here, in the test, by
+# `over_line`), and leaves the state as it was.
+capacity_case() {
+	local name=$1 what=$2 f=$3 line rc
+	line=$(over_line "$f")
+	before=$(state)
+	v6 r apply "$f" >"$T/out" 2>&1
+	rc=$?
+	after=$(state)
+	if [ $rc != 1 ]; then
+		fail "$name" "apply exited $rc, want 1" "$(head -20 "$T/out")"
+	elif ! grep -qF "$f:$line: too many $what" "$T/out"; then
+		fail "$name" "no '$f:$line: too many $what' message" "$(head -20 "$T/out")"
+	elif [ "$before" != "$after" ]; then
+		fail "$name" "the state changed" "$(diff <(echo "$before") <(echo "$after") | head -20)"
+	else
+		pass "$name"
+	fi
+}
+
+# 70,000 neighbours (the map holds 65,536): the 65,537th neigh line
+{
+	echo "attach r0"
+	awk -v ll="$A_LL" 'BEGIN { for (i = 0; i < 70000; i++)
+		printf "neigh fe80::%x:%x lladdr 02:00:00:00:%02x:%02x dev r0\n",
+			int(i / 65536) + 1, i % 65536, int(i / 256) % 256, i % 256 }'
+} >"$T/neighs.conf"
+over_line() { awk '$1 == "neigh" && ++n == 65537 { print NR; exit }' "$1"; }
+capacity_case capacity-neighs neighbours "$T/neighs.conf"
+
+# 70,000 /24 routes, each via its own next hop: the nexthops map has 65,535 usable slots
+{
+	cat "$T/small.conf"
+	awk 'BEGIN { for (i = 0; i < 70000; i++)
+		printf "route %d.%d.%d.0/24 via inet6 fe80::1:%x dev r0\n",
+			20 + int(i / 65536), int(i / 256) % 256, i % 256, i }'
+	# /25 and longer routes take no slot of their own
+	awk 'BEGIN { for (i = 0; i < 10; i++) printf "route 10.99.0.%d/32 via inet6 fe80::2:%x dev r0\n", i, i }'
+} >"$T/slots.conf"
+# the line bringing the 65,536th distinct (via, dev) of a route /24 or shorter (a throw is one)
+over_line() {
+	awk '$1 != "route" { next }
+	{ p = $2 == "throw" ? $3 : $2; len = p == "default" ? 0 : p ~ /\// ? substr(p, index(p, "/") + 1) : 32
+	  if (len > 24) next
+	  key = "throw"
+	  for (i = 2; i < NF; i++) { if ($i == "via") v = $(i + 1) == "inet6" ? $(i + 2) : $(i + 1)
+		if ($i == "dev") d = $(i + 1) }
+	  if ($2 != "throw") key = v " " d
+	  if (!(key in seen)) { seen[key] = 1; if (++n == 65536) { print NR; exit } } }' "$1"
+}
+capacity_case capacity-nexthops "distinct next hops" "$T/slots.conf"
+
+# 257 attach lines (XDP attaches to at most 256 interfaces): 129 more veth pairs in the router
+t=capacity-interfaces
+for ((i = 0; i < 129; i++)); do
+	echo "link add cap${i}a type veth peer name cap${i}b"
+done >"$T/links.batch"
+if ! ip -n "$(ns r)" -batch "$T/links.batch" >"$T/out" 2>&1; then
+	skip $t "could not make 258 interfaces: $(head -1 "$T/out")"
+else
+	for ((i = 0; i < 129; i++)); do printf 'attach cap%da\nattach cap%db\n' $i $i; done |
+		head -257 >"$T/ifaces.conf"
+	over_line() { awk '$1 == "attach" && ++n == 257 { print NR; exit }' "$1"; }
+	capacity_case $t interfaces "$T/ifaces.conf"
+	for ((i = 0; i < 129; i++)); do echo "link del cap${i}a"; done |
+		ip -n "$(ns r)" -batch - >/dev/null 2>&1
+fi
+
+# 40,000 neighbours replaced by 40,000 others: each file fits, both at once would not (65,536);
+# the dropped ones go first instead of failing halfway with E2BIG
+t=neighs-replaced-whole
+for half in 1 2; do
+	{
+		cat "$T/small.conf"
+		awk -v h=$half 'BEGIN { for (i = 0; i < 40000; i++)
+			printf "neigh fe80::%x:%x lladdr 02:00:00:%02x:%02x:%02x dev r0\n",
+				h, i, h, int(i / 256) % 256, i % 256 }'
+	} >"$T/neighs$half.conf"
+done
+if ! out=$(v6 r apply "$T/neighs1.conf" 2>&1); then
+	fail $t "apply of 40,000 neighbours failed" "$out"
+elif ! out=$(v6 r apply "$T/neighs2.conf" 2>&1); then
+	fail $t "apply of 40,000 other neighbours failed" "$out$(echo; v6 r status 2>&1)"
+elif [ "$(v6 r neigh show | grep -c 'fe80::2:')" != 40000 ] ||
+	[ "$(v6 r neigh show | grep -c 'fe80::1:')" != 0 ]; then
+	fail $t "neigh show is not the second file's" "$out"
+else
+	pass $t
+fi
+v6 r apply "$T/small.conf" >/dev/null 2>&1
+
+# --- defect 10: 50,000 distinct device names are checked in n log n, not n^2 (12 s before) -----
+# Timed against the same file with one device name throughout, so that a loaded machine slows
+# both: the distinct names may cost at most twice as much, plus 300 ms.
+t=many-dev-names
+for kind in distinct same; do
+	awk -v k=$kind 'BEGIN { for (i = 0; i < 50000; i++)
+		printf "route 10.%d.%d.0/24 via inet6 fe80::1 dev d%d\n", int(i / 256), i % 256,
+			k == "same" ? 0 : i }' >"$T/devs-$kind.conf"
+done
+# time_apply FILE: sets rc and ms
+time_apply() {
+	local start=$(date +%s%N)
+	v6 r apply "$1" >"$T/out" 2>&1
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+}
+before=$(state)
+time_apply "$T/devs-same.conf"
+same_ms=$ms
+time_apply "$T/devs-distinct.conf"
+n=$(grep -c 'no "attach d[0-9]*" line' "$T/out")
+if [ $rc != 1 ] || [ "$n" != 50000 ]; then
+	fail $t "exit $rc with $n 'no attach' errors, want 1 with 50000" "$(head -5 "$T/out")"
+elif [ "$ms" -gt $((2 * same_ms + 300)) ]; then
+	fail $t "50,000 distinct device names took $ms ms, one name 50,000 times $same_ms ms"
+elif [ "$(state)" != "$before" ]; then
+	fail $t "the state changed"
+else
+	pass "$t ($ms ms; one name: $same_ms ms)"
+fi
+
 t=missing-file
 before=$(state)
 v6 r apply "$T/no-such.conf" >"$T/out" 2>&1

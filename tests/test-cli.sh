@@ -177,6 +177,49 @@ for cmd in "route show" "neigh show" stats status; do
 		fail "$name" "v4via6 -j $cmd: not JSON, or empty" "$out"; fi
 done
 
+# -j with interface names that are bytes, not UTF-8 text, or hold control characters: still
+# JSON, each byte that is not UTF-8 written as \u00XX of its value (it used to be copied raw)
+t=json-non-utf8-ifname
+bad=$'\xff\xfe' ctl=$'c\x01\x7f'
+if ! ip -n "$(ns r)" link add "$bad" type veth peer name "$ctl" >"$T/out" 2>&1; then
+	skip $t "ip link add with a non-UTF-8 name: $(cat "$T/out")"
+else
+	ip -n "$(ns r)" link set "$bad" up
+	ip -n "$(ns r)" link set "$ctl" up
+	v6 r attach "$bad" "$ctl" >"$T/out" 2>&1 &&
+		v6 r route replace 10.3.0.0/16 via inet6 fe80::3 dev "$bad" >>"$T/out" 2>&1 &&
+		v6 r route replace 10.4.0.0/16 via inet6 fe80::4 dev "$ctl" >>"$T/out" 2>&1 &&
+		v6 r neigh replace fe80::3 lladdr 02:00:00:00:00:03 dev "$bad" >>"$T/out" 2>&1
+	rc=$?
+	for cmd in "route show" "neigh show" status; do
+		# shellcheck disable=SC2086 # the command's words are separate arguments
+		v6 r -j $cmd >"$T/j-${cmd// /-}" 2>&1
+	done
+	if [ $rc != 0 ]; then
+		fail $t "attach/route/neigh on the odd names failed" "$(cat "$T/out")"
+	elif ! out=$("$PYTHON" - "$T" 2>&1 <<'PY'
+import json, sys
+d = sys.argv[1]
+def load(name):
+    with open(f"{d}/j-{name}", "rb") as f:
+        return json.loads(f.read().decode("utf-8"))  # strict: raises on bad UTF-8
+routes = {r["dst"]: r.get("dev") for r in load("route-show")}
+assert routes["10.3.0.0/16"] == "\u00ff\u00fe", routes
+assert routes["10.4.0.0/16"] == "c\u0001\u007f", routes
+neighs = load("neigh-show")
+assert any(n.get("dev") == "\u00ff\u00fe" for n in neighs), neighs
+load("status")
+PY
+	); then
+		fail $t "-j output is not valid JSON, or the names differ" \
+			"$out$(cat "$T"/j-* | od -c | head -20)"
+	else
+		pass $t
+	fi
+	v6 r detach "$bad" "$ctl" >/dev/null 2>&1
+	ip -n "$(ns r)" link del "$bad" 2>/dev/null
+fi
+
 # the good commands work, so that the errors above are not all there is
 expect good-route-show "0" route show
 expect good-stats "0" stats

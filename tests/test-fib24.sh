@@ -4,8 +4,9 @@
 # several v4via6 processes writing nested routes at once (they take turns on
 # the pin dir's lock) leave tbl24 equal to the trie (`route check` exits 0);
 # apply keeps it equal; `route check` finds a damaged entry, says so (exit 1)
-# and repairs it; detach --all removes the two new pins. (With the lock taken
-# out, concurrent_writers failed about one run in three here.)
+# and repairs it; 40,000 next hops replaced by 40,000 others in one apply;
+# detach --all removes the two new pins. (With the lock taken out,
+# concurrent_writers failed about one run in three here.)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/seed-topology.sh"
@@ -71,6 +72,27 @@ else
 	pass $t
 fi
 
+t=apply_many_nexthops
+# issue 8, defect 1: 40,000 /24s each via a next hop of its own, then the same
+# prefixes via 40,000 others: the slots fill up in the middle of the second
+# apply, which must still leave every /24 on its own next hop
+for g in 1 2; do
+	awk -v g=$g 'BEGIN { print "attach r0"
+		for (k = 0; k < 40000; k++)
+			printf "route 10.%d.%d.0/24 via fe80::%d:%x dev r0\n", k / 256, k % 256, g, k + 1 }' >"$T/many$g"
+done
+if ! out=$(v6 r apply "$T/many1" 2>&1) || ! out=$(v6 r apply "$T/many2" 2>&1); then
+	fail $t "apply failed" "$out"
+elif ! out=$(v6 r route check 2>&1); then
+	fail $t "route check after the second apply: tbl24 differs" "$out"
+elif [ -x "${BUILD:-build}/audit_fib24" ] && ! out=$("${BUILD:-build}/audit_fib24" "$(pin_dir_of r)" 2>&1); then
+	fail $t "the audit of every /24 finds differences" "$out"
+elif ! out=$(v6 r apply "$T/many2" 2>&1) || [ "$out" != "apply: no changes" ]; then
+	fail $t "the same apply again should change nothing" "$out"
+else
+	pass $t
+fi
+
 t=check_repairs
 # entry 10.0.0.0/24 made "no route" by hand, as a writer dying half-way could leave it
 if ! out=$(bpftool map update pinned "$(pin_dir_of r)/tbl24" key hex 00 00 0a 00 value hex 00 00 00 00 00 00 00 00 2>&1); then
@@ -81,6 +103,34 @@ elif ! grep -q "differ" <<<"$out"; then
 	fail $t "route check did not say why it failed" "$out"
 elif ! out=$(v6 r route check 2>&1); then
 	fail $t "route check did not repair the entry" "$out"
+else
+	pass $t
+fi
+
+t=dirty_status_and_repair
+# what a writer killed half-way leaves: the state word (slot 0 of nexthops,
+# FIB24_DIRTY "drty") set; status says so (while the lock is held: being
+# written), and the next command repairs
+pd=$(pin_dir_of r)
+bpftool map update pinned "$pd/nexthops" key 0 0 0 0 value hex \
+	00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 79 74 72 64 >"$T/bt" 2>&1
+flock -x "$pd" sleep 2 &
+sleep 0.5
+busy=$(v6 r status 2>&1)
+wait
+if ! grep -q '^tables: being written' <<<"$busy"; then
+	fail $t "status while the lock is held should say being written" "$busy$(cat "$T/bt")"
+elif ! out=$(v6 r status 2>&1) ||
+	! grep -q '^tables: dirty (a writer was interrupted; the next command repairs it)$' <<<"$out"; then
+	fail $t "status does not say dirty" "$out"
+elif ! v6 r -j status 2>&1 | grep -q '"tables":"dirty"'; then
+	fail $t "status -j does not say dirty" "$(v6 r -j status 2>&1)"
+elif ! out=$(v6 r route show 2>&1 >/dev/null) || ! grep -q "left dirty.*rebuilt" <<<"$out"; then
+	fail $t "route show did not repair" "$out"
+elif ! out=$(v6 r status 2>&1) || ! grep -q '^tables: clean$' <<<"$out"; then
+	fail $t "status after the repair does not say clean" "$out"
+elif ! out=$(v6 r route check 2>&1); then
+	fail $t "route check after the repair" "$out"
 else
 	pass $t
 fi

@@ -6,8 +6,10 @@
  * random destinations run through the XDP program (BPF_PROG_TEST_RUN), whose
  * verdict and next hop must equal an independent longest-prefix match over a
  * plain list of the routes. Also: fib24_check after every round, the trie's
- * own answers to EEXIST/ENOENT, flush, and the next-hop slots' GC when more
- * distinct next hops come and go than there are slots.
+ * own answers to EEXIST/ENOENT, flush, the next-hop slots' release when more
+ * distinct next hops come and go than there are slots, and issue 8's defects:
+ * slots filling up inside a batch, a longer-route count that must not wrap,
+ * tables left dirty by a dead writer.
  *   test_fib24 [--seed N]
  */
 #include <stdio.h>
@@ -280,7 +282,7 @@ static bool test_rebuild(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "fib24_rebuild_repairs");
 }
 
-/* More distinct next hops over time than slots: the GC frees the unused ones. */
+/* More distinct next hops over time than slots: released slots go to new ones. */
 static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 {
 	struct route_key k = key_of(0x0a030000, 24);
@@ -370,6 +372,190 @@ static bool test_batch(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "fib24_update_batch_vs_reference");
 }
 
+/* Next hop k of many, all on out0: fe80::f3:K (K over the last three bytes). */
+static void hop_many(__u32 k, struct nexthop *nh)
+{
+	memset(nh, 0, sizeof(*nh));
+	nh->ifindex = w_ifindex(IF_OUT);
+	nh->addr[0] = 0xfe;
+	nh->addr[1] = 0x80;
+	nh->addr[12] = 0xf3;
+	nh->addr[13] = k >> 16;
+	nh->addr[14] = k >> 8;
+	nh->addr[15] = k;
+}
+
+/* Slots that some tbl24 entry (or a hold) still counts. */
+static __u32 slots_in_use(const struct fib24 *fib)
+{
+	__u32 i, n = 0;
+
+	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
+		n += (fib->slots[i].used & FIB24_SLOT_REFS) != 0;
+	return n;
+}
+
+#define MANY 40000
+
+/*
+ * Issue 8, defect 1: two batches of MANY /24s, each route with a next hop of
+ * its own, the second replacing the first's next hops: the slots fill up in
+ * the middle of the second batch. Every /24 must then point to its own next
+ * hop, read independently from tbl24 and the slots, and through the program
+ * for a sample; the first batch's slots are released.
+ */
+static bool test_many_nexthops(const struct world *w, struct fib24 *fib)
+{
+	struct route_key *keys = calloc(MANY, sizeof(*keys));
+	struct nexthop *nhs = calloc(MANY, sizeof(*nhs)), nh;
+	char dst[INET_ADDRSTRLEN];
+	struct frame_spec s;
+	size_t done, bad = 0;
+	struct frame in, want;
+	struct xdp_result res;
+	struct neigh nb = {};
+	struct in_addr a;
+	struct tlog l;
+	__u32 k, round, base = 0x0a000000;
+	__u64 e;
+
+	tlog_begin(&l);
+	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
+	nref = 0;
+	for (round = 0; round < 2 && keys && nhs && !l.fails; round++) {
+		for (k = 0; k < MANY; k++) {
+			keys[k] = key_of(base + (k << 8), 24);
+			hop_many(round * MANY + k, &nhs[k]);
+		}
+		expect_eq(&l, "fib24_update_batch", fib24_update_batch(fib, keys, nhs, MANY, &done),
+			  0);
+		expect_eq(&l, "routes written", done, MANY);
+	}
+	for (k = 0; k < MANY && !l.fails; k++) {
+		e = *fib24_entry(fib, (base >> 8) + k);
+		hop_many(MANY + k, &nh);
+		if (!(e & V4VIA6_T24_VALID) || V4VIA6_T24_LEN(e) != 24 || V4VIA6_T24_LONGER(e) ||
+		    V4VIA6_T24_NH(e) >= V4VIA6_MAX_NEXTHOPS ||
+		    memcmp(&fib->slots[V4VIA6_T24_NH(e)].nh, &nh, sizeof(nh)))
+			bad++;
+	}
+	expect_eq(&l, "/24s not on their own next hop", bad, 0);
+	check_table(&l, fib);
+	expect_eq(&l, "slots in use", slots_in_use(fib), MANY);
+	/* through the program: each sampled /24 forwards to its next hop's MAC */
+	for (round = 0; round < 200 && !l.fails; round++) {
+		k = rnd() % MANY;
+		hop_many(MANY + k, &nh);
+		memcpy(nb.mac, (__u8[]){0x02, 0x00, 0xf3, k >> 16, k >> 8, k}, ETH_ALEN);
+		if (bpf_map_update_elem(w->neighs_fd, &nh, &nb, BPF_ANY)) {
+			tlog_fail(&l, "writing a neighbour: %s", strerror(errno));
+			break;
+		}
+		a.s_addr = htonl(base + (k << 8) + 1 + rnd() % 254);
+		inet_ntop(AF_INET, &a, dst, sizeof(dst));
+		s = (struct frame_spec)FRAME_SPEC();
+		s.daddr = dst;
+		frame_build(&in, &s);
+		if (xdp_run(w, &in, w_ifindex(IF_IN), &res)) {
+			tlog_fail(&l, "%s: test run failed", dst);
+			break;
+		}
+		frame_forwarded(&want, &in, nb.mac, w_ifaces[IF_OUT].mac);
+		if (!expect_verdict(&l, res.verdict, XDP_REDIRECT) ||
+		    !expect_frame(&l, &res.out, &want))
+			tlog_fail(&l, "  for %s (route %u)", dst, k);
+		bpf_map_delete_elem(w->neighs_fd, &nh);
+	}
+	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
+	expect_eq(&l, "slots in use after flush", slots_in_use(fib), 0);
+	free(keys);
+	free(nhs);
+	return tlog_end(&l, "fib24_slots_fill_in_a_batch");
+}
+
+/*
+ * Issue 8, defect 7: the longer-route count of an entry already 0 (a
+ * hand-written entry, or a writer that died) must not wrap when a /25 goes,
+ * nor make a later /25 invisible to the program.
+ */
+static bool test_longer_count(const struct world *w, struct fib24 *fib)
+{
+	struct route_key k24 = key_of(0x0a090900, 24), k25 = key_of(0x0a090980, 25);
+	struct nexthop nh1, nh2;
+	struct tlog l;
+	__u32 i = 0x0a0909;
+	int d;
+
+	tlog_begin(&l);
+	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
+	nref = 0;
+	hop_of(1, &nh1);
+	hop_of(2, &nh2);
+	expect_eq(&l, "add /24", fib24_update(fib, &k24, &nh1, BPF_ANY), 0);
+	expect_eq(&l, "add /25", fib24_update(fib, &k25, &nh2, BPF_ANY), 0);
+	expect_eq(&l, "count with the /25", V4VIA6_T24_LONGER(*fib24_entry(fib, i)), 1);
+	/* the count lost, as bpftool map update or a dead writer may leave it */
+	*fib24_entry(fib, i) &= ~(V4VIA6_T24_LONGER_MASK << V4VIA6_T24_LONGER_SHIFT);
+	expect_eq(&l, "delete /25", fib24_delete(fib, &k25), 0);
+	ref[nref++] = (struct ref_route){0x0a090900, 24, 1};
+	check_table(&l, fib);
+	expect_eq(&l, "entry after the delete: valid, /24",
+		  (*fib24_entry(fib, i) & V4VIA6_T24_VALID) &&
+		      V4VIA6_T24_LEN(*fib24_entry(fib, i)) == 24,
+		  1);
+	expect_eq(&l, "add /25 again", fib24_update(fib, &k25, &nh2, BPF_ANY), 0);
+	ref[nref++] = (struct ref_route){0x0a090980, 25, 2};
+	expect_eq(&l, "count with the /25 again", V4VIA6_T24_LONGER(*fib24_entry(fib, i)), 1);
+	check_table(&l, fib);
+	for (d = 0; d < 256 && !l.fails; d += 7)
+		check_dest(&l, w, 0x0a090900 | d);
+	return tlog_end(&l, "fib24_longer_count_never_wraps");
+}
+
+/*
+ * Issue 8, crash consistency: a writer dies between the trie and tbl24 (the
+ * trie written behind fib24's back, the state word left dirty). The next
+ * process to open the maps repairs them before anything else.
+ */
+static bool test_dirty_repair(const struct world *w, struct fib24 *fib)
+{
+	struct route_key k = key_of(0x0a0a0000, 16), k2 = key_of(0x0a0a0a80, 26);
+	struct route val = {.prefixlen = 16};
+	struct fib24 next;
+	struct tlog l;
+	int d;
+
+	tlog_begin(&l);
+	expect_eq(&l, "fib24_flush", fib24_flush(fib), 0);
+	nref = 0;
+	hop_of(3, &val.nh);
+	expect_eq(&l, "add /16", fib24_update(fib, &k, &val.nh, BPF_ANY), 0);
+	expect_eq(&l, "clean after a write", fib24_clean(fib), 1);
+	/* what a writer killed half-way leaves: dirty, the trie ahead of tbl24 */
+	fib->slots[0].used = FIB24_DIRTY;
+	expect_eq(&l, "fib24_tables_state: dirty", fib24_tables_state(fib->nexthops_fd, NULL),
+		  FIB24_STATE_DIRTY);
+	hop_of(4, &val.nh);
+	expect_eq(&l, "trie write", bpf_map_update_elem(fib->routes_fd, &k, &val, BPF_ANY), 0);
+	val.prefixlen = 26;
+	expect_eq(&l, "trie write", bpf_map_update_elem(fib->routes_fd, &k2, &val, BPF_ANY), 0);
+	ref[nref++] = (struct ref_route){0x0a0a0000, 16, 4};
+	ref[nref++] = (struct ref_route){0x0a0a0a80, 26, 4};
+	/* (fib24_check would repair first: its lock finds the tables dirty) */
+	expect_eq(&l, "count of 10.10.10.0/24 before the repair",
+		  V4VIA6_T24_LONGER(*fib24_entry(fib, 0x0a0a0a)), 0);
+	expect_eq(&l, "open by the next process",
+		  fib24_open(&next, fib->routes_fd, fib->tbl24_fd, fib->nexthops_fd, NULL), 0);
+	expect_eq(&l, "clean after the open", fib24_clean(&next), 1);
+	fib24_close(&next);
+	expect_eq(&l, "fib24_tables_state: clean", fib24_tables_state(fib->nexthops_fd, NULL),
+		  FIB24_STATE_CLEAN);
+	check_table(&l, fib);
+	for (d = 0; d < 300 && !l.fails; d++)
+		check_dest(&l, w, 0x0a0a0000 | (rnd() & 0xffff));
+	return tlog_end(&l, "fib24_dirty_repaired_at_open");
+}
+
 static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 {
 	struct neigh nb = {};
@@ -432,6 +618,9 @@ int main(int argc, char **argv)
 	failed += !test_slot_gc(&w, &fib);
 	failed += !test_flush(&w, &fib);
 	failed += !test_batch(&w, &fib);
+	failed += !test_many_nexthops(&w, &fib);
+	failed += !test_longer_count(&w, &fib);
+	failed += !test_dirty_repair(&w, &fib);
 	if (w.fib)
 		fib24_close(&fib);
 	v4via6_bpf__destroy(skel);

@@ -386,6 +386,20 @@ static void test_json(void)
 				  "\"e\":[]}\n"),
 	      "got %s", buf ? buf : "(nothing)");
 	free(buf);
+
+	/* bytes that are not UTF-8 (stray, overlong, surrogate, truncated) become \u00XX */
+	buf = NULL;
+	stdout = open_memstream(&buf, &len);
+	json_string(
+	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff\xfe|\xc0\xaf|\xed\xa0\x80|\xe2\x82|\x7f");
+	fclose(stdout);
+	stdout = saved;
+	CHECK("json-non-utf8",
+	      buf && !strcmp(buf,
+			     "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\u00ff\\u00fe|\\u00c0\\u00af|"
+			     "\\u00ed\\u00a0\\u0080|\\u00e2\\u0082|\\u007f\""),
+	      "got %s", buf ? buf : "(nothing)");
+	free(buf);
 }
 
 int main(void)

@@ -9,6 +9,7 @@
  *
  *   test_xdp            run the tests (root); one PASS/FAIL line per test
  *   test_xdp --seed N   the randomized test with seed N (default: fixed)
+ *   test_xdp --frames N the randomized test with N frames (default 300,000)
  *   test_xdp --bench    print the program's cost per frame (not a test)
  */
 #include <stdio.h>
@@ -332,8 +333,10 @@ int main(int argc, char **argv)
 			bench = true;
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			seed = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--frames") && i + 1 < argc) {
+			fuzz_frames = strtoull(argv[++i], NULL, 0);
 		} else {
-			fprintf(stderr, "usage: %s [--seed N] [--bench]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--seed N] [--frames N] [--bench]\n", argv[0]);
 			return 2;
 		}
 	}

@@ -15,6 +15,8 @@
 
 #define FUZZ_DEFAULT_SEED 0x5eedULL
 #define FUZZ_FRAMES	  300000
+/* test_xdp --frames N: make fuzz runs 10 million */
+static size_t fuzz_frames = FUZZ_FRAMES;
 #define FUZZ_SHOWN	  3 /* mismatching frames dumped under the FAIL line */
 
 /* What must happen to a frame. */
@@ -308,10 +310,10 @@ static bool fuzz_run(const struct world *w, unsigned long long seed)
 	size_t i;
 
 	tlog_begin(&l);
-	for (i = 0; i < FUZZ_FRAMES; i++) {
+	for (i = 0; i < fuzz_frames; i++) {
 		/* the second half with a default route: "no route" becomes "forward" */
-		with_default = i >= FUZZ_FRAMES / 2;
-		if (i == FUZZ_FRAMES / 2 && (err = w_route_set(w, &w_default, true))) {
+		with_default = i >= fuzz_frames / 2;
+		if (i == fuzz_frames / 2 && (err = w_route_set(w, &w_default, true))) {
 			tlog_fail(&l, "adding the default route: %s", strerror(-err));
 			break;
 		}
@@ -330,7 +332,7 @@ static bool fuzz_run(const struct world *w, unsigned long long seed)
 		    stat_fields[i].off != OUT(fwd_bytes))
 			expect_eq(&l, stat_fields[i].name, STAT_AT(&seen, stat_fields[i].off) > 0,
 				  1);
-	snprintf(name, sizeof(name), "random (seed %#llx, %d frames)", seed, FUZZ_FRAMES);
+	snprintf(name, sizeof(name), "random (seed %#llx, %zu frames)", seed, fuzz_frames);
 	return tlog_end(&l, name);
 }
 

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sync's table logic (sync_table.c) on arbitrary sequences of kernel events:
+ * routes, nexthop objects, neighbours and links added, replaced and deleted,
+ * interfaces attached and detached, in any order. The maps and fib24 are
+ * faked here (arrays in memory, linked only into this fuzzer); the rest is
+ * the real code.
+ *
+ * Invariant: after every sequence, the maps that the events built one at a
+ * time equal the maps a fresh table builds from a full dump of the same
+ * kernel state (what `sync` does at start and after a resync). A difference
+ * means the incremental path and the dump disagree: XDP would forward
+ * differently depending on the order in which the kernel told sync.
+ */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <bpf/bpf.h>
+
+#include "fuzz.h"
+#include "sync_table.h"
+
+/* --- fake maps: sorted arrays behind made-up fds ------------------------------------------ */
+
+#define FMAP_MAX 512
+
+struct fmap {
+	int fd;
+	size_t ksz, vsz, n;
+	uint8_t key[FMAP_MAX][24], val[FMAP_MAX][24];
+};
+
+enum { ROUTES1 = 1001, NEIGHS1, EGRESS1, ROUTES2 = 2001, NEIGHS2, EGRESS2 };
+static struct fmap maps[6];
+
+static struct fmap *fmap_of(int fd)
+{
+	size_t i;
+
+	for (i = 0; i < 6; i++)
+		if (maps[i].fd == fd)
+			return &maps[i];
+	FUZZ_ASSERT(0, "fd %d is not a fake map", fd);
+	return NULL;
+}
+
+/* The index of key, or where it would go (*found false). */
+static size_t fmap_find(const struct fmap *m, const void *key, bool *found)
+{
+	size_t i;
+	int c = 1;
+
+	for (i = 0; i < m->n && (c = memcmp(m->key[i], key, m->ksz)) < 0; i++)
+		;
+	*found = i < m->n && !c;
+	return i;
+}
+
+static int fail_errno(int err)
+{
+	errno = err;
+	return -err;
+}
+
+int bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	struct fmap *m = fmap_of(fd);
+	bool found;
+	size_t i = fmap_find(m, key, &found);
+
+	if (!found)
+		return fail_errno(ENOENT);
+	memcpy(value, m->val[i], m->vsz);
+	return 0;
+}
+
+int bpf_map_update_elem(int fd, const void *key, const void *value, __u64 flags)
+{
+	struct fmap *m = fmap_of(fd);
+	bool found;
+	size_t i = fmap_find(m, key, &found);
+
+	if (found && flags == BPF_NOEXIST)
+		return fail_errno(EEXIST);
+	if (!found && flags == BPF_EXIST)
+		return fail_errno(ENOENT);
+	if (!found) {
+		if (m->n == FMAP_MAX)
+			return fail_errno(E2BIG);
+		memmove(m->key[i + 1], m->key[i], (m->n - i) * sizeof(m->key[0]));
+		memmove(m->val[i + 1], m->val[i], (m->n - i) * sizeof(m->val[0]));
+		m->n++;
+		memcpy(m->key[i], key, m->ksz);
+	}
+	memcpy(m->val[i], value, m->vsz);
+	return 0;
+}
+
+int bpf_map_delete_elem(int fd, const void *key)
+{
+	struct fmap *m = fmap_of(fd);
+	bool found;
+	size_t i = fmap_find(m, key, &found);
+
+	if (!found)
+		return fail_errno(ENOENT);
+	memmove(m->key[i], m->key[i + 1], (m->n - i - 1) * sizeof(m->key[0]));
+	memmove(m->val[i], m->val[i + 1], (m->n - i - 1) * sizeof(m->val[0]));
+	m->n--;
+	return 0;
+}
+
+int bpf_map_get_next_key(int fd, const void *key, void *next_key)
+{
+	struct fmap *m = fmap_of(fd);
+	bool found = false;
+	size_t i = key ? fmap_find(m, key, &found) : 0;
+
+	i += found;
+	if (i >= m->n)
+		return fail_errno(ENOENT);
+	memcpy(next_key, m->key[i], m->ksz);
+	return 0;
+}
+
+/* --- fake fib24: the trie only (tbl24 is fib24's business, tested by test_fib24) ---------- */
+
+int fib24_lock(struct fib24 *f)
+{
+	return 0;
+}
+
+void fib24_unlock(struct fib24 *f)
+{
+}
+
+int fib24_rebuild(struct fib24 *f)
+{
+	return 0;
+}
+
+int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
+		 __u64 flags)
+{
+	struct route r = {.nh = *nh, .prefixlen = key->prefixlen};
+
+	FUZZ_ASSERT(key->prefixlen <= 32 &&
+			!(ntohl(key->addr) & ~(key->prefixlen ? ~0U << (32 - key->prefixlen) : 0)),
+		    "a route key with host bits set");
+	return bpf_map_update_elem(f->routes_fd, key, &r, flags);
+}
+
+int fib24_delete(struct fib24 *f, const struct route_key *key)
+{
+	return bpf_map_delete_elem(f->routes_fd, key);
+}
+
+/* --- the kernel's state, as the events left it ------------------------------------------- */
+
+#define MAX_ROUTES 64
+#define MAX_OBJS   8
+#define MAX_NEIGHS 16
+#define N_IFACES   4
+
+static struct kernel {
+	struct nl_route routes[MAX_ROUTES];
+	int n_routes;
+	struct nl_nhobj objs[MAX_OBJS];
+	int n_objs;
+	struct nl_neigh neighs[MAX_NEIGHS];
+	int n_neighs;
+	struct nl_link links[N_IFACES];
+	bool has_link[N_IFACES];
+} k;
+
+/* The bytes of the input, read as needed; 0 once they run out. */
+struct input {
+	const uint8_t *p;
+	size_t left;
+};
+
+static uint8_t next(struct input *in)
+{
+	if (!in->left)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+static bool same_route_key(const struct nl_route *a, const struct nl_route *b)
+{
+	return a->table == b->table && a->dst == b->dst && a->dst_len == b->dst_len &&
+	       a->tos == b->tos && a->priority == b->priority;
+}
+
+static void hop_of(struct input *in, struct nl_hop *h)
+{
+	uint8_t b = next(in);
+
+	h->ifindex = 1 + (b & 3);
+	h->flags = (b & 4) ? RTNH_F_DEAD : (b & 8) ? RTNH_F_LINKDOWN : 0;
+	h->family = (b & 0x30) == 0x30 ? AF_INET : (b & 0x30) == 0x20 ? 0 : AF_INET6;
+	memset(h->addr, 0, sizeof(h->addr));
+	if (h->family == AF_INET6) {
+		h->addr[0] = 0xfe, h->addr[1] = 0x80;
+		h->addr[15] = 1 + (b >> 6);
+	} else if (h->family == AF_INET) {
+		h->addr[0] = 192, h->addr[3] = 1 + (b >> 6);
+	}
+}
+
+static void route_of(struct input *in, struct nl_route *r)
+{
+	static const uint8_t lens[8] = {0, 8, 16, 22, 24, 25, 32, 24};
+	static const uint8_t types[8] = {RTN_UNICAST,	RTN_UNICAST,	RTN_UNICAST,
+					 RTN_UNICAST,	RTN_LOCAL,	RTN_BROADCAST,
+					 RTN_BLACKHOLE, RTN_UNREACHABLE};
+	uint8_t a = next(in), b = next(in), c = next(in);
+	uint32_t dst =
+	    htonl(0x0a000000 | (uint32_t)(a & 3) << 16 | (uint32_t)(b & 3) << 8 | (c & 0x80));
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->dst_len = lens[(a >> 2) & 7];
+	r->dst = r->dst_len ? dst & htonl(~0U << (32 - r->dst_len)) : 0;
+	r->table = (a & 0x20) ? ((a & 0x40) ? 255 : 100) : 254;
+	r->priority = (b >> 2) & 3;
+	r->tos = (b & 0x10) ? 4 : 0;
+	r->type = types[(b >> 5) & 7];
+	if (c & 0x40) {
+		r->nhid = 1 + (c & 3);
+	}
+	r->nhops = (c & 0x20) ? 2 + ((c >> 2) & 1) : (c & 0x10) ? 0 : 1;
+	r->multipath = r->nhops > 1;
+	for (i = 0; i < r->nhops; i++)
+		hop_of(in, &r->hops[i]);
+}
+
+static void nhobj_of(struct input *in, struct nl_nhobj *o)
+{
+	uint8_t a = next(in);
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->id = 1 + (a & 3);
+	o->family = AF_INET6;
+	if (a & 4) {
+		o->family = 0;
+		o->ngroup = 1 + ((a >> 3) & 3);
+		for (i = 0; i < o->ngroup; i++)
+			o->group[i] = 1 + (next(in) & 3);
+	} else if (a & 8) {
+		o->blackhole = true;
+	} else {
+		hop_of(in, &o->hop);
+		o->family = o->hop.family == AF_INET ? AF_INET : AF_INET6;
+	}
+}
+
+static void neigh_of(struct input *in, struct nl_neigh *n)
+{
+	static const uint16_t states[4] = {NUD_REACHABLE, NUD_STALE, NUD_FAILED, NUD_PERMANENT};
+	uint8_t a = next(in);
+
+	memset(n, 0, sizeof(*n));
+	n->family = AF_INET6;
+	n->ifindex = 1 + (a & 3);
+	n->addr[0] = 0xfe, n->addr[1] = 0x80, n->addr[15] = 1 + ((a >> 2) & 3);
+	n->state = states[(a >> 4) & 3];
+	n->has_lladdr = !(a & 0x40);
+	if (n->has_lladdr)
+		memcpy(n->lladdr, (uint8_t[]){2, 0, 0, 0, (a >> 7) + 1, n->addr[15]}, 6);
+}
+
+static void link_of(struct input *in, struct nl_link *l)
+{
+	uint8_t a = next(in);
+
+	memset(l, 0, sizeof(*l));
+	l->ifindex = 1 + (a & 3);
+	l->flags = ((a & 4) ? IFF_UP : 0) | ((a & 8) ? IFF_RUNNING : 0);
+	l->mtu = (a & 0x10) ? 1400 : 1500;
+	l->has_addr = true;
+	memcpy(l->addr, (uint8_t[]){2, 0, 0, 0, 1, l->ifindex}, 6);
+}
+
+/* --- one table, its maps, and a full dump into it ----------------------------------------- */
+
+struct world {
+	struct fib24 fib;
+	struct sync_table t;
+};
+
+static void world_init(struct world *w, int routes_fd, int neighs_fd, int egress_fd)
+{
+	memset(&w->fib, 0, sizeof(w->fib));
+	w->fib.routes_fd = routes_fd;
+	w->fib.lock_fd = -1;
+	sync_table_init(&w->t, &w->fib, neighs_fd, egress_fd, RT_TABLE_MAIN);
+}
+
+/* What sync does at start and after a resync: forget, dump everything, reconcile. */
+static void full_dump(struct world *w)
+{
+	int i;
+
+	sync_table_reset(&w->t);
+	sync_table_read_attached(&w->t);
+	for (i = 0; i < N_IFACES; i++)
+		if (k.has_link[i])
+			sync_on_link(&w->t, &k.links[i], false);
+	for (i = 0; i < k.n_objs; i++)
+		sync_on_nexthop(&w->t, &k.objs[i], false);
+	for (i = 0; i < k.n_neighs; i++)
+		sync_on_neigh(&w->t, &k.neighs[i], false);
+	for (i = 0; i < k.n_routes; i++)
+		sync_on_route(&w->t, &k.routes[i], false);
+	sync_table_apply(&w->t);
+}
+
+static void fmap_init(struct fmap *m, int fd, size_t ksz, size_t vsz)
+{
+	memset(m, 0, sizeof(*m));
+	m->fd = fd, m->ksz = ksz, m->vsz = vsz;
+}
+
+static void dump_map(const struct fmap *m, const char *what)
+{
+	size_t i, j;
+
+	fprintf(fuzz_err, "%s (%zu):\n", what, m->n);
+	for (i = 0; i < m->n; i++) {
+		fprintf(fuzz_err, "  ");
+		for (j = 0; j < m->ksz; j++)
+			fprintf(fuzz_err, "%02x", m->key[i][j]);
+		fprintf(fuzz_err, " -> ");
+		for (j = 0; j < m->vsz; j++)
+			fprintf(fuzz_err, "%02x", m->val[i][j]);
+		fprintf(fuzz_err, "\n");
+	}
+}
+
+static bool same_map(const struct fmap *a, const struct fmap *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (memcmp(a->key[i], b->key[i], a->ksz) || memcmp(a->val[i], b->val[i], a->vsz))
+			return false;
+	return true;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fuzz_quiet();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct input in = {data, size};
+	struct world w1, w2;
+	struct nl_route r;
+	struct nl_nhobj o;
+	struct nl_neigh n;
+	struct nl_link l;
+	struct egress eg = {};
+	uint32_t ifindex;
+	bool del;
+	int i, steps = 0;
+
+	memset(&k, 0, sizeof(k));
+	fmap_init(&maps[0], ROUTES1, sizeof(struct route_key), sizeof(struct route));
+	fmap_init(&maps[1], NEIGHS1, sizeof(struct nexthop), sizeof(struct neigh));
+	fmap_init(&maps[2], EGRESS1, sizeof(uint32_t), sizeof(struct egress));
+	world_init(&w1, ROUTES1, NEIGHS1, EGRESS1);
+	full_dump(&w1);
+
+	while (in.left && steps++ < 200) {
+		uint8_t op = next(&in);
+
+		del = op & 0x80;
+		switch (op & 7) {
+		case 0:
+		case 1:
+			route_of(&in, &r);
+			for (i = 0; i < k.n_routes && !same_route_key(&k.routes[i], &r); i++)
+				;
+			if (del && i < k.n_routes)
+				k.routes[i] = k.routes[--k.n_routes];
+			else if (!del && i < MAX_ROUTES)
+				k.routes[i == k.n_routes ? k.n_routes++ : i] = r;
+			else
+				break;
+			sync_on_route(&w1.t, &r, del);
+			break;
+		case 2:
+			nhobj_of(&in, &o);
+			for (i = 0; i < k.n_objs && k.objs[i].id != o.id; i++)
+				;
+			if (del && i < k.n_objs) {
+				k.objs[i] = k.objs[--k.n_objs];
+				/* the kernel deletes the routes through it (and says nothing) */
+				for (i = 0; i < k.n_routes;)
+					if (k.routes[i].nhid == o.id)
+						k.routes[i] = k.routes[--k.n_routes];
+					else
+						i++;
+			} else if (!del && i < MAX_OBJS)
+				k.objs[i == k.n_objs ? k.n_objs++ : i] = o;
+			else
+				break;
+			sync_on_nexthop(&w1.t, &o, del);
+			break;
+		case 3:
+			neigh_of(&in, &n);
+			for (i = 0; i < k.n_neighs && (k.neighs[i].ifindex != n.ifindex ||
+						       memcmp(k.neighs[i].addr, n.addr, 16));
+			     i++)
+				;
+			if (del && i < k.n_neighs)
+				k.neighs[i] = k.neighs[--k.n_neighs];
+			else if (!del && i < MAX_NEIGHS)
+				k.neighs[i == k.n_neighs ? k.n_neighs++ : i] = n;
+			else
+				break;
+			sync_on_neigh(&w1.t, &n, del);
+			break;
+		case 4:
+			link_of(&in, &l);
+			k.has_link[l.ifindex - 1] = !del;
+			k.links[l.ifindex - 1] = l;
+			/* the kernel flushed routes without telling: sync dumps again */
+			if (sync_on_link(&w1.t, &l, del))
+				full_dump(&w1);
+			break;
+		case 5:
+			/* attach or detach: the egress map's keys, as attach.c writes them */
+			ifindex = 1 + (next(&in) & 3);
+			if (del)
+				bpf_map_delete_elem(EGRESS1, &ifindex);
+			else
+				bpf_map_update_elem(EGRESS1, &ifindex, &eg, BPF_ANY);
+			if (sync_table_read_attached(&w1.t))
+				sync_table_reevaluate(&w1.t);
+			break;
+		default:
+			full_dump(&w1);
+		}
+	}
+
+	/* the same kernel state, dumped whole into a fresh table with the same attachments */
+	fmap_init(&maps[3], ROUTES2, sizeof(struct route_key), sizeof(struct route));
+	fmap_init(&maps[4], NEIGHS2, sizeof(struct nexthop), sizeof(struct neigh));
+	maps[5] = maps[2];
+	maps[5].fd = EGRESS2;
+	world_init(&w2, ROUTES2, NEIGHS2, EGRESS2);
+	full_dump(&w2);
+	if (!same_map(&maps[0], &maps[3]) || !same_map(&maps[1], &maps[4])) {
+		dump_map(&maps[0], "routes, event by event");
+		dump_map(&maps[3], "routes, from a full dump");
+		dump_map(&maps[1], "neighs, event by event");
+		dump_map(&maps[4], "neighs, from a full dump");
+		FUZZ_ASSERT(0, "the maps differ");
+	}
+	sync_table_free(&w1.t);
+	sync_table_free(&w2.t);
+	return 0;
+}
