@@ -24,15 +24,21 @@ static __always_inline int ipv4_csum_ok(const struct iphdr *iph)
 /*
  * Addresses a router never forwards (RFC 1812 5.3.7, and the kernel's martian
  * checks in ip_route_input_slow): multicast and limited broadcast have no
- * unicast next hop, 0/8 and 127/8 are never valid on the wire. The kernel
- * drops and logs them; the fast path leaves them to it.
+ * unicast next hop, 0/8 and 127/8 are never valid on the wire. Also left to
+ * the kernel: 169.254/16, link-local (RFC 3927 2.7: a router must not forward
+ * it), and 240/4, reserved (RFC 1112 4; Linux routes it as unicast, so the
+ * kernel's routes decide). One compare covers 224/3: multicast, 240/4 and
+ * 255.255.255.255. The kernel drops and logs the martians; the fast path only
+ * ever leaves them to it.
  */
+static __always_inline int ipv4_martian_addr(__u32 a)
+{
+	return a >= 0xe0000000 || (a >> 24) == 0 || (a >> 24) == 127 || (a >> 16) == 0xa9fe;
+}
+
 static __always_inline int ipv4_martian(__be32 saddr, __be32 daddr)
 {
-	__u32 s = bpf_ntohl(saddr), d = bpf_ntohl(daddr);
-
-	return (d >> 28) == 0xe || d == 0xffffffff || (d >> 24) == 0 || (d >> 24) == 127 ||
-	       (s >> 28) == 0xe || s == 0xffffffff || (s >> 24) == 0 || (s >> 24) == 127;
+	return ipv4_martian_addr(bpf_ntohl(saddr)) || ipv4_martian_addr(bpf_ntohl(daddr));
 }
 
 /* from the kernel's include/net/ip.h: TTL - 1 with the checksum updated incrementally (RFC 1624) */

@@ -76,12 +76,28 @@ struct nexthop {
  * Value of the routes map. prefixlen repeats the key's: a user-space lookup
  * of the trie is a longest-prefix match that returns only the value, and the
  * tbl24 upkeep (loader/fib24.c) must know how long the matching route is.
- * nh comes first, so that &route->nh is a neighbour map key.
+ * nh comes first, so that &route->nh is a neighbour map key. prefixlen was a
+ * __u32: its high half became flags, placed so that values written before
+ * read as flags 0 on either byte order (pins from older versions still work).
  */
 struct route {
 	struct nexthop nh;
-	__u32 prefixlen; /* host order: the key's prefixlen */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u16 prefixlen; /* host order: the key's prefixlen */
+	__u16 flags;	 /* V4VIA6_ROUTE_*, for user space: the program never reads them */
+#else
+	__u16 flags;
+	__u16 prefixlen;
+#endif
 };
+
+/*
+ * A local entry (loader/local.c): a throw route for one of the router's own or
+ * broadcast addresses (the kernel's local table), which the kernel delivers
+ * itself. Written by v4via6, not by the operator: `route show` leaves it out,
+ * apply and route flush leave it alone, and it goes with the address.
+ */
+#define V4VIA6_ROUTE_LOCAL 0x1
 
 /*
  * The DIR-24-8 fast path (loader/fib24.c keeps it equal to the routes trie).
@@ -160,7 +176,7 @@ struct fwd_stats {
 	__u64 pass_bad_header;	  /* version != 4, IHL < 5, bad total length */
 	__u64 pass_bad_csum;	  /* IPv4 header checksum wrong */
 	__u64 pass_options;	  /* IHL > 5: the kernel handles IP options */
-	__u64 pass_martian;	  /* multicast, broadcast, loopback or 0/8 source or destination */
+	__u64 pass_martian;	  /* multicast, broadcast, loopback, 0/8, 169.254/16, 240/4 */
 	__u64 pass_no_route;	  /* no matching prefix */
 	__u64 pass_throw;     /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
 	__u64 pass_ttl;	      /* TTL <= 1: the kernel sends ICMP time exceeded */

@@ -26,6 +26,7 @@
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
+#include "local.h"
 #include "parse.h"
 
 const char apply_usage[] =
@@ -91,7 +92,8 @@ static int attach_ifaces(struct v4via6_state *st, const struct config *cfg, stru
  * not in the file into *gone (deleted later, after the neighbours are in).
  */
 static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const struct config *cfg,
-			 struct counts *c, struct route_entry **gone, size_t *n_gone)
+			 const struct local_set *ls, struct counts *c, struct route_entry **gone,
+			 size_t *n_gone)
 {
 	struct route_entry *cur = NULL;
 	size_t n_cur = 0, i = 0, j = 0, n_put = 0, done;
@@ -105,6 +107,8 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 		pr_err("apply: reading routes: %s", strerror(-err));
 		return err;
 	}
+	/* local entries are not the file's business */
+	n_cur = local_split(fib, ls, cur, n_cur, "apply");
 	/* what to write, collected for one batch */
 	keys = calloc(cfg->n_routes + 1, sizeof(*keys));
 	nhs = calloc(cfg->n_routes + 1, sizeof(*nhs));
@@ -326,9 +330,11 @@ int do_apply(int argc, char **argv)
 	size_t n_old_routes = 0, n_old_neighs = 0, i;
 	struct summary sum = {};
 	struct v4via6_state st;
+	struct local_set ls;
 	struct fib24 fib;
 	struct config cfg;
 	char dir[PATH_MAX];
+	bool local_held;
 	int err, rc = EXIT_FAIL;
 
 	/*
@@ -372,7 +378,15 @@ int do_apply(int argc, char **argv)
 		fib24_close(&fib);
 		goto out_state;
 	}
-	err = update_routes(&st, &fib, &cfg, &sum.routes, &old_routes, &n_old_routes);
+	/* the router's own addresses first: the file's routes must not capture them */
+	err = local_begin(&fib, "apply", &ls);
+	local_held = !err;
+	if (!err)
+		err = local_update(&fib, st.pin_dir, &ls, NULL, 0, "apply");
+	if (!err) {
+		local_skip_config(&ls, &cfg, argv[0]);
+		err = update_routes(&st, &fib, &cfg, &ls, &sum.routes, &old_routes, &n_old_routes);
+	}
 	if (!err)
 		err = update_neighs(&st, &cfg, &sum.neighs, &old_neighs, &n_old_neighs);
 	for (i = 0; !err && i < n_old_routes; i++) {
@@ -384,6 +398,9 @@ int do_apply(int argc, char **argv)
 		else
 			sum.routes.removed++;
 	}
+	/* a throw removed at a local prefix gives way to a local entry */
+	if (local_held)
+		err = local_end(&fib, st.pin_dir, &ls, "apply", err);
 	fib24_unlock(&fib);
 	fib24_close(&fib);
 	for (i = 0; !err && i < n_old_neighs; i++) {

@@ -14,7 +14,9 @@
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
+#include "fib24.h"
 #include "iface.h"
+#include "local.h"
 #include "parse.h"
 
 const char attach_usage[] =
@@ -47,6 +49,24 @@ static int resolve_ifaces(int argc, char **argv, __u32 *out)
 			out[n++] = idx;
 	}
 	return n;
+}
+
+/*
+ * From the first attach on, the router's own addresses must reach the kernel,
+ * whatever routes come later (a program just loaded has none yet).
+ */
+static int attach_local(const struct v4via6_state *st)
+{
+	struct fib24 fib;
+	int err = fib24_open_state(&fib, st);
+
+	if (err) {
+		pr_err("attach: mapping the /24 table: %s", strerror(-err));
+		return EXIT_FAIL;
+	}
+	err = local_refresh(&fib, st->pin_dir, "attach");
+	fib24_close(&fib);
+	return err ? EXIT_FAIL : EXIT_OK;
 }
 
 int do_attach(int argc, char **argv)
@@ -92,7 +112,7 @@ int do_attach(int argc, char **argv)
 		if (iface_attach(&st, idx[i], mode, &attached[i]))
 			break;
 	if (i == n) {
-		rc = EXIT_OK;
+		rc = attach_local(&st);
 	} else {
 		/* all or nothing: undo what this command attached */
 		while (i-- > 0)
@@ -158,6 +178,7 @@ static int detach_all(void)
 		pr_err("detach: removing %s: %s", dir, strerror(-err));
 		return EXIT_FAIL;
 	}
+	local_forget(dir);
 	/*
 	 * libxdp leaves an empty directory behind (/sys/fs/bpf/xdp, where it
 	 * takes its lock) when it attaches: remove it if nobody else has put

@@ -15,6 +15,7 @@
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
+#include "local.h"
 #include "parse.h"
 
 const char route_usage[] =
@@ -22,12 +23,15 @@ const char route_usage[] =
     "       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
     "       v4via6 route add|replace throw PREFIX\n"
     "       v4via6 route del     PREFIX\n"
-    "       v4via6 route show    [PREFIX]\n"
+    "       v4via6 route show    [PREFIX | local]\n"
     "       v4via6 route flush\n"
     "       v4via6 route check\n"
     "  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
     "  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n"
     "  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n"
+    "  show local lists the router's own and broadcast addresses, which v4via6 leaves to\n"
+    "  the kernel by itself (read from the kernel's local table by every command that\n"
+    "  writes routes); show leaves them out.\n"
     "  check compares the program's /24 table with the routes and repairs it.\n";
 
 static int open_fib(const struct v4via6_state *st, struct fib24 *fib)
@@ -72,6 +76,7 @@ static int route_update(int argc, char **argv, __u64 flags)
 	const char *what = cmd_name(), *dev = NULL;
 	char pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
+	struct local_set ls;
 	struct route_key key;
 	struct fib24 fib;
 	struct nexthop nh;
@@ -89,6 +94,18 @@ static int route_update(int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 	if (rc)
 		goto out;
+	if (local_before(&fib, &key, what, &ls)) {
+		rc = EXIT_FAIL;
+		goto out_fib;
+	}
+	if (local_refuses(&ls, &key, &nh, what)) {
+		rc = EXIT_FAIL;
+		goto out_local;
+	}
+	/* a throw takes a local entry's place (both leave the prefix to the kernel), so does any
+	 * route at a local entry whose address is gone */
+	if (ls.read)
+		flags = BPF_ANY;
 	/* one update: a replaced route never disappears in between */
 	err = fib24_update(&fib, &key, &nh, flags);
 	if (err) {
@@ -99,6 +116,10 @@ static int route_update(int argc, char **argv, __u64 flags)
 			pr_err("%s: %s: %s", what, pfx, strerror(-err));
 		rc = EXIT_FAIL;
 	}
+out_local:
+	if (local_after(&fib, st.pin_dir, &ls, what))
+		rc = EXIT_FAIL;
+out_fib:
 	fib24_close(&fib);
 out:
 	state_close(&st);
@@ -119,6 +140,7 @@ static int route_del(int argc, char **argv)
 {
 	char err[PARSE_ERR_LEN], pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
+	struct local_set ls;
 	struct route_spec r;
 	struct fib24 fib;
 	int rc, e;
@@ -137,16 +159,28 @@ static int route_del(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
+	if (local_before(&fib, &r.key, "route del", &ls)) {
+		fib24_close(&fib);
+		state_close(&st);
+		return EXIT_FAIL;
+	}
 	rc = EXIT_OK;
-	e = fib24_delete(&fib, &r.key);
-	if (e) {
-		format_prefix(&r.key, pfx, sizeof(pfx));
+	format_prefix(&r.key, pfx, sizeof(pfx));
+	if (local_has(&ls, &r.key) && local_entry_at(&fib, &r.key)) {
+		pr_err("route del: %s: a local address of this router, not a route (its local "
+		       "entry goes with the address)",
+		       pfx);
+		rc = EXIT_FAIL;
+	} else if ((e = fib24_delete(&fib, &r.key))) {
 		if (e == -ENOENT)
 			pr_err("route del: %s: no such route", pfx);
 		else
 			pr_err("route del: %s: %s", pfx, strerror(-e));
 		rc = EXIT_FAIL;
 	}
+	/* a throw deleted at a local prefix gives way to a local entry again */
+	if (local_after(&fib, st.pin_dir, &ls, "route del"))
+		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
 	return rc;
@@ -158,12 +192,14 @@ static void print_route(const struct route_entry *e)
 
 	format_prefix(&e->key, pfx, sizeof(pfx));
 	if (e->nh.ifindex == V4VIA6_IFINDEX_KERNEL) {
+		const char *type = route_is_local(&e->val) ? "local" : "throw";
+
 		if (!json_output) {
-			printf("throw %s\n", pfx);
+			printf("%s %s\n", type, pfx);
 			return;
 		}
 		json_object_start();
-		json_kv_string("type", "throw");
+		json_kv_string("type", type);
 		json_kv_string("dst", pfx);
 		json_object_end();
 		return;
@@ -193,8 +229,17 @@ static int route_show(int argc, char **argv)
 	struct route_spec r;
 	struct fib24 fib;
 	size_t i, n = 0;
+	bool local = false;
 	int rc;
 
+	/* the local entries instead of the routes: "local", or "table local" as ip says it */
+	if ((argc == 1 && !strcmp(argv[0], "local")) ||
+	    (argc == 2 && !strcmp(argv[0], "table") && !strcmp(argv[1], "local"))) {
+		local = true;
+		argc = 0;
+	}
+	if (argc > 1) /* the table allows 2 for "table local" */
+		return usage_error("too many arguments");
 	if (argc == 1) {
 		rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
 		if (rc) {
@@ -205,7 +250,7 @@ static int route_show(int argc, char **argv)
 	if (open_state(&st, false))
 		return EXIT_FAIL;
 	/* tables a dead writer left dirty are repaired here too (fib24_open) */
-	if (open_fib("route show", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
@@ -219,7 +264,8 @@ static int route_show(int argc, char **argv)
 	if (json_output)
 		json_array_start();
 	for (i = 0; i < n; i++)
-		if (!argc || !route_key_cmp(&routes[i].key, &r.key))
+		if (route_is_local(&routes[i].val) == local &&
+		    (!argc || !route_key_cmp(&routes[i].key, &r.key)))
 			print_route(&routes[i]);
 	if (json_output)
 		json_array_end();
@@ -230,6 +276,7 @@ static int route_show(int argc, char **argv)
 static int route_flush(int argc, char **argv)
 {
 	struct v4via6_state st;
+	struct local_set ls;
 	struct fib24 fib;
 	int rc = EXIT_OK, err;
 
@@ -239,11 +286,19 @@ static int route_flush(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
+	if (local_begin(&fib, "route flush", &ls)) {
+		fib24_close(&fib);
+		state_close(&st);
+		return EXIT_FAIL;
+	}
 	err = fib24_flush(&fib);
 	if (err) {
 		pr_err("route flush: %s", strerror(-err));
 		rc = EXIT_FAIL;
 	}
+	/* the operator's routes only: the local entries are written again at once */
+	if (local_end(&fib, st.pin_dir, &ls, "route flush", 0))
+		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
 	return rc;
@@ -255,14 +310,22 @@ static int route_flush(int argc, char **argv)
  */
 static int route_check(int argc, char **argv)
 {
+	struct route_entry *all = NULL;
 	struct v4via6_state st;
+	struct local_set ls;
 	struct fib24 fib;
-	int rc = EXIT_OK;
+	int rc = EXIT_OK, err;
+	size_t n = 0;
 	long bad;
 
 	if (open_state(&st, false))
 		return EXIT_FAIL;
 	if (open_fib(&st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	if (local_begin(&fib, "route check", &ls)) {
+		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
 	}
@@ -277,6 +340,15 @@ static int route_check(int argc, char **argv)
 			pr_err("route check: rebuilding: %s", strerror((int)-bad));
 		rc = EXIT_FAIL;
 	}
+	/* every local entry of the map, not only those listed: what a killed writer left */
+	err = route_dump(st.routes_fd, &all, &n);
+	if (!err)
+		err = local_update(&fib, st.pin_dir, &ls, all, n, "route check");
+	else
+		pr_err("route check: reading routes: %s", strerror(-err));
+	free(all);
+	if (local_end(&fib, st.pin_dir, &ls, "route check", err))
+		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
 	return rc;
@@ -288,8 +360,8 @@ static const struct cmd route_cmds[] = {
     {"replace", route_replace, route_usage, 0, CMD_ANY},
     {"del", route_del, route_usage, 0, CMD_ANY},
     {"delete", route_del, route_usage, 0, CMD_ANY},
-    {"show", route_show, route_usage, 0, 1},
-    {"list", route_show, route_usage, 0, 1},
+    {"show", route_show, route_usage, 0, 2},
+    {"list", route_show, route_usage, 0, 2},
     {"flush", route_flush, route_usage, 0, 0},
     {"check", route_check, route_usage, 0, 0},
     {NULL},

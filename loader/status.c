@@ -16,6 +16,7 @@
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
+#include "local.h"
 #include "parse.h"
 #include "sync/sync_status.h"
 
@@ -82,18 +83,23 @@ static void print_ifaces(const struct v4via6_state *st)
 /*
  * Throw routes (ifindex V4VIA6_IFINDEX_KERNEL), and the routes whose interface
  * is not in egress: the program passes the packets of both to the kernel, but
- * only the second are a sign that something is missing.
+ * only the second are a sign that something is missing. Local entries are
+ * v4via6's, not routes: counted apart.
  */
 static void count_routes(const struct v4via6_state *st, const struct route_entry *r, size_t n,
-			 size_t *n_throw, size_t *n_unattached)
+			 size_t *n_throw, size_t *n_unattached, size_t *n_local)
 {
 	__u32 last = 0;
 	bool last_ok = false;
 	struct egress eg;
 	size_t i;
 
-	*n_throw = *n_unattached = 0;
+	*n_throw = *n_unattached = *n_local = 0;
 	for (i = 0; i < n; i++) {
+		if (route_is_local(&r[i].val)) {
+			(*n_local)++;
+			continue;
+		}
 		if (r[i].nh.ifindex == V4VIA6_IFINDEX_KERNEL) {
 			(*n_throw)++;
 			continue;
@@ -111,7 +117,7 @@ int do_status(int argc, char **argv)
 	struct route_entry *routes = NULL;
 	struct v4via6_state st;
 	char dir[PATH_MAX];
-	size_t nroutes = 0, nneighs, n_throw, n_unattached;
+	size_t nroutes = 0, nneighs, n_throw, n_unattached, n_local;
 	__u32 prog_id;
 	int err, tables;
 
@@ -140,7 +146,8 @@ int do_status(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	count_routes(&st, routes, nroutes, &n_throw, &n_unattached);
+	count_routes(&st, routes, nroutes, &n_throw, &n_unattached, &n_local);
+	nroutes -= n_local;
 	free(routes);
 	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
 	if (json_output) {
@@ -162,6 +169,7 @@ int do_status(int argc, char **argv)
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_throw", n_throw);
 		json_kv_uint("routes_unattached", n_unattached);
+		json_kv_uint("local_addresses", n_local);
 		json_kv_uint("neighbours", nneighs);
 		sync_status_print(dir, true);
 		json_object_end();
@@ -174,7 +182,8 @@ int do_status(int argc, char **argv)
 		if (n_unattached)
 			printf("%zu via interfaces not attached: the kernel forwards those)",
 			       n_unattached);
-		printf("\nneighbours: %zu\n", nneighs);
+		printf("\nlocal addresses: %zu\n", n_local);
+		printf("neighbours: %zu\n", nneighs);
 		if (tables == FIB24_STATE_DIRTY)
 			printf("tables: dirty (a writer was interrupted; the next command repairs "
 			       "it)\n");

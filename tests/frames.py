@@ -70,6 +70,12 @@ CASES = {
                  / ICMP(id=1, seq=9) / Raw(tagged("no-route"))),
     "martian-src": ("pass_martian", lambda s, d: IP(src="127.0.0.1", dst=d, ttl=64)
                     / ICMP(id=1, seq=10) / Raw(tagged("martian-src"))),
+    # RFC 3927 2.7 and reserved 240/4: left to the kernel even without a route (it has none
+    # for them, so neither is forwarded by anyone)
+    "martian-link-local": ("pass_martian", lambda s, d: IP(src=s, dst="169.254.1.1", ttl=64)
+                           / ICMP(id=1, seq=14) / Raw(tagged("martian-link-local"))),
+    "martian-class-e": ("pass_martian", lambda s, d: IP(src=s, dst="240.0.0.1", ttl=64)
+                        / ICMP(id=1, seq=15) / Raw(tagged("martian-class-e"))),
     # total length says 1000, the frame carries less
     "long-tot-len": ("pass_bad_header", lambda s, d: IP(src=s, dst=d, ttl=64, len=1000)
                      / ICMP(id=1, seq=11) / Raw(tagged("long-tot-len"))),

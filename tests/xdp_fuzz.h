@@ -63,11 +63,15 @@ static const struct w_route *ref_route(uint32_t dst, bool with_default)
 	return best;
 }
 
-/* RFC 1812 5.3.7 and the kernel's martian checks: 0/8, 127/8, 224/4, 255.255.255.255. */
+/*
+ * RFC 1812 5.3.7 and the kernel's martian checks: 0/8, 127/8, 224/4,
+ * 255.255.255.255; RFC 3927 2.7: 169.254/16; reserved: 240/4.
+ */
 static bool ref_martian(uint32_t a)
 {
 	return a < 0x01000000 || (a >= 0x7f000000 && a <= 0x7fffffff) ||
-	       (a >= 0xe0000000 && a <= 0xefffffff) || a == 0xffffffff;
+	       (a >= 0xa9fe0000 && a <= 0xa9feffff) || (a >= 0xe0000000 && a <= 0xefffffff) ||
+	       (a >= 0xf0000000 && a <= 0xfffffffe) || a == 0xffffffff;
 }
 
 /* What the kernel's FIB says for dst: only the /32 routes of w_kroutes exist there. */
@@ -176,10 +180,14 @@ static const char *const fuzz_dsts[] = {
 	"10.40.0.1", "10.30.0.1", "10.30.0.2", "10.50.0.9", "30.0.0.1", "10.20.0.6",
 	"10.60.0.9", "20.1.9.1",
 	"224.0.0.5", "255.255.255.255", "127.0.0.1", "0.1.2.3", "240.0.0.1",
+	"169.254.0.0", "169.254.255.255", "169.253.255.255", "169.255.0.0", "239.255.255.255",
+	"240.0.0.0", "255.255.255.254",
 };
 
 static const char *const fuzz_srcs[] = {
 	"127.0.0.1", "224.0.0.1", "255.255.255.255", "0.0.0.0", "0.255.0.1", "239.1.1.1",
+	"169.254.0.0", "169.254.255.255", "169.253.255.255", "169.255.0.0", "240.0.0.0",
+	"255.255.255.254",
 };
 /* clang-format on */
 
