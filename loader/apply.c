@@ -108,7 +108,7 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 		return err;
 	}
 	/* local entries are not the file's business */
-	n_cur = local_split(fib, ls, cur, n_cur, "apply");
+	n_cur = local_split(fib, ls, cur, n_cur);
 	/* what to write, collected for one batch */
 	keys = calloc(cfg->n_routes + 1, sizeof(*keys));
 	nhs = calloc(cfg->n_routes + 1, sizeof(*nhs));
@@ -379,10 +379,10 @@ int do_apply(int argc, char **argv)
 		goto out_state;
 	}
 	/* the router's own addresses first: the file's routes must not capture them */
-	err = local_begin(&fib, "apply", &ls);
+	err = local_begin(&fib, &ls);
 	local_held = !err;
 	if (!err)
-		err = local_update(&fib, st.pin_dir, &ls, NULL, 0, "apply");
+		err = local_update(&fib, st.pin_dir, &ls, NULL, 0);
 	if (!err) {
 		local_skip_config(&ls, &cfg, argv[0]);
 		err = update_routes(&st, &fib, &cfg, &ls, &sum.routes, &old_routes, &n_old_routes);
@@ -400,7 +400,7 @@ int do_apply(int argc, char **argv)
 	}
 	/* a throw removed at a local prefix gives way to a local entry */
 	if (local_held)
-		err = local_end(&fib, st.pin_dir, &ls, "apply", err);
+		err = local_end(&fib, st.pin_dir, &ls, err);
 	fib24_unlock(&fib);
 	fib24_close(&fib);
 	for (i = 0; !err && i < n_old_neighs; i++) {

@@ -64,7 +64,7 @@ static int attach_local(const struct v4via6_state *st)
 		pr_err("attach: mapping the /24 table: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
-	err = local_refresh(&fib, st->pin_dir, "attach");
+	err = local_refresh(&fib, st->pin_dir);
 	fib24_close(&fib);
 	return err ? EXIT_FAIL : EXIT_OK;
 }

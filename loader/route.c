@@ -94,11 +94,11 @@ static int route_update(int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 	if (rc)
 		goto out;
-	if (local_before(&fib, &key, what, &ls)) {
+	if (local_before(&fib, &key, &ls)) {
 		rc = EXIT_FAIL;
 		goto out_fib;
 	}
-	if (local_refuses(&ls, &key, &nh, what)) {
+	if (local_refuses(&ls, &key, &nh)) {
 		rc = EXIT_FAIL;
 		goto out_local;
 	}
@@ -117,7 +117,7 @@ static int route_update(int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 	}
 out_local:
-	if (local_after(&fib, st.pin_dir, &ls, what))
+	if (local_after(&fib, st.pin_dir, &ls))
 		rc = EXIT_FAIL;
 out_fib:
 	fib24_close(&fib);
@@ -159,7 +159,7 @@ static int route_del(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_before(&fib, &r.key, "route del", &ls)) {
+	if (local_before(&fib, &r.key, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
@@ -179,7 +179,7 @@ static int route_del(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	/* a throw deleted at a local prefix gives way to a local entry again */
-	if (local_after(&fib, st.pin_dir, &ls, "route del"))
+	if (local_after(&fib, st.pin_dir, &ls))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
@@ -286,7 +286,7 @@ static int route_flush(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_begin(&fib, "route flush", &ls)) {
+	if (local_begin(&fib, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
@@ -297,7 +297,7 @@ static int route_flush(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	/* the operator's routes only: the local entries are written again at once */
-	if (local_end(&fib, st.pin_dir, &ls, "route flush", 0))
+	if (local_end(&fib, st.pin_dir, &ls, 0))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
@@ -324,7 +324,7 @@ static int route_check(int argc, char **argv)
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_begin(&fib, "route check", &ls)) {
+	if (local_begin(&fib, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
@@ -343,11 +343,11 @@ static int route_check(int argc, char **argv)
 	/* every local entry of the map, not only those listed: what a killed writer left */
 	err = route_dump(st.routes_fd, &all, &n);
 	if (!err)
-		err = local_update(&fib, st.pin_dir, &ls, all, n, "route check");
+		err = local_update(&fib, st.pin_dir, &ls, all, n);
 	else
 		pr_err("route check: reading routes: %s", strerror(-err));
 	free(all);
-	if (local_end(&fib, st.pin_dir, &ls, "route check", err))
+	if (local_end(&fib, st.pin_dir, &ls, err))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
