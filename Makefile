@@ -121,6 +121,7 @@ $(ASAN_DIR)/loader:
 
 $(ASAN_DIR)/loader/%.o: loader/%.c | $(SKELS) $(ASAN_DIR)/loader
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(ASAN_CC) $(CPPFLAGS) $(ASAN_FLAGS) $(ASAN_WFLAGS) -c $< -o $@
 
 $(ASAN_DIR)/%: tests/%.c $(ASAN_OBJS) | $(SKELS) $(ASAN_DIR)/loader
@@ -136,7 +137,7 @@ asan: $(ASAN_BINS)
 FUZZ_DIR   := $(BUILD)/fuzz
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
 	      -fno-sanitize-recover=all
-FUZZ_LIB   := parse config json nl_parse sync_table sync_htab dump
+FUZZ_LIB   := log parse config json sync/nl_parse sync/sync_table sync/sync_htab dump
 FUZZ_OBJS  := $(patsubst %,$(FUZZ_DIR)/loader/%.o,$(FUZZ_LIB))
 FUZZ_BINS  := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SECONDS ?= 60
@@ -148,6 +149,7 @@ $(FUZZ_DIR)/loader:
 # fuzzer-no-link: instrumented for coverage; the harness brings libFuzzer's main.
 $(FUZZ_DIR)/loader/%.o: loader/%.c | $(SKELS) $(FUZZ_DIR)/loader
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(CPPFLAGS) $(subst fuzzer,fuzzer-no-link,$(FUZZ_FLAGS)) $(WFLAGS) -c $< -o $@
 
 $(FUZZ_DIR)/libv4via6.a: $(FUZZ_OBJS)

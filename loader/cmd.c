@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "lock.h"
 
 static char cur_name[64];     /* "route add"; empty before a command is picked */
 static const char *cur_usage; /* the usage of the table or entry running */
@@ -74,6 +75,7 @@ static int run(const struct cmd *cmds, const struct cmd *c, int argc, char **arg
 	cur_usage = c->usage;
 	if (c->group)
 		return c->fn(argc, argv);
+	lock_note_command(c->writes);
 	if (wants_help(argc, argv))
 		return print_help(c->usage);
 	if (argc < c->min_args)

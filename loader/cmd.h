@@ -21,6 +21,7 @@ struct cmd {
 	int max_args;	   /* more: "too many arguments" */
 	const char *args;  /* what min_args names in "missing ...": "FILE" */
 	bool group;	   /* fn dispatches sub-commands, which do the chores themselves */
+	bool writes;	   /* writes the state: holds its lock for the whole command (lock.h) */
 };
 
 /*
@@ -31,7 +32,8 @@ struct cmd {
  * Before running an entry that is not a group, answers "help", "--help" or
  * "-h" anywhere in its arguments with its usage, and checks its argument
  * count; the entry's name (an alias's first name: "route del" for "route
- * delete") is added to cmd_name() for the command's errors.
+ * delete") is added to cmd_name() for the command's errors, and whether it
+ * writes is told to lock_command().
  */
 int cmd_dispatch(const struct cmd *cmds, const char *dflt, int argc, char **argv,
 		 const char *usage);

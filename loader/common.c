@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "lock.h"
 
 const char *pin_dir_opt;
 
@@ -80,6 +81,10 @@ int resolve_pin_dir(char *buf, size_t len, bool create)
 			return err;
 		}
 	}
+	/* a writing command holds its state's lock from here to its end; before any mount */
+	err = lock_command(buf);
+	if (err)
+		return err;
 	err = state_find_bpffs(buf, create);
 	if (err && !state_err_reported(err))
 		pr_err("%s: bpffs for %s: %s", what, buf, strerror(-err));

@@ -23,7 +23,8 @@ extern const char *pin_dir_opt; /* --pin-dir, or NULL for the default */
 
 /*
  * The pin dir to use (--pin-dir or the per-namespace default), with its bpffs
- * made visible (state_find_bpffs; mounted if missing only with create).
+ * made visible (state_find_bpffs; mounted if missing only with create). A
+ * writing command takes the pin dir's state lock here (lock.h) first.
  * Errors are printed with cmd_name() in front; the first is "needs root" when the
  * process lacks CAP_BPF or CAP_NET_ADMIN (-EPERM): every command that reaches
  * the kernel's state starts here.

@@ -38,7 +38,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/membarrier.h>
-#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
@@ -46,6 +45,7 @@
 #include "common.h"
 #include "dump.h"
 #include "fib24.h"
+#include "lock.h"
 
 #define WIN_ENTRIES (1U << FIB24_WIN_SHIFT)
 #define WIN_BYTES   ((size_t)WIN_ENTRIES * sizeof(__u64))
@@ -182,7 +182,7 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 	f->routes_fd = routes_fd;
 	f->tbl24_fd = tbl24_fd;
 	f->nexthops_fd = nexthops_fd;
-	f->lock_fd = -1;
+	f->lock_dir = lock_dir;
 	p = mmap(NULL, SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, nexthops_fd, 0);
 	if (p == MAP_FAILED) {
 		err = -errno;
@@ -190,15 +190,6 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 		return err;
 	}
 	f->slots = p;
-	if (lock_dir) {
-		/* flock works on a bpffs directory, and the pin dir is what every writer shares */
-		f->lock_fd = open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (f->lock_fd < 0) {
-			err = -errno;
-			fib24_close(f);
-			return err;
-		}
-	}
 	/* left dirty by a writer that died (or never set): the lock repairs it */
 	if (!fib24_clean(f)) {
 		err = fib24_lock(f);
@@ -227,10 +218,7 @@ void fib24_close(struct fib24 *f)
 	}
 	if (f->slots)
 		munmap(f->slots, SLOTS_BYTES);
-	if (f->lock_fd >= 0)
-		close(f->lock_fd);
 	f->slots = NULL;
-	f->lock_fd = -1;
 }
 
 bool fib24_clean(const struct fib24 *f)
@@ -242,17 +230,14 @@ int fib24_tables_state(int nexthops_fd, const char *lock_dir)
 {
 	struct nexthop_slot s;
 	__u32 zero = 0;
-	int fd, busy;
+	int busy;
 
 	if (bpf_map_lookup_elem(nexthops_fd, &zero, &s))
 		return -errno;
 	if (s.used != FIB24_DIRTY)
 		return FIB24_STATE_CLEAN;
 	/* dirty while a writer holds the lock: it is still writing, not dead */
-	fd = lock_dir ? open(lock_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	busy = fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) && errno == EWOULDBLOCK;
-	if (fd >= 0)
-		close(fd);
+	busy = lock_dir && lock_busy(lock_dir) > 0;
 	return busy ? FIB24_STATE_WRITING : FIB24_STATE_DIRTY;
 }
 
@@ -304,11 +289,11 @@ int fib24_lock(struct fib24 *f)
 
 	if (f->lock_depth++)
 		return 0;
-	while (f->lock_fd >= 0 && flock(f->lock_fd, LOCK_EX)) {
-		if (errno != EINTR) {
-			f->lock_depth--;
-			return -errno;
-		}
+	/* the command's state lock: when it holds it already, only counted, never a second lock */
+	err = f->lock_dir ? lock_take(f->lock_dir, false) : 0;
+	if (err) {
+		f->lock_depth--;
+		return err;
 	}
 	if (f->slots && !fib24_clean(f)) {
 		err = repair(f);
@@ -322,9 +307,9 @@ int fib24_lock(struct fib24 *f)
 
 void fib24_unlock(struct fib24 *f)
 {
-	if (--f->lock_depth || f->lock_fd < 0)
+	if (--f->lock_depth || !f->lock_dir)
 		return;
-	flock(f->lock_fd, LOCK_UN);
+	lock_release();
 }
 
 /*

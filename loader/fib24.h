@@ -37,8 +37,7 @@ struct fib24 {
 	int routes_fd;
 	int tbl24_fd;
 	int nexthops_fd;
-	int lock_fd;	/* flock'ed by writers: the pin dir; -1 for maps of one process */
-	int lock_depth; /* fib24_lock nests */
+	const char *lock_dir; /* its state lock (lock.h) guards writes; NULL: maps of one process */
 	/*
 	 * tbl24, mmapped a window at a time, when first needed: mapping all
 	 * 128 MiB costs 20 ms (the kernel fills every page table entry at
@@ -46,15 +45,17 @@ struct fib24 {
 	 */
 	__u64 *win[FIB24_WINDOWS];
 	struct nexthop_slot *slots; /* nexthops, mmapped */
+	int lock_depth;		    /* fib24_lock nests: the outermost repairs dirty tables */
 	int op_depth;		    /* writers nest (a rebuild inside a flush) */
 	bool broken;		    /* a writer found the tables wrong: rebuilt when it ends */
 };
 
 /*
- * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir)
- * serializes writers of several processes; NULL for maps only this process
- * writes. Tables left dirty (see FIB24_DIRTY) are repaired here, under the
- * lock, and by every fib24_lock that finds them so: one load when clean.
+ * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir,
+ * kept by pointer: it must outlive f) names the state lock that serializes
+ * writers of several processes; NULL for maps only this process writes.
+ * Tables left dirty (see FIB24_DIRTY) are repaired here, under the lock, and
+ * by every fib24_lock that finds them so: one load when clean.
  * Returns 0 or -errno.
  */
 int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir);
@@ -76,7 +77,8 @@ enum { FIB24_STATE_CLEAN, FIB24_STATE_DIRTY, FIB24_STATE_WRITING };
 int fib24_tables_state(int nexthops_fd, const char *lock_dir);
 
 /*
- * Holds off the writers of other processes until fib24_unlock (nests). The
+ * Holds off the writers of other processes until fib24_unlock (nests): the
+ * state lock of lock_dir, only counted when the command holds it already. The
  * outermost lock repairs dirty tables first (-errno when that fails).
  */
 int fib24_lock(struct fib24 *f);

@@ -32,19 +32,19 @@ static const char usage[] =
     "  --pin-dir DIR        pin dir (default /sys/fs/bpf/v4via6, or v4via6-NS in netns NS)\n"
     "Commands and sub-commands may be shortened to an unambiguous prefix (v4via6 r sh).\n";
 
-/* name, function, usage, min and max argument count, what the minimum names */
+/* name, function, usage, min and max argument count, what the minimum names; writers */
 static const struct cmd commands[] = {
-    {"attach", do_attach, attach_usage, 0, CMD_ANY},
-    {"detach", do_detach, detach_usage, 1, CMD_ANY, "IFACE or --all"},
+    {"attach", do_attach, attach_usage, 0, CMD_ANY, .writes = true},
+    {"detach", do_detach, detach_usage, 1, CMD_ANY, "IFACE or --all", .writes = true},
     {"route", do_route, route_usage, .group = true},
     {"neigh", do_neigh, neigh_usage, .group = true},
-    {"apply", do_apply, apply_usage, 1, 1, "FILE"},
+    {"apply", do_apply, apply_usage, 1, 1, "FILE", .writes = true},
     {"stats", do_stats, stats_usage, 0, CMD_ANY},
     {"status", do_status, status_usage, 0, 0},
     {"sync", do_sync, sync_usage, 0, CMD_ANY},
     {"metrics", do_metrics, metrics_usage, 0, 0},
     {"exporter", do_exporter, exporter_usage, 0, CMD_ANY},
-    {"upgrade", do_upgrade, upgrade_usage, 0, 0},
+    {"upgrade", do_upgrade, upgrade_usage, 0, 0, .writes = true},
     {NULL},
 };
 

@@ -186,15 +186,15 @@ static int neigh_flush(int argc, char **argv)
 	return rc;
 }
 
-/* name, function, usage, min and max argument count: the parser counts add's and del's */
+/* name, function, usage, min and max argument count (the parser counts add's and del's) */
 static const struct cmd neigh_cmds[] = {
-    {"add", neigh_add, neigh_usage, 0, CMD_ANY},
-    {"replace", neigh_replace, neigh_usage, 0, CMD_ANY},
-    {"del", neigh_del, neigh_usage, 0, CMD_ANY},
-    {"delete", neigh_del, neigh_usage, 0, CMD_ANY},
+    {"add", neigh_add, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"replace", neigh_replace, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"del", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"delete", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true},
     {"show", neigh_show, neigh_usage, 0, 0},
     {"list", neigh_show, neigh_usage, 0, 0},
-    {"flush", neigh_flush, neigh_usage, 0, 0},
+    {"flush", neigh_flush, neigh_usage, 0, 0, .writes = true},
     {NULL},
 };
 

@@ -354,16 +354,16 @@ static int route_check(int argc, char **argv)
 	return rc;
 }
 
-/* name, function, usage, min and max argument count: the parser counts add's and del's */
+/* name, function, usage, min and max argument count (the parser counts add's and del's) */
 static const struct cmd route_cmds[] = {
-    {"add", route_add, route_usage, 0, CMD_ANY},
-    {"replace", route_replace, route_usage, 0, CMD_ANY},
-    {"del", route_del, route_usage, 0, CMD_ANY},
-    {"delete", route_del, route_usage, 0, CMD_ANY},
+    {"add", route_add, route_usage, 0, CMD_ANY, .writes = true},
+    {"replace", route_replace, route_usage, 0, CMD_ANY, .writes = true},
+    {"del", route_del, route_usage, 0, CMD_ANY, .writes = true},
+    {"delete", route_del, route_usage, 0, CMD_ANY, .writes = true},
     {"show", route_show, route_usage, 0, 2},
     {"list", route_show, route_usage, 0, 2},
-    {"flush", route_flush, route_usage, 0, 0},
-    {"check", route_check, route_usage, 0, 0},
+    {"flush", route_flush, route_usage, 0, 0, .writes = true},
+    {"check", route_check, route_usage, 0, 0, .writes = true},
     {NULL},
 };
 

@@ -81,9 +81,13 @@ seed_add_c() {
 # pin_dir_of NS: where v4via6 keeps its pins for the named namespace NS (its default)
 pin_dir_of() { echo "/sys/fs/bpf/v4via6-$(ns "$1")"; }
 
-# forget_pins NS: at cleanup, remove what v4via6 pinned for NS, so nothing outlives the run, and
-# the empty directory libxdp makes on attach (/sys/fs/bpf/xdp; rmdir leaves it if anything is in it)
-forget_pins() { on_cleanup "rm -rf '$(pin_dir_of "$1")'; rmdir /sys/fs/bpf/xdp"; }
+# forget_pins NS: at cleanup, remove what v4via6 pinned for NS and its state lock file, so nothing
+# outlives the run, and the empty directory libxdp makes on attach (/sys/fs/bpf/xdp; rmdir leaves it
+# if anything is in it)
+forget_pins() {
+	on_cleanup "rm -rf '$(pin_dir_of "$1")' '/run/v4via6/sys_fs_bpf_v4via6-$(ns "$1").lock';
+		rmdir /sys/fs/bpf/xdp"
+}
 
 # v6 NS ARGS...: run v4via6 in namespace NS, keeping our mounts (the pins stay visible)
 v6() {

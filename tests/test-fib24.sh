@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # The /24 table (tbl24) next to the routes trie, through the command line:
 # several v4via6 processes writing nested routes at once (they take turns on
-# the pin dir's lock) leave tbl24 equal to the trie (`route check` exits 0);
+# the state lock) leave tbl24 equal to the trie (`route check` exits 0);
 # apply keeps it equal; `route check` finds a damaged entry, says so (exit 1)
 # and repairs it; 40,000 next hops replaced by 40,000 others in one apply;
 # detach --all removes the two new pins. (With the lock taken out,
@@ -49,7 +49,7 @@ for n in 1 2 3 4 5 6; do writer $n >"$T/w$n" 2>&1 & done
 wait
 if ! out=$(v6 r route check 2>&1); then
 	fail $t "route check after 6 concurrent writers: tbl24 differs" "$out$(cat "$T"/w*)"
-elif grep -q . "$T"/w*; then
+elif grep -hv '^v4via6: waiting for another v4via6 command' "$T"/w* | grep -q .; then
 	fail $t "a writer failed" "$(cat "$T"/w*)"
 else
 	pass "$t ($(v6 r route show | wc -l) routes left)"

@@ -593,7 +593,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long seed = 24;
 	struct v4via6_bpf *skel = NULL;
-	struct fib24 fib = {.lock_fd = -1};
+	struct fib24 fib = {};
 	struct world w = {};
 	int failed = 0, i;
 

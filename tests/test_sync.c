@@ -488,10 +488,10 @@ static struct nlmsghdr *route_msg_via(char *buf, const char *prefix, int len, co
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
-	struct {
-		struct rtvia via;
+	struct { /* struct rtvia with room for an IPv6 address */
+		__kernel_sa_family_t family;
 		__u8 addr[16];
-	} __attribute__((packed)) via = {.via.rtvia_family = AF_INET6};
+	} __attribute__((packed)) via = {.family = AF_INET6};
 	__be32 dst;
 
 	nlh->nlmsg_type = RTM_NEWROUTE;

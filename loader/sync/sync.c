@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
+#include "lock.h"
 #include "nl.h"
 #include "nl_parse.h"
 #include "sync_status.h"
@@ -75,6 +76,24 @@ static void invalid_msg(struct syncer *s, const struct nlmsghdr *nlh)
 		       nlh->nlmsg_type, s->run.invalid, nl_parse_error);
 }
 
+/*
+ * Takes the state lock for a batch of writes (lock.h), after the commands
+ * already waiting for it; reads again the interfaces they may have attached
+ * or detached meanwhile. Returns 0 or -errno (printed).
+ */
+static int batch_begin(struct syncer *s)
+{
+	int err = lock_take(s->pin_dir, true);
+
+	if (err) {
+		pr_err("sync: locking the state of %s: %s", s->pin_dir, strerror(-err));
+		return err;
+	}
+	if (!s->maps_gone && !s->t.loading && sync_table_read_attached(&s->t))
+		sync_table_reevaluate(&s->t);
+	return 0;
+}
+
 static int on_msg(const struct nlmsghdr *nlh, void *arg)
 {
 	struct syncer *s = arg;
@@ -85,6 +104,10 @@ static int on_msg(const struct nlmsghdr *nlh, void *arg)
 		struct nl_link l;
 	} m;
 	int err = 0;
+
+	/* a flood of notifications: a command that waits goes first, between two messages */
+	if (lock_yield() > 0 && !s->maps_gone && sync_table_read_attached(&s->t))
+		sync_table_reevaluate(&s->t);
 
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWROUTE:
@@ -218,7 +241,15 @@ static int full_resync(struct syncer *s)
 			       RESYNC_TRIES);
 		return err;
 	}
+	/* the dumps ran unlocked (they write nothing); the reconciliation is one batch */
+	err = lock_take(s->pin_dir, true);
+	if (err) {
+		pr_err("sync: locking the state of %s: %s", s->pin_dir, strerror(-err));
+		return err;
+	}
+	sync_table_read_attached(&s->t);
 	sync_table_apply(&s->t);
+	lock_release();
 	s->need_resync = NULL;
 	s->run.last_resync = time(NULL);
 	return 0;
@@ -359,8 +390,14 @@ static int follow(struct syncer *s, unsigned long refresh)
 			break;
 		}
 		if (fds[0].revents) {
+			err = batch_begin(s);
+			if (err) {
+				rc = EXIT_FAIL;
+				break;
+			}
 			err = nl_drain(&s->ev, on_msg, s);
 			count_dropped(s);
+			lock_release();
 			if (err == -ENOBUFS) {
 				/* notifications were lost: only a full dump tells what changed */
 				s->run.overruns++;
@@ -383,10 +420,15 @@ static int follow(struct syncer *s, unsigned long refresh)
 		}
 		if (fds[2].revents && read(fds[2].fd, &expirations, sizeof(expirations)) > 0) {
 			ticks++;
+			/* attach and detach send no netlink event: batch_begin reads egress */
+			if (batch_begin(s)) {
+				rc = EXIT_FAIL;
+				break;
+			}
 			check_state(s);
-			/* attach and detach are not netlink events: look at the egress map */
 			if (!s->maps_gone && sync_table_read_attached(&s->t))
 				sync_table_reevaluate(&s->t);
+			lock_release();
 			if (ticks % refresh == 0)
 				sync_for_each_nexthop(&s->t, refresh_one, s);
 			if (s->t.changed) {

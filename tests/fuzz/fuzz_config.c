@@ -13,11 +13,6 @@
 #include "config.h"
 #include "parse.h"
 
-/* common.c's, which would bring the whole state module with it: the messages go nowhere */
-void pr_err(const char *fmt, ...)
-{
-}
-
 static int fd = -1;
 static char path[64];
 

@@ -10,7 +10,7 @@
 #include <libmnl/libmnl.h>
 
 #include "fuzz.h"
-#include "nl_parse.h"
+#include "sync/nl_parse.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

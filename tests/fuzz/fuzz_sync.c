@@ -20,7 +20,7 @@
 #include <bpf/bpf.h>
 
 #include "fuzz.h"
-#include "sync_table.h"
+#include "sync/sync_table.h"
 
 /* --- fake maps: sorted arrays behind made-up fds ------------------------------------------ */
 
@@ -297,7 +297,6 @@ static void world_init(struct world *w, int routes_fd, int neighs_fd, int egress
 {
 	memset(&w->fib, 0, sizeof(w->fib));
 	w->fib.routes_fd = routes_fd;
-	w->fib.lock_fd = -1;
 	sync_table_init(&w->t, &w->fib, neighs_fd, egress_fd, RT_TABLE_MAIN);
 }
 
