@@ -128,8 +128,9 @@ $(ASAN_DIR)/%: tests/%.c $(ASAN_OBJS) | $(SKELS) $(ASAN_DIR)/loader
 	$(call msg,CC,$@)
 	$(Q)$(ASAN_CC) $(CPPFLAGS) $(ASAN_FLAGS) $(ASAN_WFLAGS) $< $(ASAN_OBJS) -o $@ $(LDLIBS)
 
+# The objects named here are not intermediate: make keeps them, and builds a new one.
 .PHONY: asan
-asan: $(ASAN_BINS)
+asan: $(ASAN_OBJS) $(ASAN_BINS)
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang against the loader's
 # parsing and table modules in an archive, so that a harness links only what it calls
@@ -163,8 +164,6 @@ $(FUZZ_DIR)/%: tests/fuzz/%.c $(FUZZ_DIR)/libv4via6.a | $(SKELS) $(FUZZ_DIR)/loa
 
 .PHONY: fuzzers
 fuzzers: $(FUZZ_BINS)
-
-.SECONDARY: $(ASAN_OBJS) $(FUZZ_OBJS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory binaries asan fuzzers
