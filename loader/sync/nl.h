@@ -74,6 +74,8 @@ bool nl_datagram_ok(const void *buf, size_t len);
  * RTM_NEWNEIGH with NTF_USE for an IPv6 neighbour: what the kernel's own fast
  * paths do when they send through an entry. It keeps a reachable entry alive
  * (re-confirmed before it goes stale), and creates and resolves a missing one.
+ * Never for a PERMANENT entry: on Linux 6.18 NTF_USE strips PERMANENT (whatever
+ * the request's flags and ndm_state) and resolves the entry again.
  */
 int nl_neigh_use(struct nl_sock *s, uint32_t ifindex, const uint8_t addr[16]);
 

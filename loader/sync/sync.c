@@ -258,7 +258,16 @@ static int full_resync(struct syncer *s)
 static void refresh_one(void *arg, const struct nexthop *nh)
 {
 	struct syncer *s = arg;
-	int err = nl_neigh_use(&s->req, nh->ifindex, nh->addr);
+	int err;
+
+	/*
+	 * NTF_USE on a PERMANENT entry strips PERMANENT and resolves it again
+	 * (INCOMPLETE, then FAILED if nobody answers): the kernel's static entries
+	 * need no refresh and must not be touched.
+	 */
+	if (sync_neigh_static(&s->t, nh))
+		return;
+	err = nl_neigh_use(&s->req, nh->ifindex, nh->addr);
 
 	/* the interface may be going away; the next dump says so */
 	if (err && verbose)

@@ -862,3 +862,10 @@ void sync_for_each_nexthop(struct sync_table *t, void (*fn)(void *arg, const str
 
 	htab_for_each(u, &t->uses, &it) fn(arg, &u->key);
 }
+
+bool sync_neigh_static(struct sync_table *t, const struct nexthop *nh)
+{
+	const struct kneigh *kn = htab_find(&t->neighs, nh);
+
+	return kn && (kn->state & (NUD_PERMANENT | NUD_NOARP));
+}

@@ -115,5 +115,7 @@ void sync_table_counts(const struct sync_table *t, struct sync_counts *c);
 /* Calls fn for every next hop in use. */
 void sync_for_each_nexthop(struct sync_table *t, void (*fn)(void *arg, const struct nexthop *nh),
 			   void *arg);
+/* Whether the kernel's entry for nh is static (PERMANENT or NOARP): never to be refreshed. */
+bool sync_neigh_static(struct sync_table *t, const struct nexthop *nh);
 
 #endif /* V4VIA6_SYNC_TABLE_H */
