@@ -124,7 +124,7 @@ ASAN_CC    ?= $(CLANG)
 ASAN_DIR   := $(BUILD)/asan
 ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 # the test frames override fields of a default frame on purpose (FRAME_SPEC)
-ASAN_WFLAGS := $(WFLAGS) -Wno-initializer-overrides -Wno-gnu-variable-sized-type-not-at-end
+ASAN_WFLAGS := $(WFLAGS) -Wno-initializer-overrides
 ASAN_OBJS  := $(patsubst $(BUILD)/loader/%.o,$(ASAN_DIR)/loader/%.o,$(LIB_OBJS))
 ASAN_BINS  := $(patsubst tests/%.c,$(ASAN_DIR)/%,$(wildcard tests/test_*.c))
 ASAN_TEST_LIB := $(ASAN_DIR)/tests/libtest.a

@@ -41,7 +41,7 @@ static __always_inline int ipv4_martian(__be32 saddr, __be32 daddr)
 	return ipv4_martian_addr(bpf_ntohl(saddr)) || ipv4_martian_addr(bpf_ntohl(daddr));
 }
 
-/* from include/net/ip.h: TTL - 1 with the checksum updated incrementally (RFC 1624) */
+/* from the kernel's include/net/ip.h: TTL - 1 with the checksum updated incrementally (RFC 1624) */
 static __always_inline void ip_decrease_ttl(struct iphdr *iph)
 {
 	__u32 check = iph->check;

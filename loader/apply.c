@@ -16,6 +16,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -28,7 +29,7 @@
 #include "local.h"
 #include "parse.h"
 
-static const char apply_usage[] =
+const char apply_usage[] =
     "Usage: v4via6 apply FILE\n"
     "  Makes the state equal to FILE (- reads standard input): one statement a line,\n"
     "    attach IFACE [mode native|skb]\n"
@@ -68,19 +69,19 @@ static int attach_ifaces(struct v4via6_state *st, const struct config *cfg, stru
 		/* the file asks for another mode than the one running: attach again */
 		if (q.what == IFACE_XDP_OURS && ifc->mode != XDP_MODE_UNSPEC &&
 		    ifc->mode != q.mode) {
-			err = iface_detach(st, ifc->ifindex, "apply", false);
+			err = iface_detach(st, ifc->ifindex, 0);
 			if (err)
 				break;
 			sum->reattached++;
 		}
-		err = iface_attach(st, ifc->ifindex, ifc->mode, "apply", &attached[i]);
+		err = iface_attach(st, ifc->ifindex, ifc->mode, &attached[i]);
 		if (attached[i] && q.what != IFACE_XDP_OURS)
 			sum->attached++;
 	}
 	if (err) {
 		while (i-- > 0)
 			if (attached[i])
-				iface_detach(st, cfg->ifaces[i].ifindex, "apply: undo", true);
+				iface_detach(st, cfg->ifaces[i].ifindex, IFACE_UNDO);
 	}
 	free(attached);
 	return err;
@@ -107,7 +108,7 @@ static int update_routes(const struct v4via6_state *st, struct fib24 *fib, const
 		return err;
 	}
 	/* local entries are not the file's business */
-	n_cur = local_split(fib, ls, cur, n_cur, "apply");
+	n_cur = local_split(fib, ls, cur, n_cur);
 	/* what to write, collected for one batch */
 	keys = calloc(cfg->n_routes + 1, sizeof(*keys));
 	nhs = calloc(cfg->n_routes + 1, sizeof(*nhs));
@@ -260,13 +261,13 @@ static int detach_others(struct v4via6_state *st, const struct config *cfg, stru
 	int i, n, err = 0;
 	size_t k;
 
-	n = iface_list(st, idx, sizeof(idx) / sizeof(idx[0]));
+	n = iface_list(st, idx, ARRAY_SIZE(idx));
 	for (i = 0; i < n; i++) {
 		for (k = 0; k < cfg->n_ifaces && cfg->ifaces[k].ifindex != idx[i]; k++)
 			;
 		if (k < cfg->n_ifaces)
 			continue;
-		if (iface_detach(st, idx[i], "apply", true))
+		if (iface_detach(st, idx[i], IFACE_QUIET_MISSING))
 			err = -EIO;
 		else
 			sum->detached++;
@@ -336,11 +337,6 @@ int do_apply(int argc, char **argv)
 	bool local_held;
 	int err, rc = EXIT_FAIL;
 
-	if (wants_help(argc, argv))
-		return print_help(apply_usage);
-	if (argc != 1)
-		return usage_error("apply", argc ? "too many arguments" : "missing FILE",
-				   apply_usage);
 	/*
 	 * The file first: it is opened before state_prepare_bpffs may switch
 	 * mount namespace, and a bad file must change nothing.
@@ -348,7 +344,7 @@ int do_apply(int argc, char **argv)
 	if (config_read(argv[0], &cfg))
 		return EXIT_FAIL;
 
-	if (resolve_pin_dir("apply", dir, sizeof(dir), cfg.n_ifaces > 0))
+	if (resolve_pin_dir(dir, sizeof(dir), cfg.n_ifaces > 0))
 		goto out_cfg;
 	err = state_open(&st, dir, cfg.n_ifaces > 0);
 	if (err == -ENOENT) {
@@ -358,7 +354,7 @@ int do_apply(int argc, char **argv)
 		goto out_cfg;
 	}
 	if (err) {
-		pr_state_err("apply", dir, err);
+		pr_state_err(dir, err);
 		goto out_cfg;
 	}
 
@@ -383,10 +379,10 @@ int do_apply(int argc, char **argv)
 		goto out_state;
 	}
 	/* the router's own addresses first: the file's routes must not capture them */
-	err = local_begin(&fib, "apply", &ls);
+	err = local_begin(&fib, &ls);
 	local_held = !err;
 	if (!err)
-		err = local_update(&fib, st.pin_dir, &ls, NULL, 0, "apply");
+		err = local_update(&fib, st.pin_dir, &ls, NULL, 0);
 	if (!err) {
 		local_skip_config(&ls, &cfg, argv[0]);
 		err = update_routes(&st, &fib, &cfg, &ls, &sum.routes, &old_routes, &n_old_routes);
@@ -404,7 +400,7 @@ int do_apply(int argc, char **argv)
 	}
 	/* a throw removed at a local prefix gives way to a local entry */
 	if (local_held)
-		err = local_end(&fib, st.pin_dir, &ls, "apply", err);
+		err = local_end(&fib, st.pin_dir, &ls, err);
 	fib24_unlock(&fib);
 	fib24_close(&fib);
 	for (i = 0; !err && i < n_old_neighs; i++) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -18,32 +19,20 @@
 #include "local.h"
 #include "parse.h"
 
-static const char attach_usage[] =
+const char attach_usage[] =
     "Usage: v4via6 attach IFACE... [--mode native|skb]\n"
     "  Loads the program if it is not loaded and attaches it to each IFACE, in native\n"
     "  (driver) mode unless --mode skb says otherwise. Already attached: nothing\n"
     "  changes but the interface's MAC and MTU, which are read again. All or nothing:\n"
     "  when one IFACE fails, the others attached by this command are detached again.\n";
 
-static const char detach_usage[] =
+const char detach_usage[] =
     "Usage: v4via6 detach IFACE... | --all\n"
     "  Detaches the program from each IFACE; routes via it stay (and go to the kernel).\n"
     "  --all detaches every interface and removes the program, maps and pins.\n";
 
-/* "native" or "skb"; returns false for anything else. */
-static bool parse_mode(const char *s, enum xdp_attach_mode *mode)
-{
-	if (!strcmp(s, "native") || !strcmp(s, "drv"))
-		*mode = XDP_MODE_NATIVE;
-	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
-		*mode = XDP_MODE_SKB;
-	else
-		return false;
-	return true;
-}
-
 /* Interface names to ifindexes, duplicates dropped; returns the count or -1 (printed). */
-static int resolve_ifaces(const char *what, int argc, char **argv, __u32 *out)
+static int resolve_ifaces(int argc, char **argv, __u32 *out)
 {
 	char err[PARSE_ERR_LEN];
 	int i, j, n = 0;
@@ -51,7 +40,7 @@ static int resolve_ifaces(const char *what, int argc, char **argv, __u32 *out)
 
 	for (i = 0; i < argc; i++) {
 		if (parse_ifname(argv[i], &idx, err, sizeof(err))) {
-			pr_err("%s: %s", what, err);
+			pr_err("%s: %s", cmd_name(), err);
 			return -1;
 		}
 		for (j = 0; j < n && out[j] != idx; j++)
@@ -75,7 +64,7 @@ static int attach_local(const struct v4via6_state *st)
 		pr_err("attach: mapping the /24 table: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
-	err = local_refresh(&fib, st->pin_dir, "attach");
+	err = local_refresh(&fib, st->pin_dir);
 	fib24_close(&fib);
 	return err ? EXIT_FAIL : EXIT_OK;
 }
@@ -88,30 +77,25 @@ int do_attach(int argc, char **argv)
 	};
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	struct v4via6_state st;
-	char why[128];
 	__u32 *idx = NULL;
 	bool *attached = NULL;
 	int c, i, n, rc = EXIT_FAIL;
 
-	if (wants_help(argc, argv))
-		return print_help(attach_usage);
 	/* getopt wants a program name in argv[0]: our caller's argv[-1] is "attach" */
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc + 1, argv - 1, ":", opts, NULL)) != -1) {
 		if (c == ':')
-			return usage_error("attach", "--mode: missing argument", attach_usage);
-		if (c != 'm') {
-			snprintf(why, sizeof(why), "%s: unknown option", argv[optind - 2]);
-			return usage_error("attach", why, attach_usage);
-		}
-		if (!parse_mode(optarg, &mode))
-			return usage_error("attach", "--mode: native or skb", attach_usage);
+			return usage_error("--mode: missing argument");
+		if (c != 'm')
+			return usage_error("%s: unknown option", argv[optind - 2]);
+		if (!parse_xdp_mode(optarg, &mode))
+			return usage_error("--mode: native or skb");
 	}
 	argc -= optind - 1;
 	argv += optind - 1;
 	if (argc < 1)
-		return usage_error("attach", "missing IFACE", attach_usage);
+		return usage_error("missing IFACE");
 
 	idx = calloc(argc, sizeof(*idx));
 	attached = calloc(argc, sizeof(*attached));
@@ -119,13 +103,13 @@ int do_attach(int argc, char **argv)
 		pr_err("attach: %s", strerror(ENOMEM));
 		goto out_free;
 	}
-	n = resolve_ifaces("attach", argc, argv, idx);
+	n = resolve_ifaces(argc, argv, idx);
 	if (n < 0)
 		goto out_free;
-	if (open_state("attach", &st, true))
+	if (open_state(&st, true))
 		goto out_free;
 	for (i = 0; i < n; i++)
-		if (iface_attach(&st, idx[i], mode, "attach", &attached[i]))
+		if (iface_attach(&st, idx[i], mode, &attached[i]))
 			break;
 	if (i == n) {
 		rc = attach_local(&st);
@@ -133,7 +117,7 @@ int do_attach(int argc, char **argv)
 		/* all or nothing: undo what this command attached */
 		while (i-- > 0)
 			if (attached[i])
-				iface_detach(&st, idx[i], "attach: undo", true);
+				iface_detach(&st, idx[i], IFACE_UNDO);
 		if (st.created) {
 			state_close(&st);
 			state_unpin(st.pin_dir);
@@ -154,7 +138,7 @@ static int detach_all(void)
 	char dir[PATH_MAX];
 	int i, n, err, rc = EXIT_OK;
 
-	if (resolve_pin_dir("detach", dir, sizeof(dir), false))
+	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open_to_remove(&st, dir);
 	if (err == -ESTALE)
@@ -174,12 +158,12 @@ static int detach_all(void)
 		return EXIT_OK;
 	}
 	if (err) {
-		pr_state_err("detach", dir, err);
+		pr_state_err(dir, err);
 		return EXIT_FAIL;
 	}
-	n = iface_list(&st, idx, sizeof(idx) / sizeof(idx[0]));
+	n = iface_list(&st, idx, ARRAY_SIZE(idx));
 	for (i = 0; i < n; i++) {
-		err = iface_detach(&st, idx[i], "detach", true);
+		err = iface_detach(&st, idx[i], IFACE_QUIET_MISSING);
 		if (err && err != -ENOENT)
 			rc = EXIT_FAIL;
 	}
@@ -213,19 +197,15 @@ int do_detach(int argc, char **argv)
 	int i, rc = EXIT_OK;
 	__u32 idx;
 
-	if (wants_help(argc, argv))
-		return print_help(detach_usage);
-	if (argc < 1)
-		return usage_error("detach", "missing IFACE or --all", detach_usage);
 	if (!strcmp(argv[0], "--all") || !strcmp(argv[0], "all")) {
 		if (argc > 1)
-			return usage_error("detach", "--all takes no IFACE", detach_usage);
+			return usage_error("--all takes no IFACE");
 		return detach_all();
 	}
 	for (i = 0; i < argc; i++)
 		if (argv[i][0] == '-')
-			return usage_error("detach", "unknown option", detach_usage);
-	if (open_state("detach", &st, false))
+			return usage_error("unknown option");
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	for (i = 0; i < argc; i++) {
 		if (parse_ifname(argv[i], &idx, err, sizeof(err))) {
@@ -233,7 +213,7 @@ int do_detach(int argc, char **argv)
 			rc = EXIT_FAIL;
 			continue;
 		}
-		if (iface_detach(&st, idx, "detach", false))
+		if (iface_detach(&st, idx, 0))
 			rc = EXIT_FAIL;
 	}
 	state_close(&st);

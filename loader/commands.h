@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The entry points of the v4via6 commands, dispatched by main.c's command
- * table. Each gets the arguments after its own name (argv[0] is the first of
- * them) and returns the exit status: 0 success, 1 failure, 2 bad usage.
+ * The entry points of the v4via6 commands and their usage texts, for main.c's
+ * command table. Each gets the arguments after its own name (argv[0] is the
+ * first of them), already checked against the table's bounds, and returns the
+ * exit status: 0 success, 1 failure, 2 bad usage.
  */
 #ifndef V4VIA6_COMMANDS_H
 #define V4VIA6_COMMANDS_H
@@ -17,6 +18,10 @@ int do_status(int argc, char **argv); /* status.c */
 int do_sync(int argc, char **argv);   /* sync.c */
 int do_metrics(int argc, char **argv);	/* metrics.c */
 int do_exporter(int argc, char **argv); /* exporter.c */
-int do_upgrade(int argc, char **argv); /* upgrade.c */
+int do_upgrade(int argc, char **argv);	/* upgrade.c */
+
+extern const char attach_usage[], detach_usage[], route_usage[], neigh_usage[];
+extern const char apply_usage[], stats_usage[], status_usage[], sync_usage[];
+extern const char metrics_usage[], exporter_usage[], upgrade_usage[];
 
 #endif /* V4VIA6_COMMANDS_H */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
+#include "cmd.h"
 #include "common.h"
 #include "lock.h"
 
@@ -28,7 +29,7 @@ static bool has_cap(const struct __user_cap_data_struct *caps, int cap)
  * missing pin dir that is only unreadable, libbpf's own lines). CAP_SYS_ADMIN
  * stands for CAP_BPF, as the kernel allows (bpf_capable()).
  */
-static int check_privileges(const char *what)
+static int check_privileges(void)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {};
@@ -38,23 +39,26 @@ static int check_privileges(const char *what)
 	if (has_cap(caps, CAP_NET_ADMIN) &&
 	    (has_cap(caps, CAP_BPF) || has_cap(caps, CAP_SYS_ADMIN)))
 		return 0;
-	pr_err("%s: needs root (CAP_BPF and CAP_NET_ADMIN)", what);
+	pr_err("%s: needs root (CAP_BPF and CAP_NET_ADMIN)", cmd_name());
 	return -EPERM;
 }
 
-void pr_state_err(const char *what, const char *dir, int err)
+void pr_state_err(const char *dir, int err)
 {
+	const char *what = cmd_name();
+
 	if (err == -EACCES || err == -EPERM)
 		pr_err("%s: %s: %s (run as root)", what, dir, strerror(-err));
 	else if (!state_err_reported(err))
 		pr_err("%s: %s: %s", what, dir, strerror(-err));
 }
 
-int resolve_pin_dir(const char *what, char *buf, size_t len, bool create)
+int resolve_pin_dir(char *buf, size_t len, bool create)
 {
+	const char *what = cmd_name();
 	int err;
 
-	err = check_privileges(what);
+	err = check_privileges();
 	if (err)
 		return err;
 	if (pin_dir_opt) {
@@ -78,7 +82,7 @@ int resolve_pin_dir(const char *what, char *buf, size_t len, bool create)
 		}
 	}
 	/* a writing command holds its state's lock from here to its end; before any mount */
-	err = lock_command(what, buf);
+	err = lock_command(buf);
 	if (err)
 		return err;
 	err = state_find_bpffs(buf, create);
@@ -87,20 +91,20 @@ int resolve_pin_dir(const char *what, char *buf, size_t len, bool create)
 	return err;
 }
 
-int open_state(const char *what, struct v4via6_state *st, bool create)
+int open_state(struct v4via6_state *st, bool create)
 {
 	char dir[PATH_MAX];
 	int err;
 
-	err = resolve_pin_dir(what, dir, sizeof(dir), create);
+	err = resolve_pin_dir(dir, sizeof(dir), create);
 	if (err)
 		return err;
 	err = state_open(st, dir, create);
 	if (err == -ENOENT && !create)
-		pr_err("%s: not loaded (nothing pinned in %s; v4via6 attach IFACE first)", what,
-		       dir);
+		pr_err("%s: not loaded (nothing pinned in %s; v4via6 attach IFACE first)",
+		       cmd_name(), dir);
 	else if (err)
-		pr_state_err(what, dir, err);
+		pr_state_err(dir, err);
 	return err;
 }
 
@@ -140,9 +144,4 @@ const char *ifname_cached(__u32 ifindex, char *buf)
 		memcpy(cache[used++].name, buf, IF_NAMESIZE);
 	}
 	return buf;
-}
-
-bool is_help(const char *arg)
-{
-	return !strcmp(arg, "help") || !strcmp(arg, "--help") || !strcmp(arg, "-h");
 }

@@ -25,30 +25,27 @@ extern const char *pin_dir_opt; /* --pin-dir, or NULL for the default */
  * The pin dir to use (--pin-dir or the per-namespace default), with its bpffs
  * made visible (state_find_bpffs; mounted if missing only with create). A
  * writing command takes the pin dir's state lock here (lock.h) first.
- * Errors are printed with what in front; the first is "needs root" when the
+ * Errors are printed with cmd_name() in front; the first is "needs root" when the
  * process lacks CAP_BPF or CAP_NET_ADMIN (-EPERM): every command that reaches
  * the kernel's state starts here.
  */
-int resolve_pin_dir(const char *what, char *buf, size_t len, bool create);
+int resolve_pin_dir(char *buf, size_t len, bool create);
 
 /*
  * resolve_pin_dir + state_open. Without create, a state that is not there is
- * reported as "<what>: not loaded (...)". Returns 0 or -errno.
+ * reported as "<command>: not loaded (...)". Returns 0 or -errno.
  */
-int open_state(const char *what, struct v4via6_state *st, bool create);
+int open_state(struct v4via6_state *st, bool create);
 
 /*
  * Says why state_open(dir) failed with err, unless state_open said so itself;
  * EACCES and EPERM (a pin dir that only root may read) name root.
  */
-void pr_state_err(const char *what, const char *dir, int err);
+void pr_state_err(const char *dir, int err);
 
 /* The name of ifindex, or "if<N>" when it no longer exists. */
 const char *ifname_of(__u32 ifindex, char *buf);
 /* The same, remembered for the life of the process: for printing a million routes. */
 const char *ifname_cached(__u32 ifindex, char *buf);
-
-/* True when argv[i] asks for help: "help", "--help" or "-h". */
-bool is_help(const char *arg);
 
 #endif /* V4VIA6_COMMON_H */

@@ -14,7 +14,6 @@
 
 #include "common.h"
 #include "config.h"
-#include "dump.h"
 #include "parse.h"
 
 #define MAX_TOKENS 16
@@ -193,17 +192,6 @@ static int dev_id(struct reader *r, const char *name, unsigned int *id)
 	return 0;
 }
 
-static bool parse_mode_word(const char *s, enum xdp_attach_mode *mode)
-{
-	if (!strcmp(s, "native") || !strcmp(s, "drv"))
-		*mode = XDP_MODE_NATIVE;
-	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
-		*mode = XDP_MODE_SKB;
-	else
-		return false;
-	return true;
-}
-
 static void read_attach(struct reader *r, unsigned int line, int argc, char **argv)
 {
 	struct config *cfg = r->cfg;
@@ -217,7 +205,7 @@ static void read_attach(struct reader *r, unsigned int line, int argc, char **ar
 		problem(r, line, "expected \"attach IFACE [mode native|skb]\"");
 		return;
 	}
-	if (argc == 4 && (strcmp(argv[2], "mode") || !parse_mode_word(argv[3], &mode))) {
+	if (argc == 4 && (strcmp(argv[2], "mode") || !parse_xdp_mode(argv[3], &mode))) {
 		problem(r, line, "expected \"attach IFACE [mode native|skb]\"");
 		return;
 	}

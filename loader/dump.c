@@ -14,15 +14,6 @@ int route_entry_cmp(const void *a, const void *b)
 			     &((const struct route_entry *)b)->key);
 }
 
-int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b)
-{
-	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
-
-	if (c)
-		return c;
-	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
-}
-
 int neigh_entry_cmp(const void *a, const void *b)
 {
 	return neigh_key_cmp(&((const struct neigh_entry *)a)->key,
@@ -182,5 +173,27 @@ size_t map_count(int fd, size_t key_size)
 		prev = key;
 		n++;
 	}
+	return n;
+}
+
+int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int map_keys_u32(int fd, __u32 *keys, int max)
+{
+	__u32 key, next;
+	void *prev = NULL;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		keys[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_u32);
 	return n;
 }

@@ -7,6 +7,7 @@
 #define V4VIA6_DUMP_H
 
 #include <stddef.h>
+#include <linux/types.h>
 
 #include "v4via6.h"
 
@@ -28,12 +29,14 @@ struct neigh_entry {
 int route_dump(int routes_fd, struct route_entry **out, size_t *n);
 /* Every neighbour, sorted by neigh_key_cmp; *out is malloc'd (free it). 0 or -errno. */
 int neigh_dump(int neighs_fd, struct neigh_entry **out, size_t *n);
+/* The keys of a map keyed by __u32 (at most max), sorted; returns their count. */
+int map_keys_u32(int fd, __u32 *keys, int max);
+/* qsort's comparison of two __u32. */
+int cmp_u32(const void *a, const void *b);
 /* Counts the keys of a map without reading values. */
 size_t map_count(int fd, size_t key_size);
 
 int route_entry_cmp(const void *a, const void *b);
-/* Orders neighbours by address, then ifindex. */
-int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b);
 int neigh_entry_cmp(const void *a, const void *b);
 
 #endif /* V4VIA6_DUMP_H */

@@ -34,7 +34,7 @@
  */
 #define EXPORTER_LISTEN_DEFAULT "127.0.0.1:9469"
 
-static const char exporter_usage[] =
+const char exporter_usage[] =
     "Usage: v4via6 exporter [--listen ADDR:PORT]\n"
     "  Serves the metrics of `v4via6 metrics` over HTTP at /metrics, read from the maps at\n"
     "  each scrape, until SIGINT or SIGTERM.\n"
@@ -165,21 +165,15 @@ int do_exporter(int argc, char **argv)
 	sigset_t sigs;
 	int i, fd, sig;
 
-	if (wants_help(argc, argv))
-		return print_help(exporter_usage);
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--listen") || !strcmp(argv[i], "-l")) {
 			if (++i >= argc)
-				return usage_error("exporter", "--listen: missing ADDR:PORT",
-						   exporter_usage);
+				return usage_error("--listen: missing ADDR:PORT");
 			listen_arg = argv[i];
 		} else if (!strncmp(argv[i], "--listen=", 9)) {
 			listen_arg = argv[i] + 9;
 		} else {
-			char why[128];
-
-			snprintf(why, sizeof(why), "%s: unknown argument", argv[i]);
-			return usage_error("exporter", why, exporter_usage);
+			return usage_error("%s: unknown argument", argv[i]);
 		}
 	}
 	if (parse_listen(listen_arg, &ss, &sslen)) {
@@ -189,7 +183,7 @@ int do_exporter(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	/* before any thread: resolve_pin_dir may join another mount namespace */
-	if (metrics_pin_dir("exporter", ex.pin_dir, sizeof(ex.pin_dir)))
+	if (metrics_pin_dir(ex.pin_dir, sizeof(ex.pin_dir)))
 		return EXIT_FAIL;
 	fd = listen_on(&ss, sslen);
 	if (fd < 0) {

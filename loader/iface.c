@@ -14,7 +14,9 @@
 #include <xdp/libxdp.h>
 
 #include "v4via6.h"
+#include "cmd.h"
 #include "common.h"
+#include "dump.h"
 #include "iface.h"
 
 /* libxdp's multi-program dispatcher: our program may run inside it on kernels where it works. */
@@ -149,7 +151,7 @@ int iface_read_egress(__u32 ifindex, struct egress *eg)
 }
 
 /* Writes the interface into egress (only when it changed) and tx_ports. */
-static int write_maps(struct v4via6_state *st, __u32 ifindex, const char *what, const char *name)
+static int write_maps(struct v4via6_state *st, __u32 ifindex, const char *name)
 {
 	struct bpf_devmap_val port = {.ifindex = ifindex};
 	struct egress eg, cur;
@@ -157,26 +159,26 @@ static int write_maps(struct v4via6_state *st, __u32 ifindex, const char *what, 
 
 	err = iface_read_egress(ifindex, &eg);
 	if (err) {
-		pr_err("%s: %s: reading MAC and MTU: %s", what, name, strerror(-err));
+		pr_err("%s: %s: reading MAC and MTU: %s", cmd_name(), name, strerror(-err));
 		return err;
 	}
 	if (bpf_map_lookup_elem(st->egress_fd, &ifindex, &cur) || memcmp(&cur, &eg, sizeof(eg))) {
 		if (bpf_map_update_elem(st->egress_fd, &ifindex, &eg, BPF_ANY)) {
 			err = -errno;
-			pr_err("%s: %s: egress map: %s", what, name, strerror(-err));
+			pr_err("%s: %s: egress map: %s", cmd_name(), name, strerror(-err));
 			return err;
 		}
 	}
 	if (bpf_map_update_elem(st->tx_ports_fd, &ifindex, &port, BPF_ANY)) {
 		err = -errno;
-		pr_err("%s: %s: tx_ports map: %s", what, name, strerror(-err));
+		pr_err("%s: %s: tx_ports map: %s", cmd_name(), name, strerror(-err));
 		return err;
 	}
 	return 0;
 }
 
 static int attach_new(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mode,
-		      const char *what, const char *name)
+		      const char *name)
 {
 	struct xdp_program *xprog;
 	int err;
@@ -184,7 +186,7 @@ static int attach_new(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mo
 	xprog = xdp_program__from_fd(st->prog_fd);
 	err = libxdp_get_error(xprog);
 	if (err) {
-		pr_err("%s: %s: %s", what, name, strerror(-err));
+		pr_err("%s: %s: %s", cmd_name(), name, strerror(-err));
 		return err;
 	}
 	/*
@@ -201,7 +203,7 @@ static int attach_new(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mo
 
 /* An earlier v4via6 program runs there: swap it for ours without taking the link down. */
 static int replace_old(struct v4via6_state *st, __u32 ifindex, const struct iface_query *q,
-		       const char *what, const char *name)
+		       const char *name)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	int old_fd, err;
@@ -209,7 +211,7 @@ static int replace_old(struct v4via6_state *st, __u32 ifindex, const struct ifac
 	old_fd = bpf_prog_get_fd_by_id(q->prog_id);
 	if (old_fd < 0) {
 		err = -errno;
-		pr_err("%s: %s: old v4via6 program id %u: %s", what, name, q->prog_id,
+		pr_err("%s: %s: old v4via6 program id %u: %s", cmd_name(), name, q->prog_id,
 		       strerror(-err));
 		return err;
 	}
@@ -217,14 +219,14 @@ static int replace_old(struct v4via6_state *st, __u32 ifindex, const struct ifac
 	err = bpf_xdp_attach(ifindex, st->prog_fd, mode_flags(q->mode) | XDP_FLAGS_REPLACE, &opts);
 	close(old_fd);
 	if (err)
-		pr_err("%s: %s: replacing v4via6 program id %u: %s", what, name, q->prog_id,
+		pr_err("%s: %s: replacing v4via6 program id %u: %s", cmd_name(), name, q->prog_id,
 		       strerror(-err));
 	return err;
 }
 
-int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mode,
-		 const char *what, bool *attached)
+int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mode, bool *attached)
 {
+	const char *what = cmd_name();
 	char name[IF_NAMESIZE];
 	struct iface_query q;
 	int err;
@@ -250,7 +252,7 @@ int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mo
 		 */
 		if (mode == XDP_MODE_UNSPEC)
 			mode = XDP_MODE_NATIVE;
-		err = attach_new(st, ifindex, mode, what, name);
+		err = attach_new(st, ifindex, mode, name);
 		*attached = !err;
 		/* a concurrent attach of the same program got there first: fine */
 		if (err && !iface_query(st, ifindex, &q) && q.what == IFACE_XDP_OURS)
@@ -263,7 +265,7 @@ int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mo
 	case IFACE_XDP_OURS:
 		break; /* nothing to do: the link is not bounced */
 	case IFACE_XDP_OLD_V4VIA6:
-		err = replace_old(st, ifindex, &q, what, name);
+		err = replace_old(st, ifindex, &q, name);
 		break;
 	case IFACE_XDP_OTHER:
 		pr_err("%s: %s: another XDP program runs there (%s, id %u); detach it first", what,
@@ -272,24 +274,25 @@ int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mo
 	}
 	if (err)
 		return err;
-	err = write_maps(st, ifindex, what, name);
+	err = write_maps(st, ifindex, name);
 	if (err && *attached) {
-		iface_detach(st, ifindex, what, true);
+		iface_detach(st, ifindex, IFACE_QUIET_MISSING);
 		*attached = false;
 	}
 	return err;
 }
 
-int iface_detach(struct v4via6_state *st, __u32 ifindex, const char *what, bool quiet_missing)
+int iface_detach(struct v4via6_state *st, __u32 ifindex, unsigned int flags)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	struct xdp_program *xprog;
-	char name[IF_NAMESIZE];
+	char name[IF_NAMESIZE], what[80];
 	struct iface_query q;
 	bool in_maps = false;
 	struct egress eg;
 	int err = 0;
 
+	snprintf(what, sizeof(what), "%s%s", cmd_name(), flags & IFACE_UNDO ? ": undo" : "");
 	ifname_of(ifindex, name);
 	if (!bpf_map_lookup_elem(st->egress_fd, &ifindex, &eg))
 		in_maps = true;
@@ -309,7 +312,7 @@ int iface_detach(struct v4via6_state *st, __u32 ifindex, const char *what, bool 
 		quiet_libbpf(false);
 		xdp_program__close(xprog);
 	} else if (!in_maps) {
-		if (!quiet_missing)
+		if (!(flags & (IFACE_QUIET_MISSING | IFACE_UNDO)))
 			pr_err("%s: %s: not attached", what, name);
 		return -ENOENT;
 	}
@@ -328,31 +331,25 @@ int iface_detach(struct v4via6_state *st, __u32 ifindex, const char *what, bool 
 	return err;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 int iface_list(const struct v4via6_state *st, __u32 *ifindexes, int max)
 {
-	int fds[2] = {st->egress_fd, st->tx_ports_fd};
-	__u32 key, next;
-	int i, n = 0, m = 0;
-	void *prev;
+	int i, n, m = 0;
 
-	for (i = 0; i < 2; i++) {
-		prev = NULL;
-		while (n < max && !bpf_map_get_next_key(fds[i], prev, &next)) {
-			ifindexes[n++] = next;
-			key = next;
-			prev = &key;
-		}
-	}
+	n = map_keys_u32(st->egress_fd, ifindexes, max);
+	n += map_keys_u32(st->tx_ports_fd, ifindexes + n, max - n);
 	qsort(ifindexes, n, sizeof(*ifindexes), cmp_u32);
 	for (i = 0; i < n; i++)
 		if (!m || ifindexes[m - 1] != ifindexes[i])
 			ifindexes[m++] = ifindexes[i];
 	return m;
+}
+
+int iface_check_attached(const struct v4via6_state *st, __u32 ifindex, const char *dev)
+{
+	struct egress eg;
+
+	if (!bpf_map_lookup_elem(st->egress_fd, &ifindex, &eg))
+		return 0;
+	pr_err("%s: dev %s: not attached (v4via6 attach %s first)", cmd_name(), dev, dev);
+	return -ENOENT;
 }

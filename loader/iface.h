@@ -42,17 +42,26 @@ const char *mode_name(enum xdp_attach_mode mode);
  * program atomically and leaving ours untouched, then writes the interface's
  * MAC and MTU into egress and its ifindex into tx_ports. *attached tells
  * whether the XDP program was attached by this call (for undo). Errors are
- * printed with what in front. Returns 0 or -errno.
+ * printed with cmd_name() in front. Returns 0 or -errno.
  */
-int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mode,
-		 const char *what, bool *attached);
+int iface_attach(struct v4via6_state *st, __u32 ifindex, enum xdp_attach_mode mode, bool *attached);
+
+#define IFACE_QUIET_MISSING 1 /* iface_detach: a missing interface is not an error to print */
+#define IFACE_UNDO	    2 /* iface_detach: undoing a failed attach (also quiet) */
 
 /*
  * Detaches our program from ifindex (another program stays) and removes the
  * interface from tx_ports and egress. An interface that is in neither and does
- * not run our program gives -ENOENT (printed unless quiet_missing).
+ * not run our program gives -ENOENT (printed unless flags say quiet).
  */
-int iface_detach(struct v4via6_state *st, __u32 ifindex, const char *what, bool quiet_missing);
+int iface_detach(struct v4via6_state *st, __u32 ifindex, unsigned int flags);
+
+/*
+ * 0 when ifindex (named dev on the command line) is attached; otherwise says
+ * "<command>: dev DEV: not attached (...)" and returns -ENOENT. Route and
+ * neighbour writes check it.
+ */
+int iface_check_attached(const struct v4via6_state *st, __u32 ifindex, const char *dev);
 
 /* The interface's MAC and MTU from the kernel, as the egress map holds them. */
 struct egress;

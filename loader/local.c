@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 
+#include "cmd.h"
 #include "common.h"
 #include "config.h"
 #include "local.h"
@@ -242,7 +243,7 @@ static bool exact(struct fib24 *fib, const struct route_key *key, struct route *
 }
 
 /* Gives one local prefix its entry, unless a throw is there already. */
-static int ensure_entry(struct fib24 *fib, const struct route_key *key, const char *what)
+static int ensure_entry(struct fib24 *fib, const struct route_key *key)
 {
 	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
 	struct route r, val = {.prefixlen = key->prefixlen, .flags = V4VIA6_ROUTE_LOCAL};
@@ -257,19 +258,19 @@ static int ensure_entry(struct fib24 *fib, const struct route_key *key, const ch
 			"v4via6: %s: warning: %s is a local address of this router: its route via "
 			"inet6 %s dev %s gives way to a local entry (the kernel delivers its "
 			"packets)\n",
-			what, pfx, via, ifname_of(r.nh.ifindex, dev));
+			cmd_name(), pfx, via, ifname_of(r.nh.ifindex, dev));
 	}
 	/* through fib24, which keeps tbl24 right; then the flag, on the same throw value */
 	err = fib24_update(fib, key, &val.nh, BPF_ANY);
 	if (!err && bpf_map_update_elem(fib->routes_fd, key, &val, BPF_EXIST))
 		err = -errno;
 	if (err)
-		pr_err("%s: local entry %s: %s", what, pfx, strerror(-err));
+		pr_err("%s: local entry %s: %s", cmd_name(), pfx, strerror(-err));
 	return err;
 }
 
 /* Deletes the entry at key if it is a local entry; 0 when there is none. */
-static int drop_entry(struct fib24 *fib, const struct route_key *key, const char *what)
+static int drop_entry(struct fib24 *fib, const struct route_key *key)
 {
 	char pfx[ADDR_STR_LEN];
 	struct route r;
@@ -281,12 +282,12 @@ static int drop_entry(struct fib24 *fib, const struct route_key *key, const char
 	if (!err || err == -ENOENT)
 		return 0;
 	format_prefix(key, pfx, sizeof(pfx));
-	pr_err("%s: removing the local entry %s: %s", what, pfx, strerror(-err));
+	pr_err("%s: removing the local entry %s: %s", cmd_name(), pfx, strerror(-err));
 	return err;
 }
 
 int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set *ls,
-		 const struct route_entry *seen, size_t n_seen, const char *what)
+		 const struct route_entry *seen, size_t n_seen)
 {
 	struct local_set old = {}, keep = {};
 	char path[PATH_MAX] = "";
@@ -295,7 +296,7 @@ int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set 
 
 	err = fib24_lock(fib);
 	if (err) {
-		pr_err("%s: locking %s: %s", what, pin_dir, strerror(-err));
+		pr_err("%s: locking %s: %s", cmd_name(), pin_dir, strerror(-err));
 		return err;
 	}
 	lerr = list_path(pin_dir, path, sizeof(path));
@@ -321,7 +322,7 @@ int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set 
 		local_free(&keep);
 	}
 	for (i = 0; i < ls->n; i++) {
-		e = ensure_entry(fib, &ls->keys[i], what);
+		e = ensure_entry(fib, &ls->keys[i]);
 		err = err ?: e;
 	}
 
@@ -331,7 +332,7 @@ int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set 
 	for (i = 0; i < old.n; i++) {
 		if (local_has(ls, &old.keys[i]))
 			continue;
-		e = drop_entry(fib, &old.keys[i], what);
+		e = drop_entry(fib, &old.keys[i]);
 		if (e && set_add(&keep, &old.keys[i]))
 			lerr = lerr ?: -ENOMEM;
 		err = err ?: e;
@@ -343,81 +344,79 @@ int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set 
 		fprintf(stderr,
 			"v4via6: %s: warning: %s: %s (local entries of removed addresses are then "
 			"found only by apply and route check)\n",
-			what, path, strerror(-lerr));
+			cmd_name(), path, strerror(-lerr));
 out:
 	if (err == -ENOMEM)
-		pr_err("%s: %s", what, strerror(ENOMEM));
+		pr_err("%s: %s", cmd_name(), strerror(ENOMEM));
 	local_free(&old);
 	local_free(&keep);
 	fib24_unlock(fib);
 	return err;
 }
 
-int local_begin(struct fib24 *fib, const char *what, struct local_set *ls)
+int local_begin(struct fib24 *fib, struct local_set *ls)
 {
 	int err = fib24_lock(fib);
 
 	memset(ls, 0, sizeof(*ls));
 	if (err) {
-		pr_err("%s: locking the routes: %s", what, strerror(-err));
+		pr_err("%s: locking the routes: %s", cmd_name(), strerror(-err));
 		return err;
 	}
 	err = local_read(ls);
 	if (err) {
-		pr_err("%s: reading the kernel's local table: %s", what, strerror(-err));
+		pr_err("%s: reading the kernel's local table: %s", cmd_name(), strerror(-err));
 		fib24_unlock(fib);
 	}
 	return err;
 }
 
-int local_end(struct fib24 *fib, const char *pin_dir, struct local_set *ls, const char *what,
-	      int err)
+int local_end(struct fib24 *fib, const char *pin_dir, struct local_set *ls, int err)
 {
-	int e = local_update(fib, pin_dir, ls, NULL, 0, what);
+	int e = local_update(fib, pin_dir, ls, NULL, 0);
 
 	fib24_unlock(fib);
 	local_free(ls);
 	return err ?: e;
 }
 
-int local_before(struct fib24 *fib, const struct route_key *key, const char *what,
-		 struct local_set *ls)
+int local_before(struct fib24 *fib, const struct route_key *key, struct local_set *ls)
 {
 	int err = fib24_lock(fib);
 
 	memset(ls, 0, sizeof(*ls));
 	if (err) {
-		pr_err("%s: locking the routes: %s", what, strerror(-err));
+		pr_err("%s: locking the routes: %s", cmd_name(), strerror(-err));
 		return err;
 	}
 	if (!local_entry_at(fib, key))
 		return 0;
 	err = local_read(ls);
 	if (err) {
-		pr_err("%s: reading the kernel's local table: %s", what, strerror(-err));
+		pr_err("%s: reading the kernel's local table: %s", cmd_name(), strerror(-err));
 		fib24_unlock(fib);
 	}
 	return err;
 }
 
-int local_after(struct fib24 *fib, const char *pin_dir, struct local_set *ls, const char *what)
+int local_after(struct fib24 *fib, const char *pin_dir, struct local_set *ls)
 {
 	int err = ls->read ? 0 : local_read(ls);
 
 	if (err) {
-		pr_err("%s: reading the kernel's local table: %s", what, strerror(-err));
+		pr_err("%s: reading the kernel's local table: %s", cmd_name(), strerror(-err));
 		fib24_unlock(fib);
 		return err;
 	}
-	return local_end(fib, pin_dir, ls, what, 0);
+	return local_end(fib, pin_dir, ls, 0);
 }
 
-int local_refresh(struct fib24 *fib, const char *pin_dir, const char *what)
+int local_refresh(struct fib24 *fib, const char *pin_dir)
 {
 	struct local_set ls;
-	int err = local_begin(fib, what, &ls);
+	int err = local_begin(fib, &ls);
 
-	return err ?: local_end(fib, pin_dir, &ls, what, 0);
+	return err ?: local_end(fib, pin_dir, &ls, 0);
 }
 
 bool local_entry_at(struct fib24 *fib, const struct route_key *key)
@@ -428,7 +427,7 @@ bool local_entry_at(struct fib24 *fib, const struct route_key *key)
 }
 
 bool local_refuses(const struct local_set *ls, const struct route_key *key,
-		   const struct nexthop *nh, const char *what)
+		   const struct nexthop *nh)
 {
 	char pfx[ADDR_STR_LEN];
 
@@ -437,7 +436,7 @@ bool local_refuses(const struct local_set *ls, const struct route_key *key,
 	format_prefix(key, pfx, sizeof(pfx));
 	pr_err("%s: %s: a local address of this router: the kernel delivers its packets, XDP must "
 	       "not forward them (v4via6 route show local)",
-	       what, pfx);
+	       cmd_name(), pfx);
 	return true;
 }
 
@@ -462,8 +461,7 @@ void local_skip_config(const struct local_set *ls, struct config *cfg, const cha
 	cfg->n_routes = j;
 }
 
-size_t local_split(struct fib24 *fib, const struct local_set *ls, struct route_entry *e, size_t n,
-		   const char *what)
+size_t local_split(struct fib24 *fib, const struct local_set *ls, struct route_entry *e, size_t n)
 {
 	size_t i, j = 0;
 
@@ -471,7 +469,7 @@ size_t local_split(struct fib24 *fib, const struct local_set *ls, struct route_e
 		if (!route_is_local(&e[i].val))
 			e[j++] = e[i];
 		else if (!local_has(ls, &e[i].key))
-			drop_entry(fib, &e[i].key, what);
+			drop_entry(fib, &e[i].key);
 	}
 	return j;
 }

@@ -53,23 +53,22 @@ bool local_has(const struct local_set *ls, const struct route_key *key);
 
 /*
  * Takes the writers' lock (fib24_lock) and reads the local table: what a
- * command that writes routes does first. Prints its errors with what in
+ * command that writes routes does first. Prints its errors with cmd_name() in
  * front. Returns 0 or -errno (nothing held then).
  */
-int local_begin(struct fib24 *fib, const char *what, struct local_set *ls);
+int local_begin(struct fib24 *fib, struct local_set *ls);
 
 /*
  * Makes the map's local entries equal to ls (see above). seen, when not NULL,
  * is a dump of the whole map taken under the same lock: its local entries are
  * checked too, not only those of the list file. Warnings and errors go to
- * stderr with what in front. Returns 0 or -errno.
+ * stderr with cmd_name() in front. Returns 0 or -errno.
  */
 int local_update(struct fib24 *fib, const char *pin_dir, const struct local_set *ls,
-		 const struct route_entry *seen, size_t n_seen, const char *what);
+		 const struct route_entry *seen, size_t n_seen);
 
 /* local_update, then releases the lock and frees ls. Returns err, or local_update's error. */
-int local_end(struct fib24 *fib, const char *pin_dir, struct local_set *ls, const char *what,
-	      int err);
+int local_end(struct fib24 *fib, const char *pin_dir, struct local_set *ls, int err);
 
 /*
  * For route add|replace|del of one prefix: takes the writers' lock and, only
@@ -80,13 +79,12 @@ int local_end(struct fib24 *fib, const char *pin_dir, struct local_set *ls, cons
  * rules): 70 ms at 300,000 kernel routes here. Returns 0 or -errno (printed;
  * nothing held then).
  */
-int local_before(struct fib24 *fib, const struct route_key *key, const char *what,
-		 struct local_set *ls);
+int local_before(struct fib24 *fib, const struct route_key *key, struct local_set *ls);
 /* Reads the local table if local_before did not, then as local_end. */
-int local_after(struct fib24 *fib, const char *pin_dir, struct local_set *ls, const char *what);
+int local_after(struct fib24 *fib, const char *pin_dir, struct local_set *ls);
 
 /* local_begin + local_end, for commands that only need the entries right (attach). */
-int local_refresh(struct fib24 *fib, const char *pin_dir, const char *what);
+int local_refresh(struct fib24 *fib, const char *pin_dir);
 
 /* True when the entry at exactly this prefix is a local entry. */
 bool local_entry_at(struct fib24 *fib, const struct route_key *key);
@@ -99,7 +97,7 @@ void local_forget(const char *pin_dir);
  * local prefix: the kernel delivers its packets, so XDP must not forward them.
  */
 bool local_refuses(const struct local_set *ls, const struct route_key *key,
-		   const struct nexthop *nh, const char *what);
+		   const struct nexthop *nh);
 
 /*
  * apply: drops the file's routes with a next hop at a local prefix, each with
@@ -112,7 +110,6 @@ void local_skip_config(const struct local_set *ls, struct config *cfg, const cha
  * Drops the local entries from a sorted dump (kept sorted); returns the new
  * count. Those whose prefix is no longer in ls are deleted from the map.
  */
-size_t local_split(struct fib24 *fib, const struct local_set *ls, struct route_entry *e, size_t n,
-		   const char *what);
+size_t local_split(struct fib24 *fib, const struct local_set *ls, struct route_entry *e, size_t n);
 
 #endif /* V4VIA6_LOCAL_H */

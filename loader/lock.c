@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cmd.h"
 #include "common.h"
 #include "lock.h"
 
@@ -40,34 +41,17 @@ static struct {
 	struct timespec checked; /* lock_yield's last look for waiters */
 } held = {.fd = -1};
 
+/*
+ * Whether the command running writes a state: its command table entry says so
+ * (cmd.h). The others read (show, stats, status, metrics, the exporter, which
+ * runs for ever) or lock each batch of writes themselves (sync): a
+ * long-running reader must never hold the lock.
+ */
 static bool command_writes;
 
-/*
- * The commands that write a state (upgrade: main's hitless upgrade, which
- * swaps the pin dir). The others read (show, stats, status, metrics, the
- * exporter, which runs for ever) or lock each batch of writes themselves
- * (sync): a long-running reader must never hold the lock.
- */
-static const char *const writers[] = {
-    "attach",	     "detach",	     "apply",	     "route add",   "route replace",
-    "route del",     "route delete", "route flush",  "route check", "neigh add",
-    "neigh replace", "neigh del",    "neigh delete", "neigh flush", "upgrade",
-};
-
-void lock_note_command(const char *group, const char *name)
+void lock_note_command(bool writes)
 {
-	char full[64];
-	size_t i;
-
-	if (!name) { /* the default command of a table: show */
-		command_writes = false;
-		return;
-	}
-	snprintf(full, sizeof(full), "%s%s%s", group ? group : "", group ? " " : "", name);
-	command_writes = false;
-	for (i = 0; i < sizeof(writers) / sizeof(writers[0]); i++)
-		if (!strcmp(full, writers[i]))
-			command_writes = true;
+	command_writes = writes;
 }
 
 /*
@@ -383,7 +367,7 @@ static void remove_if_stateless(void)
 		unlink(held.path);
 }
 
-int lock_command(const char *what, const char *pin_dir)
+int lock_command(const char *pin_dir)
 {
 	int err;
 
@@ -391,7 +375,7 @@ int lock_command(const char *what, const char *pin_dir)
 		return 0;
 	err = lock_take(pin_dir, false);
 	if (err)
-		pr_err("%s: locking the state of %s (%s): %s", what, pin_dir, LOCK_RUN_DIR,
+		pr_err("%s: locking the state of %s (%s): %s", cmd_name(), pin_dir, LOCK_RUN_DIR,
 		       strerror(-err));
 	else
 		atexit(remove_if_stateless);

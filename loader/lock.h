@@ -19,22 +19,20 @@
 #define LOCK_RUN_DIR "/run/v4via6"
 
 /*
- * Called by the dispatcher with the command about to run (group "route",
- * name "add"; group NULL at the top level; name NULL for a table's default
- * command, which is show). Decides whether lock_command() locks: only for
- * the commands listed as writers in lock.c; a new writing command must be
- * added there.
+ * Called by the dispatcher before a command runs: whether it writes (the
+ * `writes` of its command table entry, cmd.h), so whether lock_command()
+ * locks. A new writing command says so in its table entry.
  */
-void lock_note_command(const char *group, const char *name);
+void lock_note_command(bool writes);
 
 /*
  * Takes the state lock of pin_dir when the command running writes (see
  * lock_note_command), until the process exits; at exit, when pin_dir is not
  * there (detach --all, or nothing was ever loaded), removes the lock file, so
- * that nothing is left behind. Errors are printed with what in front.
+ * that nothing is left behind. Errors are printed with cmd_name() in front.
  * Returns 0 or -errno.
  */
-int lock_command(const char *what, const char *pin_dir);
+int lock_command(const char *pin_dir);
 
 /*
  * Takes the state lock of pin_dir, waiting for its holder (with a message on

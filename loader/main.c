@@ -32,11 +32,20 @@ static const char usage[] =
     "  --pin-dir DIR        pin dir (default /sys/fs/bpf/v4via6, or v4via6-NS in netns NS)\n"
     "Commands and sub-commands may be shortened to an unambiguous prefix (v4via6 r sh).\n";
 
+/* name, function, usage, min and max argument count, what the minimum names; writers */
 static const struct cmd commands[] = {
-    {"attach", do_attach},   {"detach", do_detach},	{"route", do_route},   {"neigh", do_neigh},
-    {"apply", do_apply},     {"stats", do_stats},	{"status", do_status}, {"sync", do_sync},
-    {"metrics", do_metrics}, {"exporter", do_exporter}, {"upgrade", do_upgrade},
-    {NULL, NULL},
+    {"attach", do_attach, attach_usage, 0, CMD_ANY, .writes = true},
+    {"detach", do_detach, detach_usage, 1, CMD_ANY, "IFACE or --all", .writes = true},
+    {"route", do_route, route_usage, .group = true},
+    {"neigh", do_neigh, neigh_usage, .group = true},
+    {"apply", do_apply, apply_usage, 1, 1, "FILE", .writes = true},
+    {"stats", do_stats, stats_usage, 0, CMD_ANY},
+    {"status", do_status, status_usage, 0, 0},
+    {"sync", do_sync, sync_usage, 0, CMD_ANY},
+    {"metrics", do_metrics, metrics_usage, 0, 0},
+    {"exporter", do_exporter, exporter_usage, 0, CMD_ANY},
+    {"upgrade", do_upgrade, upgrade_usage, 0, 0, .writes = true},
+    {NULL},
 };
 
 int main(int argc, char **argv)
@@ -48,7 +57,6 @@ int main(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char why[128];
 	int c;
 
 	/*
@@ -57,6 +65,7 @@ int main(int argc, char **argv)
 	 * "v4via6:", so the errors are said here, in the one style.
 	 */
 	opterr = 0;
+	cmd_set_usage(usage);
 	while ((c = getopt_long(argc, argv, "+:vjh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
@@ -71,16 +80,13 @@ int main(int argc, char **argv)
 		case 'h':
 			return print_help(usage);
 		case ':':
-			snprintf(why, sizeof(why), "%s: missing argument", argv[optind - 1]);
-			return usage_error(NULL, why, usage);
+			return usage_error("%s: missing argument", argv[optind - 1]);
 		default: /* optopt is the bad letter of a short option, 0 for a long one */
 			if (optopt)
-				snprintf(why, sizeof(why), "-%c: unknown option", optopt);
-			else
-				snprintf(why, sizeof(why), "%s: unknown option", argv[optind - 1]);
-			return usage_error(NULL, why, usage);
+				return usage_error("-%c: unknown option", optopt);
+			return usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
 	setup_library_logging();
-	return cmd_dispatch(NULL, commands, NULL, argc - optind, argv + optind, usage);
+	return cmd_dispatch(commands, NULL, argc - optind, argv + optind, usage);
 }

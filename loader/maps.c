@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 
+#include "array_size.h"
 #include "log.h"
 #include "maps.h"
 
@@ -12,7 +13,7 @@
 const struct v4via6_map_def v4via6_map_defs[] = {V4VIA6_MAPS(MAP_DEF)};
 #undef MAP_DEF
 
-const int v4via6_n_maps = sizeof(v4via6_map_defs) / sizeof(v4via6_map_defs[0]);
+const int v4via6_n_maps = ARRAY_SIZE(v4via6_map_defs);
 
 #define MAP_OFFSET(name, flags) offsetof(struct v4via6_maps, name##_fd),
 static const size_t map_offsets[] = {V4VIA6_MAPS(MAP_OFFSET)};

@@ -22,11 +22,13 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
 #include "counters.h"
+#include "dump.h"
 #include "mapcount.h"
 #include "metrics.h"
 #include "sync/sync_status.h"
@@ -151,13 +153,6 @@ static void write_global(FILE *out, const struct v4via6_state *st)
 		family(out, name, "counter", help);
 		fprintf(out, "%s %llu\n", name, (unsigned long long)v[i]);
 	}
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /*
@@ -304,7 +299,7 @@ static void sync_field(void *arg, const char *key, unsigned long val)
 		c->routes[c->nroutes++].val = val;
 		return;
 	}
-	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
 		if (!strcmp(key, fields[i].key))
 			*(unsigned long *)((char *)c + fields[i].off) = val;
 }
@@ -352,9 +347,7 @@ int metrics_write(FILE *out, const char *pin_dir)
 {
 	static __u32 attached[V4VIA6_MAX_IFACES];
 	struct v4via6_state st;
-	int err, n = 0;
-	__u32 key, next;
-	void *prev = NULL;
+	int err, n;
 
 	err = state_open(&st, pin_dir, false);
 	if (err && err != -ENOENT && !state_err_reported(err))
@@ -362,12 +355,7 @@ int metrics_write(FILE *out, const char *pin_dir)
 	gauge(out, "v4via6_up", "Whether the v4via6 XDP program is loaded (pinned in the pin dir).",
 	      !err);
 	if (!err) {
-		while (n < V4VIA6_MAX_IFACES && !bpf_map_get_next_key(st.egress_fd, prev, &next)) {
-			attached[n++] = next;
-			key = next;
-			prev = &key;
-		}
-		qsort(attached, n, sizeof(attached[0]), cmp_u32);
+		n = map_keys_u32(st.egress_fd, attached, V4VIA6_MAX_IFACES);
 		write_global(out, &st);
 		write_ifaces(out, &st, attached, n);
 		write_gauges(out, &st, n);
@@ -380,17 +368,18 @@ int metrics_write(FILE *out, const char *pin_dir)
 	return ferror(out) ? -EIO : 0;
 }
 
-static const char metrics_usage[] =
+const char metrics_usage[] =
     "Usage: v4via6 metrics\n"
     "  Every counter and gauge in the Prometheus text format (what v4via6 exporter serves):\n"
     "  forwarding outcomes, per ingress interface, routes, neighbours, next-hop slots,\n"
     "  interfaces, sync's state. Nothing loaded prints v4via6_up 0 (exit 0).\n";
 
-int metrics_pin_dir(const char *what, char *dir, size_t len)
+int metrics_pin_dir(char *dir, size_t len)
 {
+	const char *what = cmd_name();
 	struct stat sb;
 
-	if (resolve_pin_dir(what, dir, len, false))
+	if (resolve_pin_dir(dir, len, false))
 		return -EINVAL;
 	/* a pin dir named by hand must exist (a typo); the default one appears with attach */
 	if (pin_dir_opt && stat(dir, &sb)) {
@@ -408,11 +397,7 @@ int do_metrics(int argc, char **argv)
 {
 	char dir[PATH_MAX];
 
-	if (wants_help(argc, argv))
-		return print_help(metrics_usage);
-	if (argc)
-		return usage_error("metrics", "too many arguments", metrics_usage);
-	if (metrics_pin_dir("metrics", dir, sizeof(dir)))
+	if (metrics_pin_dir(dir, sizeof(dir)))
 		return EXIT_FAIL;
 	if (metrics_write(stdout, dir)) {
 		pr_err("metrics: writing: %s", strerror(errno));

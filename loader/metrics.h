@@ -23,8 +23,8 @@ int metrics_write(FILE *out, const char *pin_dir);
 /*
  * The pin dir for metrics and exporter (see resolve_pin_dir): one given with
  * --pin-dir must exist; the default one may not yet (v4via6_up 0 until an
- * attach). Errors are printed with what in front. 0 or -errno.
+ * attach). Errors are printed with cmd_name() in front. 0 or -errno.
  */
-int metrics_pin_dir(const char *what, char *dir, size_t len);
+int metrics_pin_dir(char *dir, size_t len);
 
 #endif /* V4VIA6_METRICS_H */

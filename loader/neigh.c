@@ -12,10 +12,11 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "iface.h"
 #include "json.h"
 #include "parse.h"
 
-static const char neigh_usage[] =
+const char neigh_usage[] =
     "Usage: v4via6 neigh add     IPV6 lladdr MAC dev IFACE\n"
     "       v4via6 neigh replace IPV6 lladdr MAC dev IFACE\n"
     "       v4via6 neigh del     IPV6 dev IFACE\n"
@@ -24,53 +25,49 @@ static const char neigh_usage[] =
     "  `IPV6 dev IFACE lladdr MAC` is accepted too, as `ip neigh` prints it. A next hop\n"
     "  without an entry here is resolved through the kernel's neighbour table.\n";
 
-/* Parses the neighbour; with st, checks its interface is attached. Returns an exit status. */
-static int neigh_from_args(const char *what, int argc, char **argv, bool need_mac,
-			   struct nexthop *key, struct neigh *val, const struct v4via6_state *st)
+/* Parses the neighbour into key and val (*dev: its interface's name). Returns an exit status. */
+static int neigh_from_args(int argc, char **argv, bool need_mac, struct nexthop *key,
+			   struct neigh *val, const char **dev)
 {
 	char err[PARSE_ERR_LEN];
 	struct neigh_spec n;
-	struct egress eg;
 	int rc;
 
 	rc = parse_neigh_args(argc, argv, need_mac, &n, err, sizeof(err));
 	if (rc == PARSE_USAGE)
-		return usage_error(what, err, neigh_usage);
+		return usage_error("%s", err);
 	if (rc) {
-		pr_err("%s: %s", what, err);
+		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
+	*dev = n.dev;
 	memset(key, 0, sizeof(*key));
 	memset(val, 0, sizeof(*val));
 	memcpy(key->addr, n.addr, sizeof(key->addr));
 	memcpy(val->mac, n.mac, sizeof(val->mac));
 	if (parse_ifname(n.dev, &key->ifindex, err, sizeof(err))) {
-		pr_err("%s: %s", what, err);
-		return EXIT_FAIL;
-	}
-	if (st && need_mac && bpf_map_lookup_elem(st->egress_fd, &key->ifindex, &eg)) {
-		pr_err("%s: dev %s: not attached (v4via6 attach %s first)", what, n.dev, n.dev);
+		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
 
-static int neigh_update(const char *what, int argc, char **argv, __u64 flags)
+static int neigh_update(int argc, char **argv, __u64 flags)
 {
+	const char *what = cmd_name(), *dev;
 	char addr[ADDR_STR_LEN];
 	struct v4via6_state st;
 	struct nexthop key;
 	struct neigh val;
 	int rc;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
-	rc = neigh_from_args(what, argc, argv, true, &key, &val, NULL);
+	rc = neigh_from_args(argc, argv, true, &key, &val, &dev);
 	if (rc)
 		return rc;
-	if (open_state(what, &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	rc = neigh_from_args(what, argc, argv, true, &key, &val, &st);
+	if (iface_check_attached(&st, key.ifindex, dev))
+		rc = EXIT_FAIL;
 	if (!rc && bpf_map_update_elem(st.neighs_fd, &key, &val, flags)) {
 		format_ipv6(key.addr, addr, sizeof(addr));
 		if (errno == EEXIST)
@@ -85,12 +82,12 @@ static int neigh_update(const char *what, int argc, char **argv, __u64 flags)
 
 static int neigh_add(int argc, char **argv)
 {
-	return neigh_update("neigh add", argc, argv, BPF_NOEXIST);
+	return neigh_update(argc, argv, BPF_NOEXIST);
 }
 
 static int neigh_replace(int argc, char **argv)
 {
-	return neigh_update("neigh replace", argc, argv, BPF_ANY);
+	return neigh_update(argc, argv, BPF_ANY);
 }
 
 static int neigh_del(int argc, char **argv)
@@ -99,14 +96,13 @@ static int neigh_del(int argc, char **argv)
 	struct v4via6_state st;
 	struct nexthop key;
 	struct neigh val;
+	const char *name;
 	int rc;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
-	rc = neigh_from_args("neigh del", argc, argv, false, &key, &val, NULL);
+	rc = neigh_from_args(argc, argv, false, &key, &val, &name);
 	if (rc)
 		return rc;
-	if (open_state("neigh del", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	if (bpf_map_delete_elem(st.neighs_fd, &key)) {
 		format_ipv6(key.addr, addr, sizeof(addr));
@@ -146,11 +142,7 @@ static int neigh_show(int argc, char **argv)
 	size_t i, n = 0;
 	int err;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
-	if (argc)
-		return usage_error("neigh show", "too many arguments", neigh_usage);
-	if (open_state("neigh show", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	err = neigh_dump(st.neighs_fd, &neighs, &n);
 	state_close(&st);
@@ -175,11 +167,7 @@ static int neigh_flush(int argc, char **argv)
 	size_t i, n = 0;
 	int rc = EXIT_OK, err;
 
-	if (wants_help(argc, argv))
-		return print_help(neigh_usage);
-	if (argc)
-		return usage_error("neigh flush", "too many arguments", neigh_usage);
-	if (open_state("neigh flush", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	err = neigh_dump(st.neighs_fd, &neighs, &n);
 	if (err) {
@@ -198,12 +186,19 @@ static int neigh_flush(int argc, char **argv)
 	return rc;
 }
 
+/* name, function, usage, min and max argument count (the parser counts add's and del's) */
 static const struct cmd neigh_cmds[] = {
-    {"add", neigh_add},	  {"replace", neigh_replace}, {"del", neigh_del},     {"delete", neigh_del},
-    {"show", neigh_show}, {"list", neigh_show},	      {"flush", neigh_flush}, {NULL, NULL},
+    {"add", neigh_add, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"replace", neigh_replace, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"del", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"delete", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true},
+    {"show", neigh_show, neigh_usage, 0, 0},
+    {"list", neigh_show, neigh_usage, 0, 0},
+    {"flush", neigh_flush, neigh_usage, 0, 0, .writes = true},
+    {NULL},
 };
 
 int do_neigh(int argc, char **argv)
 {
-	return cmd_dispatch("neigh", neigh_cmds, neigh_show, argc, argv, neigh_usage);
+	return cmd_dispatch(neigh_cmds, "show", argc, argv, neigh_usage);
 }

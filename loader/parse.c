@@ -257,16 +257,17 @@ int parse_neigh_args(int argc, char **argv, bool need_mac, struct neigh_spec *n,
 	return PARSE_OK;
 }
 
-void format_prefix(const struct route_key *key, char *buf, size_t len)
+const char *format_prefix(const struct route_key *key, char *buf, size_t len)
 {
 	char a[INET_ADDRSTRLEN];
 
 	if (!key->prefixlen) {
 		snprintf(buf, len, "default");
-		return;
+		return buf;
 	}
 	inet_ntop(AF_INET, &key->addr, a, sizeof(a));
 	snprintf(buf, len, "%s/%u", a, key->prefixlen);
+	return buf;
 }
 
 void format_ipv6(const __u8 addr[16], char *buf, size_t len)
@@ -290,4 +291,24 @@ int route_key_cmp(const struct route_key *a, const struct route_key *b)
 	if (a->prefixlen != b->prefixlen)
 		return a->prefixlen < b->prefixlen ? -1 : 1;
 	return 0;
+}
+
+int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b)
+{
+	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+
+	if (c)
+		return c;
+	return a->ifindex < b->ifindex ? -1 : a->ifindex > b->ifindex;
+}
+
+bool parse_xdp_mode(const char *s, enum xdp_attach_mode *mode)
+{
+	if (!strcmp(s, "native") || !strcmp(s, "drv"))
+		*mode = XDP_MODE_NATIVE;
+	else if (!strcmp(s, "skb") || !strcmp(s, "generic"))
+		*mode = XDP_MODE_SKB;
+	else
+		return false;
+	return true;
 }

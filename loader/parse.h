@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
+#include <xdp/libxdp.h>
 
 #include "v4via6.h"
 
@@ -73,12 +74,23 @@ struct neigh_spec {
 int parse_neigh_args(int argc, char **argv, bool need_mac, struct neigh_spec *n, char *err,
 		     size_t len);
 
-/* "default" or "A.B.C.D/N": what route show prints, and route add reads back. */
-void format_prefix(const struct route_key *key, char *buf, size_t len);
+/*
+ * "default" or "A.B.C.D/N": what route show prints, and route add reads back,
+ * and what every message names a prefix by. Returns buf.
+ */
+const char *format_prefix(const struct route_key *key, char *buf, size_t len);
 void format_ipv6(const __u8 addr[16], char *buf, size_t len);
 void format_mac(const __u8 mac[6], char *buf, size_t len);
 
 /* Orders route keys by address, then prefix length (route show, apply). */
 int route_key_cmp(const struct route_key *a, const struct route_key *b);
+/* Orders neighbours by address, then ifindex. */
+int neigh_key_cmp(const struct nexthop *a, const struct nexthop *b);
+
+/*
+ * An XDP mode, as `attach --mode` and the config's `attach IFACE mode` say it:
+ * "native" (or "drv") or "skb" (or "generic"); false for anything else.
+ */
+bool parse_xdp_mode(const char *s, enum xdp_attach_mode *mode);
 
 #endif /* V4VIA6_PARSE_H */

@@ -13,11 +13,12 @@
 #include "common.h"
 #include "dump.h"
 #include "fib24.h"
+#include "iface.h"
 #include "json.h"
 #include "local.h"
 #include "parse.h"
 
-static const char route_usage[] =
+const char route_usage[] =
     "Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
     "       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
     "       v4via6 route add|replace throw PREFIX\n"
@@ -33,49 +34,46 @@ static const char route_usage[] =
     "  writes routes); show leaves them out.\n"
     "  check compares the program's /24 table with the routes and repairs it.\n";
 
-static int open_fib(const char *what, const struct v4via6_state *st, struct fib24 *fib)
+static int open_fib(const struct v4via6_state *st, struct fib24 *fib)
 {
 	int err = fib24_open_state(fib, st);
 
 	if (err)
-		pr_err("%s: mapping the /24 table: %s", what, strerror(-err));
+		pr_err("%s: mapping the /24 table: %s", cmd_name(), strerror(-err));
 	return err;
 }
 
-/* Parses the route, checks its interface is attached; returns an exit status. */
-static int route_from_args(const char *what, int argc, char **argv, struct route_key *key,
-			   struct nexthop *nh, const struct v4via6_state *st)
+/* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */
+static int route_from_args(int argc, char **argv, struct route_key *key, struct nexthop *nh,
+			   const char **dev)
 {
 	char err[PARSE_ERR_LEN];
 	struct route_spec r;
-	struct egress eg;
 	int rc;
 
 	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
 	if (rc == PARSE_USAGE)
-		return usage_error(what, err, route_usage);
+		return usage_error("%s", err);
 	if (rc) {
-		pr_err("%s: %s", what, err);
+		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
 	*key = r.key;
+	*dev = r.dev;
 	memset(nh, 0, sizeof(*nh));
 	if (r.throw_) /* nh->ifindex is V4VIA6_IFINDEX_KERNEL */
 		return EXIT_OK;
 	memcpy(nh->addr, r.via, sizeof(nh->addr));
 	if (parse_ifname(r.dev, &nh->ifindex, err, sizeof(err))) {
-		pr_err("%s: %s", what, err);
-		return EXIT_FAIL;
-	}
-	if (st && bpf_map_lookup_elem(st->egress_fd, &nh->ifindex, &eg)) {
-		pr_err("%s: dev %s: not attached (v4via6 attach %s first)", what, r.dev, r.dev);
+		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
 
-static int route_update(const char *what, int argc, char **argv, __u64 flags)
+static int route_update(int argc, char **argv, __u64 flags)
 {
+	const char *what = cmd_name(), *dev = NULL;
 	char pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
 	struct local_set ls;
@@ -84,24 +82,23 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 	struct nexthop nh;
 	int rc, err;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
 	/* bad usage is reported before anything is opened */
-	rc = route_from_args(what, argc, argv, &key, &nh, NULL);
+	rc = route_from_args(argc, argv, &key, &nh, &dev);
 	if (rc)
 		return rc;
-	if (open_state(what, &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	rc = route_from_args(what, argc, argv, &key, &nh, &st);
-	if (!rc && open_fib(what, &st, &fib))
+	if (nh.ifindex != V4VIA6_IFINDEX_KERNEL && iface_check_attached(&st, nh.ifindex, dev))
+		rc = EXIT_FAIL;
+	if (!rc && open_fib(&st, &fib))
 		rc = EXIT_FAIL;
 	if (rc)
 		goto out;
-	if (local_before(&fib, &key, what, &ls)) {
+	if (local_before(&fib, &key, &ls)) {
 		rc = EXIT_FAIL;
 		goto out_fib;
 	}
-	if (local_refuses(&ls, &key, &nh, what)) {
+	if (local_refuses(&ls, &key, &nh)) {
 		rc = EXIT_FAIL;
 		goto out_local;
 	}
@@ -120,7 +117,7 @@ static int route_update(const char *what, int argc, char **argv, __u64 flags)
 		rc = EXIT_FAIL;
 	}
 out_local:
-	if (local_after(&fib, st.pin_dir, &ls, what))
+	if (local_after(&fib, st.pin_dir, &ls))
 		rc = EXIT_FAIL;
 out_fib:
 	fib24_close(&fib);
@@ -131,12 +128,12 @@ out:
 
 static int route_add(int argc, char **argv)
 {
-	return route_update("route add", argc, argv, BPF_NOEXIST);
+	return route_update(argc, argv, BPF_NOEXIST);
 }
 
 static int route_replace(int argc, char **argv)
 {
-	return route_update("route replace", argc, argv, BPF_ANY);
+	return route_update(argc, argv, BPF_ANY);
 }
 
 static int route_del(int argc, char **argv)
@@ -148,23 +145,21 @@ static int route_del(int argc, char **argv)
 	struct fib24 fib;
 	int rc, e;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
 	/* `route del PREFIX via ... dev ...` as ip accepts it: the rest must still parse */
 	rc = parse_route_args(argc, argv, argc > 1, &r, err, sizeof(err));
 	if (rc == PARSE_USAGE)
-		return usage_error("route del", err, route_usage);
+		return usage_error("%s", err);
 	if (rc) {
 		pr_err("route del: %s", err);
 		return EXIT_FAIL;
 	}
-	if (open_state("route del", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (open_fib("route del", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_before(&fib, &r.key, "route del", &ls)) {
+	if (local_before(&fib, &r.key, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
@@ -184,7 +179,7 @@ static int route_del(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	/* a throw deleted at a local prefix gives way to a local entry again */
-	if (local_after(&fib, st.pin_dir, &ls, "route del"))
+	if (local_after(&fib, st.pin_dir, &ls))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
@@ -237,16 +232,14 @@ static int route_show(int argc, char **argv)
 	bool local = false;
 	int rc;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
 	/* the local entries instead of the routes: "local", or "table local" as ip says it */
 	if ((argc == 1 && !strcmp(argv[0], "local")) ||
 	    (argc == 2 && !strcmp(argv[0], "table") && !strcmp(argv[1], "local"))) {
 		local = true;
 		argc = 0;
 	}
-	if (argc > 1)
-		return usage_error("route show", "too many arguments", route_usage);
+	if (argc > 1) /* the table allows 2 for "table local" */
+		return usage_error("too many arguments");
 	if (argc == 1) {
 		rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
 		if (rc) {
@@ -254,10 +247,10 @@ static int route_show(int argc, char **argv)
 			return rc;
 		}
 	}
-	if (open_state("route show", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	/* tables a dead writer left dirty are repaired here too (fib24_open) */
-	if (open_fib("route show", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
@@ -287,17 +280,13 @@ static int route_flush(int argc, char **argv)
 	struct fib24 fib;
 	int rc = EXIT_OK, err;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
-	if (argc)
-		return usage_error("route flush", "too many arguments", route_usage);
-	if (open_state("route flush", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (open_fib("route flush", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_begin(&fib, "route flush", &ls)) {
+	if (local_begin(&fib, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
@@ -308,7 +297,7 @@ static int route_flush(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	/* the operator's routes only: the local entries are written again at once */
-	if (local_end(&fib, st.pin_dir, &ls, "route flush", 0))
+	if (local_end(&fib, st.pin_dir, &ls, 0))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
@@ -329,17 +318,13 @@ static int route_check(int argc, char **argv)
 	size_t n = 0;
 	long bad;
 
-	if (wants_help(argc, argv))
-		return print_help(route_usage);
-	if (argc)
-		return usage_error("route check", "too many arguments", route_usage);
-	if (open_state("route check", &st, false))
+	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (open_fib("route check", &st, &fib)) {
+	if (open_fib(&st, &fib)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	if (local_begin(&fib, "route check", &ls)) {
+	if (local_begin(&fib, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
 		return EXIT_FAIL;
@@ -358,24 +343,31 @@ static int route_check(int argc, char **argv)
 	/* every local entry of the map, not only those listed: what a killed writer left */
 	err = route_dump(st.routes_fd, &all, &n);
 	if (!err)
-		err = local_update(&fib, st.pin_dir, &ls, all, n, "route check");
+		err = local_update(&fib, st.pin_dir, &ls, all, n);
 	else
 		pr_err("route check: reading routes: %s", strerror(-err));
 	free(all);
-	if (local_end(&fib, st.pin_dir, &ls, "route check", err))
+	if (local_end(&fib, st.pin_dir, &ls, err))
 		rc = EXIT_FAIL;
 	fib24_close(&fib);
 	state_close(&st);
 	return rc;
 }
 
+/* name, function, usage, min and max argument count (the parser counts add's and del's) */
 static const struct cmd route_cmds[] = {
-    {"add", route_add},	    {"replace", route_replace}, {"del", route_del},
-    {"delete", route_del},  {"show", route_show},	{"list", route_show},
-    {"flush", route_flush}, {"check", route_check},	{NULL, NULL},
+    {"add", route_add, route_usage, 0, CMD_ANY, .writes = true},
+    {"replace", route_replace, route_usage, 0, CMD_ANY, .writes = true},
+    {"del", route_del, route_usage, 0, CMD_ANY, .writes = true},
+    {"delete", route_del, route_usage, 0, CMD_ANY, .writes = true},
+    {"show", route_show, route_usage, 0, 2},
+    {"list", route_show, route_usage, 0, 2},
+    {"flush", route_flush, route_usage, 0, 0, .writes = true},
+    {"check", route_check, route_usage, 0, 0, .writes = true},
+    {NULL},
 };
 
 int do_route(int argc, char **argv)
 {
-	return cmd_dispatch("route", route_cmds, route_show, argc, argv, route_usage);
+	return cmd_dispatch(route_cmds, "show", argc, argv, route_usage);
 }

@@ -190,7 +190,7 @@ int state_find_bpffs(const char *pin_dir, bool mount_if_missing)
 	existing_ancestor(parent, dir, sizeof(dir));
 	if (is_bpffs(dir) || !mount_if_missing)
 		return 0;
-	/* nobody mounted bpffs yet (FACTS.md): mount it where the kernel expects one */
+	/* nobody mounted bpffs yet (README "Running in network namespaces"): mount it here */
 	if (!strcmp(dir, V4VIA6_BPFFS_DEFAULT) && !is_mountpoint(dir) && is_empty_dir(dir)) {
 		if (mount("bpf", dir, "bpf", 0, "mode=0700"))
 			return -errno;

@@ -19,7 +19,7 @@
 #include "json.h"
 #include "watch.h"
 
-static const char stats_usage[] =
+const char stats_usage[] =
     "Usage: v4via6 stats [-w [SECONDS] [-c COUNT]]\n"
     "  The forwarding counters (struct fwd_stats), summed over CPUs.\n"
     "  -w, --watch [SECONDS]  every SECONDS (default 1), the rate per second of each counter,\n"
@@ -35,14 +35,13 @@ int do_stats(int argc, char **argv)
 	__u64 sum[COUNTERS_MAX];
 	int i, err;
 
-	if (wants_help(argc, argv))
-		return print_help(stats_usage);
 	for (i = 0; i < argc; i++)
 		if (!strcmp(argv[i], "-w") || !strcmp(argv[i], "--watch"))
-			return stats_watch(argc, argv, stats_usage);
+			return stats_watch(argc, argv);
+	/* without -w, stats takes no argument: the table cannot bound an option's */
 	if (argc)
-		return usage_error("stats", "too many arguments", stats_usage);
-	if (open_state("stats", &st, false))
+		return usage_error("too many arguments");
+	if (open_state(&st, false))
 		return EXIT_FAIL;
 	err = counters_names(st.stats_fd, &cn);
 	if (err) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -19,7 +20,7 @@
 #include "parse.h"
 #include "sync/sync_status.h"
 
-static const char status_usage[] =
+const char status_usage[] =
     "Usage: v4via6 status\n"
     "  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
     "  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
@@ -50,7 +51,7 @@ static void print_ifaces(const struct v4via6_state *st)
 	struct egress eg;
 	int i, n;
 
-	n = iface_list(st, idx, sizeof(idx) / sizeof(idx[0]));
+	n = iface_list(st, idx, ARRAY_SIZE(idx));
 	if (json_output) {
 		json_key("interfaces");
 		json_array_start();
@@ -120,11 +121,7 @@ int do_status(int argc, char **argv)
 	__u32 prog_id;
 	int err, tables;
 
-	if (wants_help(argc, argv))
-		return print_help(status_usage);
-	if (argc)
-		return usage_error("status", "too many arguments", status_usage);
-	if (resolve_pin_dir("status", dir, sizeof(dir), false))
+	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT) {
@@ -139,7 +136,7 @@ int do_status(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (err) {
-		pr_state_err("status", dir, err);
+		pr_state_err(dir, err);
 		return EXIT_FAIL;
 	}
 	prog_id = prog_id_of(st.prog_fd);

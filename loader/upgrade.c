@@ -31,6 +31,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "cmd.h"
 #include "commands.h"
@@ -41,7 +42,7 @@
 #include "pindir.h"
 #include "state.h"
 
-static const char upgrade_usage[] =
+const char upgrade_usage[] =
     "Usage: v4via6 upgrade\n"
     "  Replaces the loaded program with this build's on every attached interface,\n"
     "  atomically and without detaching: no packet is lost. The maps are kept; when\n"
@@ -303,7 +304,7 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 	tag_str(&new_info, new_tag);
 	if (!memcmp(old_info.tag, new_info.tag, BPF_TAG_SIZE)) {
 		/* this build runs already; finish an upgrade that was interrupted, if any */
-		n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
+		n = iface_list(st, ifaces, ARRAY_SIZE(ifaces));
 		moved = move_ifaces(ifaces, n, st->prog_fd, names, sizeof(names));
 		if (moved < 0)
 			return EXIT_FAIL;
@@ -331,7 +332,7 @@ static int upgrade_same_layout(struct v4via6_state *st, struct bpf_object *obj)
 	}
 	test_kill_point("pinned");
 	/* listed after the pin moved: an interface attached meanwhile is in the list */
-	n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
+	n = iface_list(st, ifaces, ARRAY_SIZE(ifaces));
 	moved = move_ifaces(ifaces, n, new_fd, names, sizeof(names));
 	if (moved < 0) {
 		if (repin_prog(st->pin_dir, st->prog_fd))
@@ -507,7 +508,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 		pr_err("upgrade: no program %s in the object", V4VIA6_PROG_NAME);
 		goto out_obj;
 	}
-	n = iface_list(st, ifaces, sizeof(ifaces) / sizeof(ifaces[0]));
+	n = iface_list(st, ifaces, ARRAY_SIZE(ifaces));
 	test_kill_point("copied");
 	/* from here on, commands find the new maps */
 	err = pindir_tmp_exchange(&tmp, st->pin_dir);
@@ -556,11 +557,7 @@ int do_upgrade(int argc, char **argv)
 	unsigned int pinned, ours;
 	int err, rc;
 
-	if (wants_help(argc, argv))
-		return print_help(upgrade_usage);
-	if (argc > 0)
-		return usage_error("upgrade", "takes no arguments", upgrade_usage);
-	if (resolve_pin_dir("upgrade", dir, sizeof(dir), false))
+	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open_any_layout(&st, dir);
 	if (err == -ENOENT)
@@ -568,7 +565,7 @@ int do_upgrade(int argc, char **argv)
 		       "build)",
 		       dir);
 	else if (err)
-		pr_state_err("upgrade", dir, err);
+		pr_state_err(dir, err);
 	if (err)
 		return EXIT_FAIL;
 	/* what an upgrade or a load killed half-way left next to the pin dir */

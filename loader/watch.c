@@ -23,6 +23,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "counters.h"
+#include "dump.h"
 #include "iface.h"
 #include "json.h"
 #include "watch.h"
@@ -57,15 +58,12 @@ static void snap_free(struct snap *s)
 
 static void read_attached(const struct v4via6_state *st, struct snap *s)
 {
-	__u32 key, next, slot;
-	void *prev = NULL;
+	__u32 ifindexes[V4VIA6_MAX_IFACES];
+	int i, n = map_keys_u32(st->egress_fd, ifindexes, V4VIA6_MAX_IFACES);
 
-	while (!bpf_map_get_next_key(st->egress_fd, prev, &next)) {
-		slot = next < s->in.max_entries ? next : V4VIA6_IFINDEX_OTHERS;
-		s->attached[slot] = true;
-		key = next;
-		prev = &key;
-	}
+	for (i = 0; i < n; i++)
+		s->attached[ifindexes[i] < s->in.max_entries ? ifindexes[i]
+							     : V4VIA6_IFINDEX_OTHERS] = true;
 }
 
 /* Reads every counter now; s->loaded false when nothing (or nothing readable) is pinned. */
@@ -202,9 +200,9 @@ static void print_json(const struct snap *p, const struct snap *c, double secs)
 }
 
 /* -w [SECONDS] and -c COUNT, in any order. */
-static int parse_args(int argc, char **argv, double *secs, long *count, const char *usage)
+static int parse_args(int argc, char **argv, double *secs, long *count)
 {
-	char *end, why[128];
+	char *end;
 	int i;
 
 	for (i = 0; i < argc; i++) {
@@ -213,31 +211,26 @@ static int parse_args(int argc, char **argv, double *secs, long *count, const ch
 			if (i + 1 < argc && argv[i + 1][0] != '-') {
 				errno = 0;
 				*secs = strtod(argv[++i], &end);
-				if (*end || errno || !(*secs >= 0.1 && *secs <= 3600)) {
-					snprintf(why, sizeof(why),
-						 "-w %s: not a number of seconds (0.1 to 3600)",
-						 argv[i]);
-					return usage_error("stats", why, usage);
-				}
+				if (*end || errno || !(*secs >= 0.1 && *secs <= 3600))
+					return usage_error(
+					    "-w %s: not a number of seconds (0.1 to 3600)",
+					    argv[i]);
 			}
 		} else if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--count")) {
 			if (++i >= argc)
-				return usage_error("stats", "-c: missing COUNT", usage);
+				return usage_error("-c: missing COUNT");
 			errno = 0;
 			*count = strtol(argv[i], &end, 10);
-			if (*end || errno || *count < 1) {
-				snprintf(why, sizeof(why), "-c %s: not a positive number", argv[i]);
-				return usage_error("stats", why, usage);
-			}
+			if (*end || errno || *count < 1)
+				return usage_error("-c %s: not a positive number", argv[i]);
 		} else {
-			snprintf(why, sizeof(why), "%s: unknown argument", argv[i]);
-			return usage_error("stats", why, usage);
+			return usage_error("%s: unknown argument", argv[i]);
 		}
 	}
 	return 0;
 }
 
-int stats_watch(int argc, char **argv, const char *usage)
+int stats_watch(int argc, char **argv)
 {
 	struct snap a = {0}, b = {0}, *prev = &a, *cur = &b, *t;
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -248,10 +241,10 @@ int stats_watch(int argc, char **argv, const char *usage)
 	bool tty = isatty(STDOUT_FILENO) && !json_output;
 	int rc;
 
-	rc = parse_args(argc, argv, &secs, &count, usage);
+	rc = parse_args(argc, argv, &secs, &count);
 	if (rc)
 		return rc;
-	if (resolve_pin_dir("stats", dir, sizeof(dir), false))
+	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	/* no SA_RESTART: the sleep ends at once on SIGINT */
 	sigaction(SIGINT, &sa, NULL);

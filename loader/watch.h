@@ -4,6 +4,6 @@
 #define V4VIA6_WATCH_H
 
 /* stats with -w/--watch among argv (the arguments after "stats"); returns the exit status. */
-int stats_watch(int argc, char **argv, const char *usage);
+int stats_watch(int argc, char **argv);
 
 #endif /* V4VIA6_WATCH_H */

@@ -45,7 +45,7 @@ ll_ready() {
 host_side() {
 	ip -n "$(ns "$1")" addr add "$3/32" dev "$2" || return 1
 	ip -4 -n "$(ns "$1")" route add 0/0 via inet6 "$4" dev "$2" || return 1
-	# a veth delivers redirected frames only when the receiving end runs NAPI (FACTS.md)
+	# a veth delivers redirected frames only when the receiving end runs NAPI (README "Known limits")
 	ip netns exec "$(ns "$1")" ethtool -K "$2" gro on >/dev/null || return 1
 }
 

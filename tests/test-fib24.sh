@@ -114,7 +114,15 @@ t=dirty_status_and_repair
 pd=$(pin_dir_of r)
 bpftool map update pinned "$pd/nexthops" key 0 0 0 0 value hex \
 	00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 79 74 72 64 >"$T/bt" 2>&1
-flock -x "$pd" sleep 2 &
+# a writer at work holds the state lock (loader/lock.c: byte 0 of /run/v4via6/<pin dir>.lock)
+lk=/run/v4via6/$(echo "${pd#/}" | tr / _).lock
+mkdir -p /run/v4via6
+"$PYTHON" -c '
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
+time.sleep(2)
+' "$lk" &
 sleep 0.5
 busy=$(v6 r status 2>&1)
 wait

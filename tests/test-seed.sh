@@ -163,7 +163,7 @@ fi
 
 # Traffic from sockets, not only pings and crafted frames. The senders' checksum offload is
 # off: over veth, a socket's UDP/TCP carries a partial checksum that the receiver rejects
-# after an XDP redirect (FACTS.md; README "Known limits").
+# after an XDP redirect (README "Known limits").
 ip netns exec "$(ns a)" ethtool -K a0 tx off >/dev/null
 ip netns exec "$(ns b)" ethtool -K b0 tx off >/dev/null
 # udp_b: B's UDP NoPorts and InCsumErrors (a datagram to a closed port with a good checksum

@@ -211,6 +211,15 @@ if wait_for 3000 has_route "10.40.0.0/16 via inet6 $B_LL dev r1" &&
 	fail $t "not installed via the first hop, or no warning" "$(v6 r route show; cat "$T/sync.log")"
 fi
 nsx r ip route del 10.40.0.0/16
+# the warning names the default route as route show does ("default", not "0.0.0.0/0")
+t=multipath-default
+nsx r ip -4 route add 0/0 nexthop via inet6 "$B_LL" dev r1 nexthop via inet6 "$C_LL" dev r2
+if wait_for 1000 has_route "default via inet6 $B_LL dev r1" &&
+	grep -q "warning: default has 2 next hops" "$T/sync.log"; then pass $t; else
+	fail $t "no warning naming \"default\"" "$(v6 r route show; cat "$T/sync.log")"
+fi
+nsx r ip -4 route del 0/0
+wait_for 2000 no_route default || fail $t-del "default stayed after ip route del" "$(v6 r route show)"
 
 # --- what stays with the kernel gets a kernel entry, so that 10/8 cannot capture it -------------
 t=kernel-entries

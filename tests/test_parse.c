@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array_size.h"
 #include "check.h"
 #include "config.h"
 #include "json.h"
@@ -56,7 +57,7 @@ static void test_prefixes(void)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(prefix_cases) / sizeof(prefix_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(prefix_cases); i++) {
 		const struct prefix_case *c = &prefix_cases[i];
 
 		err[0] = out[0] = '\0';
@@ -111,7 +112,7 @@ static void test_ipv6_and_mac(void)
 	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(ipv6_cases) / sizeof(ipv6_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(ipv6_cases); i++) {
 		const struct text_case *c = &ipv6_cases[i];
 
 		err[0] = out[0] = '\0';
@@ -122,7 +123,7 @@ static void test_ipv6_and_mac(void)
 		CHECK_ONE(name, rc == c->rc && strstr(rc ? err : out, c->out),
 			  "rc %d (want %d), got '%s'", rc, c->rc, rc ? err : out);
 	}
-	for (i = 0; i < sizeof(mac_cases) / sizeof(mac_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(mac_cases); i++) {
 		const struct text_case *c = &mac_cases[i];
 
 		err[0] = out[0] = '\0';
@@ -194,7 +195,7 @@ static void test_args(void)
 	size_t i;
 	int argc, rc;
 
-	for (i = 0; i < sizeof(route_cases) / sizeof(route_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(route_cases); i++) {
 		const struct args_case *c = &route_cases[i];
 
 		argc = split(c->in, buf, sizeof(buf), argv, 16);
@@ -216,7 +217,7 @@ static void test_args(void)
 	CHECK_ONE("route-args-prefix-only", rc == PARSE_USAGE,
 		  "rc %d: a next hop where none is taken", rc);
 
-	for (i = 0; i < sizeof(neigh_cases) / sizeof(neigh_cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(neigh_cases); i++) {
 		const struct args_case *c = &neigh_cases[i];
 
 		argc = split(c->in, buf, sizeof(buf), argv, 16);

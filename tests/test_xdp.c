@@ -242,7 +242,7 @@ static int run_cases(const struct world *w)
 	size_t i, len;
 	__u32 ingress;
 
-	for (i = 0; i < ARRAY_LEN(cases); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		const struct xdp_case *c = &cases[i];
 
 		if (c->with_default && (err = w_route_set(w, &w_default, true))) {

@@ -76,7 +76,7 @@ static int bench_floor_prog(void)
 	    {.code = BPF_JMP | BPF_EXIT},
 	};
 
-	return bpf_prog_load(BPF_PROG_TYPE_XDP, "floor", "GPL", insns, ARRAY_LEN(insns), NULL);
+	return bpf_prog_load(BPF_PROG_TYPE_XDP, "floor", "GPL", insns, ARRAY_SIZE(insns), NULL);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -101,7 +101,7 @@ static void bench_run(const struct world *full)
 	/* a fresh program whose trie holds one route at a time */
 	if (world_load_skel(&skel, &w, &fib) || world_hold_prog(w.prog_fd, "hold1") || world_fill_maps(&w))
 		goto out;
-	for (i = 0; i < ARRAY_LEN(w_routes); i++)
+	for (i = 0; i < ARRAY_SIZE(w_routes); i++)
 		w_route_set(&w, &w_routes[i], false);
 
 	printf("bench: BPF_PROG_TEST_RUN, 60-byte frames, one route, warm caches\n"
@@ -109,11 +109,11 @@ static void bench_run(const struct world *full)
 	floor.prog_fd = bench_floor_prog();
 	if (floor.prog_fd < 0 || world_hold_prog(floor.prog_fd, "hold1-x"))
 		goto out;
-	for (r = 0; r < ARRAY_LEN(ns) && !err; r++)
+	for (r = 0; r < ARRAY_SIZE(ns) && !err; r++)
 		err = bench_one(&floor, &f, 500000, 1, XDP_DROP, &ns[r]);
-	qsort(ns, ARRAY_LEN(ns), sizeof(ns[0]), cmp_double);
-	printf("  %-26s %6.1f %6.1f\n", "floor: XDP_DROP only", ns[0], ns[ARRAY_LEN(ns) / 2]);
-	for (i = 0; i < ARRAY_LEN(bench_cases); i++) {
+	qsort(ns, ARRAY_SIZE(ns), sizeof(ns[0]), cmp_double);
+	printf("  %-26s %6.1f %6.1f\n", "floor: XDP_DROP only", ns[0], ns[ARRAY_SIZE(ns) / 2]);
+	for (i = 0; i < ARRAY_SIZE(bench_cases); i++) {
 		const struct bench_case *b = &bench_cases[i];
 
 		/*
@@ -125,14 +125,14 @@ static void bench_run(const struct world *full)
 		if (bpf_map_update_elem(w.egress_fd, &ifindex, &in0, BPF_ANY) ||
 		    w_route_set(&w, &b->route, true))
 			goto out;
-		for (r = 0; r < ARRAY_LEN(ns) && !err; r++)
+		for (r = 0; r < ARRAY_SIZE(ns) && !err; r++)
 			err = bench_one(&w, &f, b->repeat, b->calls, b->verdict, &ns[r]);
 		w_route_set(&w, &b->route, false);
-		qsort(ns, ARRAY_LEN(ns), sizeof(ns[0]), cmp_double);
+		qsort(ns, ARRAY_SIZE(ns), sizeof(ns[0]), cmp_double);
 		if (err)
 			printf("  %-26s error: %s\n", b->name, strerror(-err));
 		else
-			printf("  %-26s %6.1f %6.1f\n", b->name, ns[0], ns[ARRAY_LEN(ns) / 2]);
+			printf("  %-26s %6.1f %6.1f\n", b->name, ns[0], ns[ARRAY_SIZE(ns) / 2]);
 		err = 0;
 	}
 out:

@@ -53,7 +53,7 @@ static const struct w_route *ref_route(uint32_t dst, bool with_default)
 	const struct w_route *best = with_default ? &w_default : NULL;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(w_routes); i++) {
+	for (i = 0; i < ARRAY_SIZE(w_routes); i++) {
 		const struct w_route *r = &w_routes[i];
 		uint32_t mask = r->plen ? 0xffffffffu << (32 - r->plen) : 0;
 
@@ -79,7 +79,7 @@ static const struct w_kroute *ref_kroute(uint32_t dst)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(w_kroutes); i++)
+	for (i = 0; i < ARRAY_SIZE(w_kroutes); i++)
 		if (parse_ip4(w_kroutes[i].dst) == dst)
 			return &w_kroutes[i];
 	return NULL;
@@ -138,13 +138,13 @@ static void ref_classify(const struct frame *f, bool with_default, struct ref *r
 		REF_PASS(r, pass_no_egress);
 	if (f->len - ETH_HLEN > W_MTU) /* the whole frame goes out, not only tot_len */
 		REF_PASS(r, pass_mtu);
-	n = ref_neigh(w_neighs, ARRAY_LEN(w_neighs), &rt->hop);
+	n = ref_neigh(w_neighs, ARRAY_SIZE(w_neighs), &rt->hop);
 	if (!n) {
 		/* the kernel's MAC counts only when the kernel routes to the same next hop */
 		kr = ref_kroute(dst);
 		if (!kr || !hop_eq(&kr->hop, &rt->hop))
 			REF_PASS(r, pass_no_neigh);
-		kn = ref_neigh(w_kneighs, ARRAY_LEN(w_kneighs), &kr->hop);
+		kn = ref_neigh(w_kneighs, ARRAY_SIZE(w_kneighs), &kr->hop);
 		if (!kn)
 			REF_PASS(r, pass_no_neigh);
 		n = kn;
@@ -204,10 +204,10 @@ static void fuzz_frame(uint64_t *s, struct frame *f)
 		 below(s, 256));
 	snprintf(src, sizeof(src), "%u.%u.%u.%u", below(s, 256), below(s, 256), below(s, 256),
 		 below(s, 256));
-	sp.daddr = below(s, 8) ? fuzz_dsts[below(s, ARRAY_LEN(fuzz_dsts))] : dst;
+	sp.daddr = below(s, 8) ? fuzz_dsts[below(s, ARRAY_SIZE(fuzz_dsts))] : dst;
 	if (!below(s, 16))
-		sp.saddr = below(s, 2) ? fuzz_srcs[below(s, ARRAY_LEN(fuzz_srcs))] : src;
-	sp.ttl = below(s, 4) ? below(s, 256) : ttls[below(s, ARRAY_LEN(ttls))];
+		sp.saddr = below(s, 2) ? fuzz_srcs[below(s, ARRAY_SIZE(fuzz_srcs))] : src;
+	sp.ttl = below(s, 4) ? below(s, 256) : ttls[below(s, ARRAY_SIZE(ttls))];
 	sp.tos = below(s, 4) ? 0 : below(s, 256);
 	sp.proto = below(s, 256);
 	sp.id = below(s, 65536);
@@ -223,7 +223,7 @@ static void fuzz_frame(uint64_t *s, struct frame *f)
 		sp.tot_len = below(s, 2) ? below(s, 65536)
 					 : spec_hlen(&sp) + sp.payload + sp.pad + 3 - below(s, 7);
 	if (!below(s, 16))
-		sp.ethertype = types[below(s, ARRAY_LEN(types))];
+		sp.ethertype = types[below(s, ARRAY_SIZE(types))];
 	if (!below(s, 32))
 		sp.vlan_tpid = below(s, 2) ? ETH_P_8021Q : ETH_P_8021AD;
 	if (!below(s, 16))
@@ -334,7 +334,7 @@ static bool fuzz_run(const struct world *w, unsigned long long seed)
 		tlog_fail(&l, "%d of %zu frames differ from the reference (first %d shown)", bad, i,
 			  FUZZ_SHOWN);
 	/* a randomized test that never reaches an outcome proves nothing about it */
-	for (i = 0; i < ARRAY_LEN(stat_fields); i++)
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++)
 		if (stat_fields[i].off != OUT(rx_packets) && stat_fields[i].off != OUT(rx_bytes) &&
 		    stat_fields[i].off != OUT(fwd_bytes))
 			ASSERT_EQ(STAT_AT(&seen, stat_fields[i].off) > 0, 1, stat_fields[i].name);

@@ -34,7 +34,7 @@ static const struct {
 	STAT(pass_no_neigh),  STAT(pass_no_egress),
 };
 /* clang-format on */
-_Static_assert(ARRAY_LEN(stat_fields) * sizeof(__u64) == sizeof(struct fwd_stats),
+_Static_assert(ARRAY_SIZE(stat_fields) * sizeof(__u64) == sizeof(struct fwd_stats),
 	       "struct fwd_stats has a counter this test does not know: add it to stat_fields");
 
 #define OUT(f)		offsetof(struct fwd_stats, f)
@@ -59,7 +59,7 @@ static int stats_read(const struct world *w, struct fwd_stats *sum)
 		return -errno;
 	memset(sum, 0, sizeof(*sum));
 	for (c = 0; c < (size_t)ncpus; c++)
-		for (i = 0; i < ARRAY_LEN(stat_fields); i++)
+		for (i = 0; i < ARRAY_SIZE(stat_fields); i++)
 			STAT_AT(sum, stat_fields[i].off) += STAT_AT(&percpu[c], stat_fields[i].off);
 	return 0;
 }
@@ -110,7 +110,7 @@ static int xdp_run(const struct world *w, const struct frame *in, __u32 ifindex,
 	if (size != in->len && r->out.len == size &&
 	    !memcmp(r->out.data + in->len, buf_in + in->len, size - in->len))
 		r->out.len = in->len;
-	for (i = 0; i < ARRAY_LEN(stat_fields); i++)
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++)
 		STAT_AT(&r->delta, stat_fields[i].off) =
 		    STAT_AT(&after, stat_fields[i].off) - STAT_AT(&before, stat_fields[i].off);
 	return 0;
@@ -121,7 +121,7 @@ static const char *verdict_str(__u32 v)
 	static const char *const names[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
 					    "XDP_REDIRECT"};
 
-	return v < ARRAY_LEN(names) ? names[v] : "XDP_?";
+	return v < ARRAY_SIZE(names) ? names[v] : "XDP_?";
 }
 
 static bool expect_verdict(struct tlog *l, __u32 actual, __u32 expected)
@@ -161,7 +161,7 @@ static bool expect_stats(struct tlog *l, const struct fwd_stats *actual,
 	bool ok = true;
 	size_t i;
 
-	for (i = 0; i < ARRAY_LEN(stat_fields); i++) {
+	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
 		snprintf(tag, sizeof(tag), "stats.%s", stat_fields[i].name);
 		ok &= ASSERT_EQ(STAT_AT(actual, stat_fields[i].off),
 				STAT_AT(expected, stat_fields[i].off), tag);

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
+#include "array_size.h"
 #include "v4via6.h"
 #include "v4via6.skel.h"
 #include "fib24.h"
@@ -141,8 +142,6 @@ static const struct w_neigh w_kneighs[] = {
 };
 /* clang-format on */
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 struct world {
 	int prog_fd;
 	V4VIA6_MAPS_MEMBER;	/* the program's maps (loader/maps.h) */
@@ -261,14 +260,14 @@ static int world_build_netns(void)
 	/* bpf_fib_lookup answers FWD_DISABLED unless the ingress device forwards */
 	if (sh("sysctl -qw net.ipv4.conf.all.forwarding=1"))
 		return -1;
-	for (i = 0; i < ARRAY_LEN(w_kneighs); i++) {
+	for (i = 0; i < ARRAY_SIZE(w_kneighs); i++) {
 		const struct w_neigh *n = &w_kneighs[i];
 
 		if (sh("ip -6 neigh add %s lladdr %s dev %s nud %s", n->hop.gw, mac_str(n->mac),
 		       w_ifaces[n->hop.iface].name, n->nud ? n->nud : "permanent"))
 			return -1;
 	}
-	for (i = 0; i < ARRAY_LEN(w_kroutes); i++) {
+	for (i = 0; i < ARRAY_SIZE(w_kroutes); i++) {
 		const struct w_kroute *r = &w_kroutes[i];
 
 		if (sh("ip route add %s/32 via inet6 %s dev %s", r->dst, r->hop.gw,
@@ -315,13 +314,13 @@ static int world_fill_maps(const struct world *w)
 		    bpf_map_update_elem(w->tx_ports_fd, &ifindex, &port, BPF_ANY))
 			goto fail;
 	}
-	for (i = 0; i < ARRAY_LEN(w_neighs); i++) {
+	for (i = 0; i < ARRAY_SIZE(w_neighs); i++) {
 		w_nexthop(&nh, &w_neighs[i].hop);
 		memcpy(nb.mac, w_neighs[i].mac, ETH_ALEN);
 		if (bpf_map_update_elem(w->neighs_fd, &nh, &nb, BPF_ANY))
 			goto fail;
 	}
-	for (i = 0; i < ARRAY_LEN(w_routes); i++) {
+	for (i = 0; i < ARRAY_SIZE(w_routes); i++) {
 		err = w_route_set(w, &w_routes[i], true);
 		if (err) {
 			errno = -err;

@@ -11,6 +11,7 @@
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
+#include "array_size.h"
 #include "nl.h"
 
 /* Large enough for any one notification, and for many dump messages per read. */
@@ -54,7 +55,7 @@ int nl_open_events(struct nl_sock *s, int rcvbuf)
 	err = open_sock(s, SOCK_NONBLOCK);
 	if (err)
 		return err;
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(groups); i++) {
 		unsigned int g = groups[i];
 
 		if (mnl_socket_setsockopt(s->mnl, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0)

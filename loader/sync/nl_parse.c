@@ -11,6 +11,7 @@
 #include <linux/nexthop.h>
 #include <linux/rtnetlink.h>
 
+#include "array_size.h"
 #include "nl_parse.h"
 
 const char *nl_parse_error;
@@ -57,7 +58,7 @@ static int collect(const struct nlattr *a, void *data)
 	struct attrs *at = data;
 	uint16_t type = mnl_attr_get_type(a);
 
-	if (type < sizeof(at->tb) / sizeof(at->tb[0]))
+	if (type < ARRAY_SIZE(at->tb))
 		at->tb[type] = a;
 	return MNL_CB_OK;
 }

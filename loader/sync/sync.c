@@ -19,6 +19,7 @@
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
@@ -28,7 +29,7 @@
 #include "sync_status.h"
 #include "sync_table.h"
 
-static const char sync_usage[] =
+const char sync_usage[] =
     "Usage: v4via6 sync [--table ID] [--once] [--refresh SECONDS] [--rcvbuf BYTES]\n"
     "  Makes the routes map equal to the kernel's IPv4 routes with IPv6 next hops (table\n"
     "  ID, default main), the neighbour map to their IPv6 neighbours, and the egress map\n"
@@ -173,7 +174,7 @@ static int dump_all(struct syncer *s)
 	unsigned int i;
 	int err;
 
-	for (i = 0; i < sizeof(dumps) / sizeof(dumps[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(dumps); i++) {
 		err = nl_dump(&s->req, dumps[i].type, dumps[i].family, on_msg, s);
 		/* a kernel without nexthop objects answers EINVAL or EOPNOTSUPP: none to follow */
 		if (dumps[i].type == RTM_GETNEXTHOP && (err == -EINVAL || err == -EOPNOTSUPP))
@@ -471,8 +472,6 @@ int do_sync(int argc, char **argv)
 	bool once = false;
 	int i, rc = EXIT_FAIL, err;
 
-	if (wants_help(argc, argv))
-		return print_help(sync_usage);
 	for (i = 0; i < argc; i++) {
 		unsigned long *dst, max = 1UL << 30;
 
@@ -488,19 +487,19 @@ int do_sync(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--rcvbuf")) {
 			dst = &rcvbuf;
 		} else {
-			return usage_error("sync", "unknown argument", sync_usage);
+			return usage_error("unknown argument");
 		}
 		if (++i >= argc)
-			return usage_error("sync", "option needs a value", sync_usage);
+			return usage_error("option needs a value");
 		if (parse_uint(argv[i], max, &v) || !v)
-			return usage_error("sync", "bad number", sync_usage);
+			return usage_error("bad number");
 		*dst = v;
 	}
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return EXIT_FAIL;
-	if (open_state("sync", &s->st, false))
+	if (open_state(&s->st, false))
 		goto out_free;
 	err = fib24_open_state(&s->fib, &s->st);
 	if (err) {

@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h> /* before linux/if.h, which then leaves out what glibc defines */
 #include <linux/if.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <bpf/bpf.h>
 
+#include "dump.h"
+#include "parse.h"
 #include "sync_table.h"
 
 const char *const sync_reason_names[SR_COUNT] = {
@@ -85,15 +88,6 @@ struct klink {
 
 /* Neighbour states whose MAC the kernel itself would send to. */
 #define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
-
-static const char *fmt_prefix(const struct route_key *k, char *buf, size_t len)
-{
-	char a[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &k->addr, a, sizeof(a));
-	snprintf(buf, len, "%s/%u", a, k->prefixlen);
-	return buf;
-}
 
 static const char *fmt_nexthop(const struct nexthop *nh, char *buf, size_t len)
 {
@@ -178,25 +172,11 @@ static bool is_attached(const struct sync_table *t, uint32_t ifindex)
 	return false;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 bool sync_table_read_attached(struct sync_table *t)
 {
-	uint32_t keys[V4VIA6_MAX_IFACES], key, next;
-	int n = 0;
-	void *prev = NULL;
+	uint32_t keys[V4VIA6_MAX_IFACES];
+	int n = map_keys_u32(t->egress_fd, keys, V4VIA6_MAX_IFACES);
 
-	while (n < V4VIA6_MAX_IFACES && !bpf_map_get_next_key(t->egress_fd, prev, &next)) {
-		keys[n++] = next;
-		key = next;
-		prev = &key;
-	}
-	qsort(keys, n, sizeof(keys[0]), cmp_u32);
 	if (n == t->nattached && !memcmp(keys, t->attached, n * sizeof(keys[0])))
 		return false;
 	memcpy(t->attached, keys, n * sizeof(keys[0]));
@@ -424,7 +404,7 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 		fprintf(stderr,
 			"v4via6: sync: warning: %s has %d next hops (ECMP); XDP forwards it via %s "
 			"only\n",
-			fmt_prefix(&p->key, buf, sizeof(buf)), nhops,
+			format_prefix(&p->key, buf, sizeof(buf)), nhops,
 			fmt_nexthop(&want, nbuf, sizeof(nbuf)));
 	if (t->loading)
 		return;
@@ -432,7 +412,8 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 	if (present && !(p->in_map && !memcmp(&p->installed, &want, sizeof(want)))) {
 		err = fib24_update(t->fib, &p->key, &want, BPF_ANY);
 		if (err) {
-			map_error(t, "route update", fmt_prefix(&p->key, buf, sizeof(buf)), -err);
+			map_error(t, "route update", format_prefix(&p->key, buf, sizeof(buf)),
+				  -err);
 		} else {
 			/* ref first: an unchanged neighbour entry is then never deleted */
 			if (want.ifindex != V4VIA6_IFINDEX_KERNEL)
@@ -446,7 +427,8 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 	} else if (!present && p->in_map) {
 		err = fib24_delete(t->fib, &p->key);
 		if (err && err != -ENOENT) {
-			map_error(t, "route delete", fmt_prefix(&p->key, buf, sizeof(buf)), -err);
+			map_error(t, "route delete", format_prefix(&p->key, buf, sizeof(buf)),
+				  -err);
 			return;
 		}
 		if (p->installed.ifindex != V4VIA6_IFINDEX_KERNEL)
@@ -766,7 +748,7 @@ static void adopt_routes(struct sync_table *t)
 	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
 		err = fib24_delete(t->fib, k);
 		if (err && err != -ENOENT)
-			map_error(t, "route delete", fmt_prefix(k, buf, sizeof(buf)), -err);
+			map_error(t, "route delete", format_prefix(k, buf, sizeof(buf)), -err);
 		else
 			t->changed = true;
 	}
