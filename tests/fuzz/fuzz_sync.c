@@ -207,6 +207,7 @@ static uint32_t fingerprint_of(const struct nl_route *r)
 	int i;
 
 	h = (h ^ r->type) * 16777619u;
+	h = (h ^ r->mtu) * 16777619u; /* in RTA_METRICS */
 	if (r->nhid)
 		return (h ^ r->nhid) * 16777619u;
 	h = (h ^ r->multipath) * 16777619u;
@@ -333,6 +334,7 @@ static void route_of(struct input *in, struct nl_route *r)
 	r->priority = (b >> 2) & 3;
 	r->tos = (b & 0x10) ? 4 : 0;
 	r->type = types[(b >> 5) & 7];
+	r->mtu = (a & 0x80) ? 1400 : 0; /* `ip route ... mtu 1400`: the kernel's to forward */
 	if (c & 0x40) {
 		r->nhid = 1 + (c & 3);
 	}
