@@ -195,6 +195,111 @@ static bool same_route_key(const struct nl_route *a, const struct nl_route *b)
 	       a->tos == b->tos && a->priority == b->priority;
 }
 
+/*
+ * What nl_parse_route's fingerprint stands for: what the kernel compares to
+ * tell aliases apart (fib_table_insert's match on type and fib_info), without
+ * the hop flags that change on their own; a route through a nexthop object is
+ * that object whatever it holds now.
+ */
+static uint32_t fingerprint_of(const struct nl_route *r)
+{
+	uint32_t h = 2166136261u;
+	int i;
+
+	h = (h ^ r->type) * 16777619u;
+	h = (h ^ r->mtu) * 16777619u; /* in RTA_METRICS */
+	if (r->nhid)
+		return (h ^ r->nhid) * 16777619u;
+	h = (h ^ r->multipath) * 16777619u;
+	for (i = 0; i < r->nhops; i++) {
+		const uint8_t *a = r->hops[i].addr;
+		size_t j;
+
+		h = (h ^ (uint32_t)r->hops[i].ifindex) * 16777619u;
+		h = (h ^ r->hops[i].family) * 16777619u;
+		for (j = 0; j < sizeof(r->hops[i].addr); j++)
+			h = (h ^ a[j]) * 16777619u;
+	}
+	return h;
+}
+
+/* Removes the kernel's route i, keeping the others in order (aliases stay in the kernel's order). */
+static void kroute_remove(int i)
+{
+	memmove(&k.routes[i], &k.routes[i + 1], (k.n_routes - i - 1) * sizeof(k.routes[0]));
+	k.n_routes--;
+}
+
+static void kroute_insert(int i, const struct nl_route *r)
+{
+	memmove(&k.routes[i + 1], &k.routes[i], (k.n_routes - i) * sizeof(k.routes[0]));
+	k.routes[i] = *r;
+	k.n_routes++;
+}
+
+/*
+ * A route request, done to the kernel's state the way fib_table_insert and
+ * fib_table_delete do it. mode: 0 replace, 1 add (EXCL), 2 prepend, 3 append;
+ * for a deletion, even modes name the route exactly, odd ones only its key
+ * (`ip route del PREFIX`: the first alias goes). Returns false when the kernel
+ * refuses or changes nothing (no notification); else *r is the notification.
+ */
+static bool kroute_request(struct nl_route *r, int mode, bool del)
+{
+	int i, first = -1, last = -1, match = -1;
+
+	for (i = 0; i < k.n_routes; i++) {
+		if (!same_route_key(&k.routes[i], r))
+			continue;
+		if (first < 0)
+			first = i;
+		if (match < 0 && k.routes[i].type == r->type &&
+		    k.routes[i].fingerprint == r->fingerprint)
+			match = i;
+		last = i;
+	}
+	if (del) {
+		i = (mode & 1) ? first : match;
+		if (i < 0)
+			return false;
+		*r = k.routes[i]; /* the notification names the alias deleted */
+		kroute_remove(i);
+		return true;
+	}
+	if (match >= 0) {
+		/*
+		 * The kernel refuses a duplicate (EEXIST, or nothing for a replace);
+		 * what it does send for an existing alias is its own update of it
+		 * (a nexthop object changed: fib_info_notify_update, NLM_F_REPLACE).
+		 * The hop flags here are that update's.
+		 */
+		r->nlflags = NLM_F_REPLACE;
+		k.routes[match] = *r;
+		return true;
+	}
+	if (first < 0) {
+		if (k.n_routes == MAX_ROUTES)
+			return false;
+		r->nlflags = NLM_F_CREATE | NLM_F_EXCL;
+		kroute_insert(k.n_routes, r);
+		return true;
+	}
+	switch (mode) {
+	case 0:
+		r->nlflags = NLM_F_REPLACE;
+		k.routes[first] = *r;
+		return true;
+	case 1:
+		return false; /* EEXIST */
+	default:
+		if (k.n_routes == MAX_ROUTES)
+			return false;
+		r->nlflags = NLM_F_CREATE | (mode == 3 ? NLM_F_APPEND : 0);
+		kroute_insert(mode == 3 ? last + 1 : first, r);
+		return true;
+	}
+}
+
 static void hop_of(struct input *in, struct nl_hop *h)
 {
 	uint8_t b = next(in);
@@ -229,6 +334,7 @@ static void route_of(struct input *in, struct nl_route *r)
 	r->priority = (b >> 2) & 3;
 	r->tos = (b & 0x10) ? 4 : 0;
 	r->type = types[(b >> 5) & 7];
+	r->mtu = (a & 0x80) ? 1400 : 0; /* `ip route ... mtu 1400`: the kernel's to forward */
 	if (c & 0x40) {
 		r->nhid = 1 + (c & 3);
 	}
@@ -236,6 +342,7 @@ static void route_of(struct input *in, struct nl_route *r)
 	r->multipath = r->nhops > 1;
 	for (i = 0; i < r->nhops; i++)
 		hop_of(in, &r->hops[i]);
+	r->fingerprint = fingerprint_of(r);
 }
 
 static void nhobj_of(struct input *in, struct nl_nhobj *o)
@@ -314,8 +421,12 @@ static void full_dump(struct world *w)
 		sync_on_nexthop(&w->t, &k.objs[i], false);
 	for (i = 0; i < k.n_neighs; i++)
 		sync_on_neigh(&w->t, &k.neighs[i], false);
-	for (i = 0; i < k.n_routes; i++)
-		sync_on_route(&w->t, &k.routes[i], false);
+	for (i = 0; i < k.n_routes; i++) {
+		struct nl_route r = k.routes[i];
+
+		r.nlflags = NLM_F_MULTI; /* a dump's message: no REPLACE, no APPEND */
+		sync_on_route(&w->t, &r, false);
+	}
 	sync_table_apply(&w->t);
 }
 
@@ -387,15 +498,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 		case 1:
 			route_of(&in, &r);
-			for (i = 0; i < k.n_routes && !same_route_key(&k.routes[i], &r); i++)
-				;
-			if (del && i < k.n_routes)
-				k.routes[i] = k.routes[--k.n_routes];
-			else if (!del && i < MAX_ROUTES)
-				k.routes[i == k.n_routes ? k.n_routes++ : i] = r;
-			else
-				break;
-			sync_on_route(&w1.t, &r, del);
+			if (kroute_request(&r, (op >> 3) & 3, del))
+				sync_on_route(&w1.t, &r, del);
 			break;
 		case 2:
 			nhobj_of(&in, &o);
@@ -406,7 +510,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				/* the kernel deletes the routes through it (and says nothing) */
 				for (i = 0; i < k.n_routes;)
 					if (k.routes[i].nhid == o.id)
-						k.routes[i] = k.routes[--k.n_routes];
+						kroute_remove(i);
 					else
 						i++;
 			} else if (!del && i < MAX_OBJS)
