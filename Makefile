@@ -220,7 +220,7 @@ install: binaries
 	done
 
 format:
-	clang-format -i $(wildcard include/*.h bpf/*.[ch] loader/*.[ch] loader/sync/*.[ch] tests/*.c bench/*.c)
+	clang-format -i $(wildcard include/*.h bpf/*.[ch] loader/*.[ch] loader/sync/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] bench/*.[ch])
 
 clean:
 	rm -rf $(BUILD)
