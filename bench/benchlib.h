@@ -50,9 +50,9 @@ static inline double bench_now(void)
 static inline int bench_parse_mac(const char *s, __u8 *mac)
 {
 	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1], &mac[2], &mac[3],
-		      &mac[4], &mac[5]) == 6
-		   ? 0
-		   : -EINVAL;
+		      &mac[4], &mac[5]) == 6 ?
+		       0 :
+		       -EINVAL;
 }
 
 /* "fe80::1:1,02:00:00:00:01:01" */
@@ -151,7 +151,7 @@ static inline int bench_iface(const char *name, __u32 *ifindex, __u8 *mac, __u32
 /* Lets frames be redirected to ifindex through a DEVMAP_HASH. */
 static inline int bench_add_tx_port(int tx_ports_fd, __u32 ifindex)
 {
-	struct bpf_devmap_val val = {.ifindex = ifindex};
+	struct bpf_devmap_val val = { .ifindex = ifindex };
 
 	if (bpf_map_update_elem(tx_ports_fd, &ifindex, &val, BPF_ANY)) {
 		fprintf(stderr, "v4via6-bench: tx_ports: %s\n", strerror(errno));
@@ -163,7 +163,7 @@ static inline int bench_add_tx_port(int tx_ports_fd, __u32 ifindex)
 /* Records an attached interface's MAC and MTU in v4via6's egress map, as `v4via6 attach` does. */
 static inline int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac, __u32 mtu)
 {
-	struct egress eg = {.mtu = mtu};
+	struct egress eg = { .mtu = mtu };
 
 	memcpy(eg.mac, mac, 6);
 	if (bpf_map_update_elem(egress_fd, &ifindex, &eg, BPF_ANY)) {
@@ -183,7 +183,7 @@ static inline int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifind
 				    const __u8 *out_mac, __u32 out_mtu, const struct bench_gw *gws,
 				    __u32 ngws, const struct bench_route *routes, size_t nroutes)
 {
-	struct nexthop nh = {.ifindex = out_ifindex};
+	struct nexthop nh = { .ifindex = out_ifindex };
 	struct fib24 fib;
 	size_t i;
 	int err;

@@ -44,7 +44,7 @@
 #define MAX_RUNS  64
 
 enum { P_DROP, P_V4VIA6, P_FIBFWD, NPROGS };
-static const char *const prog_names[NPROGS] = {"drop", "v4via6", "fibfwd"};
+static const char *const prog_names[NPROGS] = { "drop", "v4via6", "fibfwd" };
 
 struct options {
 	const char *routes, *in, *out;
@@ -115,7 +115,7 @@ static __be32 dest_in(const struct bench_route *r, unsigned int f)
 static int run_once(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int repeat, __u8 *out,
 		    __u32 *retval, __u32 *duration)
 {
-	struct xdp_md ctx = {.data_end = FRAME_LEN, .ingress_ifindex = ifindex};
+	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = ifindex };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = FRAME_LEN,
 		    .data_out = out, .data_size_out = out ? FRAME_LEN : 0, .ctx_in = &ctx,
 		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
@@ -147,25 +147,29 @@ static double median(const double *v, unsigned int n)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: progcost --routes FILE --count N --in IF --out IF --gw ADDR,MAC [--gw ...]\n"
-	    "                [--frames 256] [--repeat 200] [--calls 20] [--runs 5]\n"
-	    "                [--park IF,IF,IF]\n");
+	fprintf(stderr,
+		"usage: progcost --routes FILE --count N --in IF --out IF --gw ADDR,MAC [--gw ...]\n"
+		"                [--frames 256] [--repeat 200] [--calls 20] [--runs 5]\n"
+		"                [--park IF,IF,IF]\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	static const struct option longopts[] = {
-	    {"routes", required_argument, NULL, 'r'}, {"count", required_argument, NULL, 'n'},
-	    {"in", required_argument, NULL, 'i'},     {"out", required_argument, NULL, 'o'},
-	    {"gw", required_argument, NULL, 'g'},     {"frames", required_argument, NULL, 'f'},
-	    {"repeat", required_argument, NULL, 'R'}, {"calls", required_argument, NULL, 'c'},
-	    {"runs", required_argument, NULL, 'k'},   {"park", required_argument, NULL, 'P'},
-	    {"help", no_argument, NULL, 'h'},	      {}};
+	static const struct option longopts[] = { { "routes", required_argument, NULL, 'r' },
+						  { "count", required_argument, NULL, 'n' },
+						  { "in", required_argument, NULL, 'i' },
+						  { "out", required_argument, NULL, 'o' },
+						  { "gw", required_argument, NULL, 'g' },
+						  { "frames", required_argument, NULL, 'f' },
+						  { "repeat", required_argument, NULL, 'R' },
+						  { "calls", required_argument, NULL, 'c' },
+						  { "runs", required_argument, NULL, 'k' },
+						  { "park", required_argument, NULL, 'P' },
+						  { "help", no_argument, NULL, 'h' },
+						  {} };
 	int c;
 
-	*o = (struct options){.frames = 256, .repeat = 200, .calls = 20, .runs = 5};
+	*o = (struct options){ .frames = 256, .repeat = 200, .calls = 20, .runs = 5 };
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -234,7 +238,7 @@ int main(int argc, char **argv)
 	struct options o;
 	__u32 in_ifindex, out_ifindex, in_mtu, out_mtu, retval, dur;
 	__u8 in_mac[6], out_mac[6], out_a[FRAME_LEN], out_b[FRAME_LEN];
-	static const __u32 expect[NPROGS] = {XDP_DROP, XDP_REDIRECT, XDP_REDIRECT};
+	static const __u32 expect[NPROGS] = { XDP_DROP, XDP_REDIRECT, XDP_REDIRECT };
 	double ns[NPROGS][MAX_RUNS], fill_s;
 	struct v4via6_maps maps;
 	unsigned long wrong[NPROGS] = {}, calls_total;
@@ -335,13 +339,12 @@ int main(int argc, char **argv)
 	}
 
 	calls_total = (unsigned long)o.runs * o.calls * o.frames;
-	printf(
-	    "{\"routes\": %zu, \"frames\": %u, \"repeat\": %u, \"calls\": %u, \"runs\": %u, "
-	    "\"v4via6_map_fill_s\": %.3f, \"checked\": {\"frames\": %u, \"v4via6_redirect\": %u, "
-	    "\"fibfwd_redirect\": %u, \"identical_output\": %u, \"ttl_decremented\": %u}, "
-	    "\"programs\": {",
-	    nroutes, o.frames, o.repeat, o.calls, o.runs, fill_s, o.frames, redirected[P_V4VIA6],
-	    redirected[P_FIBFWD], same, ttl_ok);
+	printf("{\"routes\": %zu, \"frames\": %u, \"repeat\": %u, \"calls\": %u, \"runs\": %u, "
+	       "\"v4via6_map_fill_s\": %.3f, \"checked\": {\"frames\": %u, \"v4via6_redirect\": %u, "
+	       "\"fibfwd_redirect\": %u, \"identical_output\": %u, \"ttl_decremented\": %u}, "
+	       "\"programs\": {",
+	       nroutes, o.frames, o.repeat, o.calls, o.runs, fill_s, o.frames, redirected[P_V4VIA6],
+	       redirected[P_FIBFWD], same, ttl_ok);
 	for (p = 0; p < NPROGS; p++) {
 		printf("%s\"%s\": {\"median_ns\": %.2f, \"runs_ns\": [", p ? ", " : "",
 		       prog_names[p], median(ns[p], o.runs));

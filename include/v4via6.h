@@ -48,7 +48,7 @@
  */
 struct route_key {
 	__u32 prefixlen; /* host order, 0..32 */
-	__be32 addr;	 /* network order, host bits zero */
+	__be32 addr; /* network order, host bits zero */
 };
 
 /*
@@ -84,7 +84,7 @@ struct route {
 	struct nexthop nh;
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	__u16 prefixlen; /* host order: the key's prefixlen */
-	__u16 flags;	 /* V4VIA6_ROUTE_*, for user space: the program never reads them */
+	__u16 flags; /* V4VIA6_ROUTE_*, for user space: the program never reads them */
 #else
 	__u16 flags;
 	__u16 prefixlen;
@@ -168,20 +168,20 @@ struct fwd_stats {
 	__u64 fwd_bytes;
 	__u64 fwd_fib; /* of fwd_packets: next hop MAC from the kernel (bpf_fib_lookup) */
 	/* XDP_PASS, each for one reason: */
-	__u64 pass_not_ipv4;	  /* IPv6, ARP, anything not IPv4 */
-	__u64 pass_vlan;	  /* 802.1Q / 802.1ad tagged */
-	__u64 pass_l2_multicast;  /* destination MAC is multicast or broadcast */
+	__u64 pass_not_ipv4; /* IPv6, ARP, anything not IPv4 */
+	__u64 pass_vlan; /* 802.1Q / 802.1ad tagged */
+	__u64 pass_l2_multicast; /* destination MAC is multicast or broadcast */
 	__u64 pass_l2_other_host; /* destination MAC is not the ingress interface's */
-	__u64 pass_truncated;	  /* shorter than Ethernet + IPv4 header */
-	__u64 pass_bad_header;	  /* version != 4, IHL < 5, bad total length */
-	__u64 pass_bad_csum;	  /* IPv4 header checksum wrong */
-	__u64 pass_options;	  /* IHL > 5: the kernel handles IP options */
-	__u64 pass_martian;	  /* multicast, broadcast, loopback, 0/8, 169.254/16, 240/4 */
-	__u64 pass_no_route;	  /* no matching prefix */
-	__u64 pass_throw;     /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
-	__u64 pass_ttl;	      /* TTL <= 1: the kernel sends ICMP time exceeded */
-	__u64 pass_mtu;	      /* larger than the egress MTU: ICMP frag-needed or fragmentation */
-	__u64 pass_no_neigh;  /* next hop MAC unknown: the kernel resolves it */
+	__u64 pass_truncated; /* shorter than Ethernet + IPv4 header */
+	__u64 pass_bad_header; /* version != 4, IHL < 5, bad total length */
+	__u64 pass_bad_csum; /* IPv4 header checksum wrong */
+	__u64 pass_options; /* IHL > 5: the kernel handles IP options */
+	__u64 pass_martian; /* multicast, broadcast, loopback, 0/8, 169.254/16, 240/4 */
+	__u64 pass_no_route; /* no matching prefix */
+	__u64 pass_throw; /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
+	__u64 pass_ttl; /* TTL <= 1: the kernel sends ICMP time exceeded */
+	__u64 pass_mtu; /* larger than the egress MTU: ICMP frag-needed or fragmentation */
+	__u64 pass_no_neigh; /* next hop MAC unknown: the kernel resolves it */
 	__u64 pass_no_egress; /* egress interface not attached (not in tx_ports/egress) */
 };
 

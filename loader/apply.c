@@ -30,14 +30,14 @@
 #include "parse.h"
 
 const char apply_usage[] =
-    "Usage: v4via6 apply FILE\n"
-    "  Makes the state equal to FILE (- reads standard input): one statement a line,\n"
-    "    attach IFACE [mode native|skb]\n"
-    "    route PREFIX via [inet6] IPV6 dev IFACE\n"
-    "    route throw PREFIX\n"
-    "    neigh IPV6 lladdr MAC dev IFACE\n"
-    "  with # comments. The whole file is checked first; a bad line changes nothing.\n"
-    "  Interfaces, routes and neighbours that are not in FILE are removed.\n";
+	"Usage: v4via6 apply FILE\n"
+	"  Makes the state equal to FILE (- reads standard input): one statement a line,\n"
+	"    attach IFACE [mode native|skb]\n"
+	"    route PREFIX via [inet6] IPV6 dev IFACE\n"
+	"    route throw PREFIX\n"
+	"    neigh IPV6 lladdr MAC dev IFACE\n"
+	"  with # comments. The whole file is checked first; a bad line changes nothing.\n"
+	"  Interfaces, routes and neighbours that are not in FILE are removed.\n";
 
 struct counts {
 	size_t added, replaced, removed;
@@ -171,9 +171,9 @@ static int make_room(const struct v4via6_state *st, const struct config *cfg,
 	int cmp, err;
 
 	for (; i < cfg->n_neighs || j < *n_cur;) {
-		cmp = i == cfg->n_neighs ? 1
-		      : j == *n_cur	 ? -1
-					 : neigh_key_cmp(&cfg->neighs[i].key, &cur[j].key);
+		cmp = i == cfg->n_neighs ? 1 :
+		      j == *n_cur	 ? -1 :
+					   neigh_key_cmp(&cfg->neighs[i].key, &cur[j].key);
 		added += cmp < 0;
 		i += cmp <= 0;
 		j += cmp >= 0;

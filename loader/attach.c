@@ -20,16 +20,16 @@
 #include "parse.h"
 
 const char attach_usage[] =
-    "Usage: v4via6 attach IFACE... [--mode native|skb]\n"
-    "  Loads the program if it is not loaded and attaches it to each IFACE, in native\n"
-    "  (driver) mode unless --mode skb says otherwise. Already attached: nothing\n"
-    "  changes but the interface's MAC and MTU, which are read again. All or nothing:\n"
-    "  when one IFACE fails, the others attached by this command are detached again.\n";
+	"Usage: v4via6 attach IFACE... [--mode native|skb]\n"
+	"  Loads the program if it is not loaded and attaches it to each IFACE, in native\n"
+	"  (driver) mode unless --mode skb says otherwise. Already attached: nothing\n"
+	"  changes but the interface's MAC and MTU, which are read again. All or nothing:\n"
+	"  when one IFACE fails, the others attached by this command are detached again.\n";
 
 const char detach_usage[] =
-    "Usage: v4via6 detach IFACE... | --all\n"
-    "  Detaches the program from each IFACE; routes via it stay (and go to the kernel).\n"
-    "  --all detaches every interface and removes the program, maps and pins.\n";
+	"Usage: v4via6 detach IFACE... | --all\n"
+	"  Detaches the program from each IFACE; routes via it stay (and go to the kernel).\n"
+	"  --all detaches every interface and removes the program, maps and pins.\n";
 
 /* Interface names to ifindexes, duplicates dropped; returns the count or -1 (printed). */
 static int resolve_ifaces(int argc, char **argv, __u32 *out)
@@ -72,8 +72,8 @@ static int attach_local(const struct v4via6_state *st)
 int do_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"mode", required_argument, NULL, 'm'},
-	    {NULL, 0, NULL, 0},
+		{ "mode", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
 	};
 	enum xdp_attach_mode mode = XDP_MODE_UNSPEC;
 	struct v4via6_state st;

@@ -8,7 +8,7 @@
 #include "common.h"
 #include "lock.h"
 
-static char cur_name[64];     /* "route add"; empty before a command is picked */
+static char cur_name[64]; /* "route add"; empty before a command is picked */
 static const char *cur_usage; /* the usage of the table or entry running */
 
 const char *cmd_name(void)

@@ -17,11 +17,11 @@ struct cmd {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *usage; /* printed on stdout by --help, on stderr after a usage error */
-	int min_args;	   /* fewer: "missing <args>" */
-	int max_args;	   /* more: "too many arguments" */
-	const char *args;  /* what min_args names in "missing ...": "FILE" */
-	bool group;	   /* fn dispatches sub-commands, which do the chores themselves */
-	bool writes;	   /* writes the state: holds its lock for the whole command (lock.h) */
+	int min_args; /* fewer: "missing <args>" */
+	int max_args; /* more: "too many arguments" */
+	const char *args; /* what min_args names in "missing ...": "FILE" */
+	bool group; /* fn dispatches sub-commands, which do the chores themselves */
+	bool writes; /* writes the state: holds its lock for the whole command (lock.h) */
 };
 
 /*

@@ -27,7 +27,7 @@
  */
 struct name_index {
 	unsigned int *slot; /* index + 1; 0: empty */
-	size_t mask;	    /* capacity - 1, a power of two */
+	size_t mask; /* capacity - 1, a power of two */
 	size_t n;
 };
 
@@ -54,7 +54,7 @@ struct reader {
 };
 
 static void problem(struct reader *r, unsigned int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static void *grow(void *buf, size_t *cap, size_t n, size_t size, struct reader *r)
 {
@@ -518,7 +518,7 @@ static int problem_cmp(const void *a, const void *b)
 
 int config_read(const char *path, struct config *cfg)
 {
-	struct reader r = {.path = path, .cfg = cfg};
+	struct reader r = { .path = path, .cfg = cfg };
 	unsigned int line = 0;
 	char *text = NULL;
 	size_t cap = 0, i;

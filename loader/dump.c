@@ -145,8 +145,8 @@ int route_dump(int routes_fd, struct route_entry **out, size_t *n)
 {
 	int err;
 
-	err =
-	    dump(routes_fd, sizeof(struct route_key), sizeof(struct route_entry), (void **)out, n);
+	err = dump(routes_fd, sizeof(struct route_key), sizeof(struct route_entry), (void **)out,
+		   n);
 	if (!err && *n) /* an empty map gives NULL: qsort(NULL, 0) is undefined */
 		qsort(*out, *n, sizeof(**out), route_entry_cmp);
 	return err;

@@ -35,11 +35,12 @@
 #define EXPORTER_LISTEN_DEFAULT "127.0.0.1:9469"
 
 const char exporter_usage[] =
-    "Usage: v4via6 exporter [--listen ADDR:PORT]\n"
-    "  Serves the metrics of `v4via6 metrics` over HTTP at /metrics, read from the maps at\n"
-    "  each scrape, until SIGINT or SIGTERM.\n"
-    "  --listen ADDR:PORT   address to listen on (default " EXPORTER_LISTEN_DEFAULT "; [::1]:9469\n"
-    "                       for IPv6; 0.0.0.0 or [::] to be reached from other hosts)\n";
+	"Usage: v4via6 exporter [--listen ADDR:PORT]\n"
+	"  Serves the metrics of `v4via6 metrics` over HTTP at /metrics, read from the maps at\n"
+	"  each scrape, until SIGINT or SIGTERM.\n"
+	"  --listen ADDR:PORT   address to listen on (default " EXPORTER_LISTEN_DEFAULT
+	"; [::1]:9469\n"
+	"                       for IPv6; 0.0.0.0 or [::] to be reached from other hosts)\n";
 
 struct exporter {
 	char pin_dir[PATH_MAX];
@@ -48,8 +49,8 @@ struct exporter {
 /* ADDR:PORT or [ADDR6]:PORT, numeric only (no DNS lookup for a local socket). */
 static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
 {
-	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res;
 	char host[INET6_ADDRSTRLEN + 2];
 	const char *colon, *port;

@@ -462,7 +462,7 @@ static void t24_longer(struct fib24 *f, const struct route_key *key, int delta)
 int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
 		 __u64 flags)
 {
-	struct route val = {.nh = *nh, .prefixlen = key->prefixlen}, old;
+	struct route val = { .nh = *nh, .prefixlen = key->prefixlen }, old;
 	bool existed = false;
 	int idx = 0, err;
 

@@ -45,9 +45,9 @@ struct fib24 {
 	 */
 	__u64 *win[FIB24_WINDOWS];
 	struct nexthop_slot *slots; /* nexthops, mmapped */
-	int lock_depth;		    /* fib24_lock nests: the outermost repairs dirty tables */
-	int op_depth;		    /* writers nest (a rebuild inside a flush) */
-	bool broken;		    /* a writer found the tables wrong: rebuilt when it ends */
+	int lock_depth; /* fib24_lock nests: the outermost repairs dirty tables */
+	int op_depth; /* writers nest (a rebuild inside a flush) */
+	bool broken; /* a writer found the tables wrong: rebuilt when it ends */
 };
 
 /*

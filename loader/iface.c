@@ -153,7 +153,7 @@ int iface_read_egress(__u32 ifindex, struct egress *eg)
 /* Writes the interface into egress (only when it changed) and tx_ports. */
 static int write_maps(struct v4via6_state *st, __u32 ifindex, const char *name)
 {
-	struct bpf_devmap_val port = {.ifindex = ifindex};
+	struct bpf_devmap_val port = { .ifindex = ifindex };
 	struct egress eg, cur;
 	int err;
 

@@ -14,16 +14,16 @@
 
 /* What runs on an interface, as far as v4via6 is concerned. */
 enum iface_xdp {
-	IFACE_XDP_NONE,	      /* no XDP program */
-	IFACE_XDP_OURS,	      /* our program (maybe inside libxdp's dispatcher) */
+	IFACE_XDP_NONE, /* no XDP program */
+	IFACE_XDP_OURS, /* our program (maybe inside libxdp's dispatcher) */
 	IFACE_XDP_OLD_V4VIA6, /* another v4via6 program: an earlier load */
-	IFACE_XDP_OTHER,      /* someone else's program */
+	IFACE_XDP_OTHER, /* someone else's program */
 };
 
 struct iface_query {
 	enum iface_xdp what;
 	enum xdp_attach_mode mode; /* XDP_MODE_NATIVE or XDP_MODE_SKB when attached */
-	__u32 prog_id;		   /* the attached program (or dispatcher) */
+	__u32 prog_id; /* the attached program (or dispatcher) */
 	char prog_name[16];
 };
 

@@ -246,7 +246,7 @@ static bool exact(struct fib24 *fib, const struct route_key *key, struct route *
 static int ensure_entry(struct fib24 *fib, const struct route_key *key)
 {
 	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
-	struct route r, val = {.prefixlen = key->prefixlen, .flags = V4VIA6_ROUTE_LOCAL};
+	struct route r, val = { .prefixlen = key->prefixlen, .flags = V4VIA6_ROUTE_LOCAL };
 	int err;
 
 	format_prefix(key, pfx, sizeof(pfx));

@@ -35,11 +35,11 @@
 
 static struct {
 	char pin_dir[PATH_MAX]; /* as the caller named it: nesting is a string compare */
-	char path[PATH_MAX];	/* the lock file */
+	char path[PATH_MAX]; /* the lock file */
 	int fd;
 	int depth;
 	struct timespec checked; /* lock_yield's last look for waiters */
-} held = {.fd = -1};
+} held = { .fd = -1 };
 
 /*
  * Whether the command running writes a state: its command table entry says so
@@ -158,7 +158,7 @@ static int lock_path(const char *pin_dir, char *buf, size_t size)
 /* Locks (F_WRLCK, F_RDLCK) or unlocks (F_UNLCK) one byte; -EAGAIN when held by another. */
 static int byte_lock(int fd, int byte, short type, bool wait)
 {
-	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
 	while (fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl)) {
 		if (errno == EACCES)
@@ -197,7 +197,7 @@ struct waiting {
 /* Takes one byte, waiting as long as it takes; says so on stderr after a second. */
 static int wait_byte(int fd, int byte, short type, struct waiting *w)
 {
-	struct timespec delay = {0, 1000000};
+	struct timespec delay = { 0, 1000000 };
 	char who[32] = "";
 	int err, pid;
 
@@ -224,7 +224,7 @@ static int wait_byte(int fd, int byte, short type, struct waiting *w)
 /* Takes the lock byte of fd: at once when it is free, else in the queue. */
 static int acquire(int fd, const char *pin_dir, bool yield)
 {
-	struct waiting w = {.pin_dir = pin_dir};
+	struct waiting w = { .pin_dir = pin_dir };
 	int err;
 
 	if (!yield) {
@@ -319,7 +319,8 @@ void lock_release(void)
 int lock_busy(const char *pin_dir)
 {
 	struct flock fl = {
-	    .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_LOCK, .l_len = 1};
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = BYTE_LOCK, .l_len = 1
+	};
 	char path[PATH_MAX];
 	int fd, err;
 

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-extern bool verbose;	 /* -v: libbpf's and libxdp's debug log */
+extern bool verbose; /* -v: libbpf's and libxdp's debug log */
 extern bool json_output; /* -j: JSON on stdout, errors included */
 
 /*

@@ -37,7 +37,7 @@ static long long memlock_of(int fd)
 static void calibrate(__u32 key_size, __u32 value_size, long long *base, long long *entry)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	char key[64] = {0}, value[256] = {0};
+	char key[64] = { 0 }, value[256] = { 0 };
 	long long m0, m1;
 	int fd;
 
@@ -48,7 +48,7 @@ static void calibrate(__u32 key_size, __u32 value_size, long long *base, long lo
 	if (fd < 0)
 		return;
 	m0 = memlock_of(fd);
-	memcpy(key, &(__u32){8}, sizeof(__u32)); /* an LPM key starts with its prefixlen */
+	memcpy(key, &(__u32){ 8 }, sizeof(__u32)); /* an LPM key starts with its prefixlen */
 	if (!bpf_map_update_elem(fd, key, value, BPF_ANY)) {
 		m1 = memlock_of(fd);
 		if (m0 >= 0 && m1 > m0) {

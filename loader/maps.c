@@ -9,14 +9,14 @@
 #include "log.h"
 #include "maps.h"
 
-#define MAP_DEF(name, flags) {#name, flags},
-const struct v4via6_map_def v4via6_map_defs[] = {V4VIA6_MAPS(MAP_DEF)};
+#define MAP_DEF(name, flags) { #name, flags },
+const struct v4via6_map_def v4via6_map_defs[] = { V4VIA6_MAPS(MAP_DEF) };
 #undef MAP_DEF
 
 const int v4via6_n_maps = ARRAY_SIZE(v4via6_map_defs);
 
 #define MAP_OFFSET(name, flags) offsetof(struct v4via6_maps, name##_fd),
-static const size_t map_offsets[] = {V4VIA6_MAPS(MAP_OFFSET)};
+static const size_t map_offsets[] = { V4VIA6_MAPS(MAP_OFFSET) };
 #undef MAP_OFFSET
 
 int *maps_fd(struct v4via6_maps *m, int i)

@@ -14,14 +14,14 @@
 #define MAP_OPTIONAL 0x4 /* a pin dir of an older build, still running, may lack it */
 
 /* X(name, flags), in the order state_open opens the pins. */
-#define V4VIA6_MAPS(X)                                                                             \
-	X(routes, MAP_CARRIED)                                                                     \
-	X(neighs, MAP_CARRIED)                                                                     \
-	X(egress, MAP_CARRIED)                                                                     \
-	X(tx_ports, MAP_CARRIED)                                                                   \
-	X(stats, MAP_CARRIED)                                                                      \
-	X(tbl24, MAP_REBUILT)                                                                      \
-	X(nexthops, MAP_REBUILT)                                                                   \
+#define V4VIA6_MAPS(X)           \
+	X(routes, MAP_CARRIED)   \
+	X(neighs, MAP_CARRIED)   \
+	X(egress, MAP_CARRIED)   \
+	X(tx_ports, MAP_CARRIED) \
+	X(stats, MAP_CARRIED)    \
+	X(tbl24, MAP_REBUILT)    \
+	X(nexthops, MAP_REBUILT) \
 	X(if_stats, MAP_OPTIONAL) /* counters per interface start from zero after an upgrade */
 
 #define V4VIA6_MAP_FD_FIELD(name, flags) int name##_fd;
@@ -35,12 +35,12 @@ struct v4via6_maps {
  * The maps as a member of a struct: s.maps for what goes over every map, and
  * the same fds by name (s.routes_fd) for what uses one.
  */
-#define V4VIA6_MAPS_MEMBER                                                                         \
-	union {                                                                                    \
-		struct v4via6_maps maps;                                                           \
-		struct {                                                                           \
-			V4VIA6_MAPS(V4VIA6_MAP_FD_FIELD)                                           \
-		};                                                                                 \
+#define V4VIA6_MAPS_MEMBER                               \
+	union {                                          \
+		struct v4via6_maps maps;                 \
+		struct {                                 \
+			V4VIA6_MAPS(V4VIA6_MAP_FD_FIELD) \
+		};                                       \
 	}
 
 struct v4via6_map_def {

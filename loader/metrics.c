@@ -87,23 +87,25 @@ struct help {
 };
 
 static const struct help global_help[] = {
-    {"rx_packets", "Frames the XDP program received, on every interface it is attached to."},
-    {"rx_bytes", "Bytes of the frames the XDP program received (from the Ethernet header, "
-		 "without FCS)."},
-    {"fwd_bytes", "Bytes of the frames the fast path forwarded (outcome fwd)."},
-    {"fwd_fib", "Frames forwarded with the next hop's MAC from the kernel's neighbour table "
-		"(bpf_fib_lookup), part of outcome fwd."},
-    {NULL, NULL},
+	{ "rx_packets", "Frames the XDP program received, on every interface it is attached to." },
+	{ "rx_bytes", "Bytes of the frames the XDP program received (from the Ethernet header, "
+		      "without FCS)." },
+	{ "fwd_bytes", "Bytes of the frames the fast path forwarded (outcome fwd)." },
+	{ "fwd_fib", "Frames forwarded with the next hop's MAC from the kernel's neighbour table "
+		     "(bpf_fib_lookup), part of outcome fwd." },
+	{ NULL, NULL },
 };
 
 static const struct help iface_help[] = {
-    {"rx_packets", "Frames the XDP program received on this interface."},
-    {"rx_bytes", "Bytes of the frames the XDP program received on this interface."},
-    {"fwd_packets", "Frames received on this interface that the fast path forwarded."},
-    {"fwd_bytes", "Bytes of the frames received on this interface that the fast path forwarded."},
-    {"pass_packets", "Frames received on this interface that went to the kernel, for any reason "
-		     "(the reasons: v4via6_packets_total)."},
-    {NULL, NULL},
+	{ "rx_packets", "Frames the XDP program received on this interface." },
+	{ "rx_bytes", "Bytes of the frames the XDP program received on this interface." },
+	{ "fwd_packets", "Frames received on this interface that the fast path forwarded." },
+	{ "fwd_bytes",
+	  "Bytes of the frames received on this interface that the fast path forwarded." },
+	{ "pass_packets",
+	  "Frames received on this interface that went to the kernel, for any reason "
+	  "(the reasons: v4via6_packets_total)." },
+	{ NULL, NULL },
 };
 
 static void help_of(const struct help *h, const char *field, const char *what, char *buf,
@@ -283,14 +285,14 @@ static void sync_field(void *arg, const char *key, unsigned long val)
 		const char *key;
 		size_t off;
 	} fields[] = {
-	    {"table", offsetof(struct sync_ctx, table)},
-	    {"resyncs", offsetof(struct sync_ctx, resyncs)},
-	    {"overruns", offsetof(struct sync_ctx, overruns)},
-	    {"last_resync", offsetof(struct sync_ctx, last_resync)},
-	    {"nexthops", offsetof(struct sync_ctx, nexthops)},
-	    {"neighs_resolved", offsetof(struct sync_ctx, resolved)},
-	    {"multipath_cut", offsetof(struct sync_ctx, cut)},
-	    {"map_errors", offsetof(struct sync_ctx, errors)},
+		{ "table", offsetof(struct sync_ctx, table) },
+		{ "resyncs", offsetof(struct sync_ctx, resyncs) },
+		{ "overruns", offsetof(struct sync_ctx, overruns) },
+		{ "last_resync", offsetof(struct sync_ctx, last_resync) },
+		{ "nexthops", offsetof(struct sync_ctx, nexthops) },
+		{ "neighs_resolved", offsetof(struct sync_ctx, resolved) },
+		{ "multipath_cut", offsetof(struct sync_ctx, cut) },
+		{ "map_errors", offsetof(struct sync_ctx, errors) },
 	};
 	size_t i;
 
@@ -306,7 +308,7 @@ static void sync_field(void *arg, const char *key, unsigned long val)
 
 static void write_sync(FILE *out, const char *pin_dir)
 {
-	struct sync_ctx c = {0};
+	struct sync_ctx c = { 0 };
 	bool up;
 	int i;
 
@@ -369,10 +371,10 @@ int metrics_write(FILE *out, const char *pin_dir)
 }
 
 const char metrics_usage[] =
-    "Usage: v4via6 metrics\n"
-    "  Every counter and gauge in the Prometheus text format (what v4via6 exporter serves):\n"
-    "  forwarding outcomes, per ingress interface, routes, neighbours, next-hop slots,\n"
-    "  interfaces, sync's state. Nothing loaded prints v4via6_up 0 (exit 0).\n";
+	"Usage: v4via6 metrics\n"
+	"  Every counter and gauge in the Prometheus text format (what v4via6 exporter serves):\n"
+	"  forwarding outcomes, per ingress interface, routes, neighbours, next-hop slots,\n"
+	"  interfaces, sync's state. Nothing loaded prints v4via6_up 0 (exit 0).\n";
 
 int metrics_pin_dir(char *dir, size_t len)
 {

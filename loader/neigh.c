@@ -17,13 +17,13 @@
 #include "parse.h"
 
 const char neigh_usage[] =
-    "Usage: v4via6 neigh add     IPV6 lladdr MAC dev IFACE\n"
-    "       v4via6 neigh replace IPV6 lladdr MAC dev IFACE\n"
-    "       v4via6 neigh del     IPV6 dev IFACE\n"
-    "       v4via6 neigh show\n"
-    "       v4via6 neigh flush\n"
-    "  `IPV6 dev IFACE lladdr MAC` is accepted too, as `ip neigh` prints it. A next hop\n"
-    "  without an entry here is resolved through the kernel's neighbour table.\n";
+	"Usage: v4via6 neigh add     IPV6 lladdr MAC dev IFACE\n"
+	"       v4via6 neigh replace IPV6 lladdr MAC dev IFACE\n"
+	"       v4via6 neigh del     IPV6 dev IFACE\n"
+	"       v4via6 neigh show\n"
+	"       v4via6 neigh flush\n"
+	"  `IPV6 dev IFACE lladdr MAC` is accepted too, as `ip neigh` prints it. A next hop\n"
+	"  without an entry here is resolved through the kernel's neighbour table.\n";
 
 /* Parses the neighbour into key and val (*dev: its interface's name). Returns an exit status. */
 static int neigh_from_args(int argc, char **argv, bool need_mac, struct nexthop *key,
@@ -188,14 +188,14 @@ static int neigh_flush(int argc, char **argv)
 
 /* name, function, usage, min and max argument count (the parser counts add's and del's) */
 static const struct cmd neigh_cmds[] = {
-    {"add", neigh_add, neigh_usage, 0, CMD_ANY, .writes = true},
-    {"replace", neigh_replace, neigh_usage, 0, CMD_ANY, .writes = true},
-    {"del", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true},
-    {"delete", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true},
-    {"show", neigh_show, neigh_usage, 0, 0},
-    {"list", neigh_show, neigh_usage, 0, 0},
-    {"flush", neigh_flush, neigh_usage, 0, 0, .writes = true},
-    {NULL},
+	{ "add", neigh_add, neigh_usage, 0, CMD_ANY, .writes = true },
+	{ "replace", neigh_replace, neigh_usage, 0, CMD_ANY, .writes = true },
+	{ "del", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true },
+	{ "delete", neigh_del, neigh_usage, 0, CMD_ANY, .writes = true },
+	{ "show", neigh_show, neigh_usage, 0, 0 },
+	{ "list", neigh_show, neigh_usage, 0, 0 },
+	{ "flush", neigh_flush, neigh_usage, 0, 0, .writes = true },
+	{ NULL },
 };
 
 int do_neigh(int argc, char **argv)

@@ -11,7 +11,7 @@
 #include "parse.h"
 
 static int fail(int rc, char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static int fail(int rc, char *err, size_t len, const char *fmt, ...)
 {

@@ -142,7 +142,7 @@ void pindir_clean_leftovers(const char *pin_dir)
 
 	base = strrchr(pin_dir, '/');
 	if (!base || snprintf(parent, sizeof(parent), "%.*s", (int)(base - pin_dir), pin_dir) >=
-			 (int)sizeof(parent))
+			     (int)sizeof(parent))
 		return;
 	if (!parent[0])
 		strcpy(parent, "/");

@@ -19,20 +19,20 @@
 #include "parse.h"
 
 const char route_usage[] =
-    "Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
-    "       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
-    "       v4via6 route add|replace throw PREFIX\n"
-    "       v4via6 route del     PREFIX\n"
-    "       v4via6 route show    [PREFIX | local]\n"
-    "       v4via6 route flush\n"
-    "       v4via6 route check\n"
-    "  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
-    "  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n"
-    "  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n"
-    "  show local lists the router's own and broadcast addresses, which v4via6 leaves to\n"
-    "  the kernel by itself (read from the kernel's local table by every command that\n"
-    "  writes routes); show leaves them out.\n"
-    "  check compares the program's /24 table with the routes and repairs it.\n";
+	"Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
+	"       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
+	"       v4via6 route add|replace throw PREFIX\n"
+	"       v4via6 route del     PREFIX\n"
+	"       v4via6 route show    [PREFIX | local]\n"
+	"       v4via6 route flush\n"
+	"       v4via6 route check\n"
+	"  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
+	"  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n"
+	"  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n"
+	"  show local lists the router's own and broadcast addresses, which v4via6 leaves to\n"
+	"  the kernel by itself (read from the kernel's local table by every command that\n"
+	"  writes routes); show leaves them out.\n"
+	"  check compares the program's /24 table with the routes and repairs it.\n";
 
 static int open_fib(const struct v4via6_state *st, struct fib24 *fib)
 {
@@ -356,15 +356,15 @@ static int route_check(int argc, char **argv)
 
 /* name, function, usage, min and max argument count (the parser counts add's and del's) */
 static const struct cmd route_cmds[] = {
-    {"add", route_add, route_usage, 0, CMD_ANY, .writes = true},
-    {"replace", route_replace, route_usage, 0, CMD_ANY, .writes = true},
-    {"del", route_del, route_usage, 0, CMD_ANY, .writes = true},
-    {"delete", route_del, route_usage, 0, CMD_ANY, .writes = true},
-    {"show", route_show, route_usage, 0, 2},
-    {"list", route_show, route_usage, 0, 2},
-    {"flush", route_flush, route_usage, 0, 0, .writes = true},
-    {"check", route_check, route_usage, 0, 0, .writes = true},
-    {NULL},
+	{ "add", route_add, route_usage, 0, CMD_ANY, .writes = true },
+	{ "replace", route_replace, route_usage, 0, CMD_ANY, .writes = true },
+	{ "del", route_del, route_usage, 0, CMD_ANY, .writes = true },
+	{ "delete", route_del, route_usage, 0, CMD_ANY, .writes = true },
+	{ "show", route_show, route_usage, 0, 2 },
+	{ "list", route_show, route_usage, 0, 2 },
+	{ "flush", route_flush, route_usage, 0, 0, .writes = true },
+	{ "check", route_check, route_usage, 0, 0, .writes = true },
+	{ NULL },
 };
 
 int do_route(int argc, char **argv)

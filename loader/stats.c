@@ -20,13 +20,13 @@
 #include "watch.h"
 
 const char stats_usage[] =
-    "Usage: v4via6 stats [-w [SECONDS] [-c COUNT]]\n"
-    "  The forwarding counters (struct fwd_stats), summed over CPUs.\n"
-    "  -w, --watch [SECONDS]  every SECONDS (default 1), the rate per second of each counter,\n"
-    "                         globally and per ingress interface, until SIGINT: redrawn in\n"
-    "                         place on a terminal, one block (with -j one JSON object, one\n"
-    "                         line) per interval otherwise\n"
-    "  -c, --count COUNT      with -w: stop after COUNT intervals\n";
+	"Usage: v4via6 stats [-w [SECONDS] [-c COUNT]]\n"
+	"  The forwarding counters (struct fwd_stats), summed over CPUs.\n"
+	"  -w, --watch [SECONDS]  every SECONDS (default 1), the rate per second of each counter,\n"
+	"                         globally and per ingress interface, until SIGINT: redrawn in\n"
+	"                         place on a terminal, one block (with -j one JSON object, one\n"
+	"                         line) per interval otherwise\n"
+	"  -c, --count COUNT      with -w: stop after COUNT intervals\n";
 
 int do_stats(int argc, char **argv)
 {

@@ -21,9 +21,9 @@
 #include "sync/sync_status.h"
 
 const char status_usage[] =
-    "Usage: v4via6 status\n"
-    "  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
-    "  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
+	"Usage: v4via6 status\n"
+	"  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
+	"  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
 
 /* How an interface in our maps runs: our program's mode, or why it does not. */
 static const char *iface_state(const struct v4via6_state *st, __u32 ifindex)
@@ -163,9 +163,9 @@ int do_status(int argc, char **argv)
 	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
 	tables = fib24_tables_state(st.nexthops_fd, st.pin_dir);
 	if (json_output) {
-		json_kv_string("tables", tables == FIB24_STATE_DIRTY	 ? "dirty"
-					 : tables == FIB24_STATE_WRITING ? "writing"
-									 : "clean");
+		json_kv_string("tables", tables == FIB24_STATE_DIRTY   ? "dirty" :
+					 tables == FIB24_STATE_WRITING ? "writing" :
+									 "clean");
 		json_kv_uint("routes", nroutes);
 		json_kv_uint("routes_throw", n_throw);
 		json_kv_uint("routes_unattached", n_unattached);

@@ -43,11 +43,11 @@
 #include "state.h"
 
 const char upgrade_usage[] =
-    "Usage: v4via6 upgrade\n"
-    "  Replaces the loaded program with this build's on every attached interface,\n"
-    "  atomically and without detaching: no packet is lost. The maps are kept; when\n"
-    "  this build's map layout differs, new maps are built from the old ones (routes,\n"
-    "  neighbours, interfaces, counters) and take their place.\n";
+	"Usage: v4via6 upgrade\n"
+	"  Replaces the loaded program with this build's on every attached interface,\n"
+	"  atomically and without detaching: no packet is lost. The maps are kept; when\n"
+	"  this build's map layout differs, new maps are built from the old ones (routes,\n"
+	"  neighbours, interfaces, counters) and take their place.\n";
 
 /* Pins of a new program are made under this name, then renamed over the program pin. */
 #define PROG_PIN_NEW V4VIA6_PIN_PROG "~new"
@@ -233,7 +233,7 @@ static int move_ifaces(const __u32 *ifaces, int n, int new_fd, char *names, size
 			       strerror(-err));
 			break;
 		}
-		done[m++] = (struct moved){ifaces[i], flags, id};
+		done[m++] = (struct moved){ ifaces[i], flags, id };
 		test_kill_point("moved-1");
 		if (strlen(names) + strlen(name) + 2 < names_len)
 			strcat(strcat(names, " "), name);
@@ -472,7 +472,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 	__u32 ifaces[V4VIA6_MAX_IFACES * 2];
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	struct pindir_tmp tmp = {.fd = -1};
+	struct pindir_tmp tmp = { .fd = -1 };
 	char names[512];
 	int err, n, moved = 0, lock_fd, rc = EXIT_FAIL;
 	bool swapped = false;

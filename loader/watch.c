@@ -34,10 +34,10 @@ struct snap {
 	__u32 prog_id;
 	struct counter_names gn; /* struct fwd_stats */
 	__u64 g[COUNTERS_MAX];
-	bool have_if;		 /* false with a program that predates if_stats */
+	bool have_if; /* false with a program that predates if_stats */
 	struct counter_names in; /* struct if_stats */
-	__u64 *ifv;		 /* in.max_entries rows of in.n */
-	bool *attached;		 /* per if_stats slot: an attached interface counts there */
+	__u64 *ifv; /* in.max_entries rows of in.n */
+	bool *attached; /* per if_stats slot: an attached interface counts there */
 	struct timespec at;
 };
 
@@ -62,8 +62,8 @@ static void read_attached(const struct v4via6_state *st, struct snap *s)
 	int i, n = map_keys_u32(st->egress_fd, ifindexes, V4VIA6_MAX_IFACES);
 
 	for (i = 0; i < n; i++)
-		s->attached[ifindexes[i] < s->in.max_entries ? ifindexes[i]
-							     : V4VIA6_IFINDEX_OTHERS] = true;
+		s->attached[ifindexes[i] < s->in.max_entries ? ifindexes[i] :
+							       V4VIA6_IFINDEX_OTHERS] = true;
 }
 
 /* Reads every counter now; s->loaded false when nothing (or nothing readable) is pinned. */
@@ -76,8 +76,8 @@ static void snap_take(const char *pin_dir, struct snap *s)
 	if (state_open(&st, pin_dir, false))
 		return;
 	s->prog_id = prog_id_of(st.prog_fd);
-	s->loaded =
-	    !counters_names(st.stats_fd, &s->gn) && !counters_read(st.stats_fd, &s->gn, 1, s->g);
+	s->loaded = !counters_names(st.stats_fd, &s->gn) &&
+		    !counters_read(st.stats_fd, &s->gn, 1, s->g);
 	if (s->loaded && st.if_stats_fd >= 0 && !counters_names(st.if_stats_fd, &s->in)) {
 		s->ifv = calloc((size_t)s->in.max_entries * s->in.n, sizeof(*s->ifv));
 		s->attached = calloc(s->in.max_entries, sizeof(*s->attached));
@@ -213,8 +213,8 @@ static int parse_args(int argc, char **argv, double *secs, long *count)
 				*secs = strtod(argv[++i], &end);
 				if (*end || errno || !(*secs >= 0.1 && *secs <= 3600))
 					return usage_error(
-					    "-w %s: not a number of seconds (0.1 to 3600)",
-					    argv[i]);
+						"-w %s: not a number of seconds (0.1 to 3600)",
+						argv[i]);
 			}
 		} else if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--count")) {
 			if (++i >= argc)
@@ -232,8 +232,8 @@ static int parse_args(int argc, char **argv, double *secs, long *count)
 
 int stats_watch(int argc, char **argv)
 {
-	struct snap a = {0}, b = {0}, *prev = &a, *cur = &b, *t;
-	struct sigaction sa = {.sa_handler = on_signal};
+	struct snap a = { 0 }, b = { 0 }, *prev = &a, *cur = &b, *t;
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec next;
 	char dir[PATH_MAX];
 	double secs = 1;

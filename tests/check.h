@@ -37,7 +37,7 @@ void tlog_close(struct tlog *l);
 bool tlog_end(struct tlog *l, const char *name);
 /* Ends a test that cannot run: "SKIP suite/name: why". */
 void tlog_skip(struct tlog *l, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 bool check_eq(long long actual, long long expected, const char *what);
 bool check_streq(const char *actual, const char *expected, const char *what);

@@ -67,7 +67,7 @@ static void hop_of(int k, struct nexthop *nh)
 
 static void mac_of(int k, __u8 *mac)
 {
-	static const __u8 base[ETH_ALEN] = {0x02, 0, 0, 0, 0xf2, 0};
+	static const __u8 base[ETH_ALEN] = { 0x02, 0, 0, 0, 0xf2, 0 };
 
 	memcpy(mac, base, ETH_ALEN);
 	mac[5] = k;
@@ -131,7 +131,7 @@ static __u32 random_dest(void)
 
 static struct route_key key_of(__u32 addr, __u32 len)
 {
-	struct route_key k = {.prefixlen = len, .addr = htonl(addr)};
+	struct route_key k = { .prefixlen = len, .addr = htonl(addr) };
 
 	return k;
 }
@@ -155,7 +155,7 @@ static bool churn_one(struct tlog *l, struct fib24 *fib)
 		if (!ASSERT_EQ(err, r ? -EEXIST : 0, "add: error"))
 			return false;
 		if (!r && nref < MAX_RT)
-			ref[nref++] = (struct ref_route){addr, len, nhk};
+			ref[nref++] = (struct ref_route){ addr, len, nhk };
 		else if (!r) /* the reference is full: take it back */
 			fib24_delete(fib, &k);
 		return true;
@@ -168,7 +168,7 @@ static bool churn_one(struct tlog *l, struct fib24 *fib)
 		if (r)
 			r->nh = nhk;
 		else
-			ref[nref++] = (struct ref_route){addr, len, nhk};
+			ref[nref++] = (struct ref_route){ addr, len, nhk };
 		return true;
 	default: /* delete an existing route mostly, sometimes a missing one */
 		if (!r && nref && rnd() % 4) {
@@ -192,7 +192,7 @@ static bool check_dest(struct tlog *l, const struct world *w, __u32 d)
 {
 	char dst[INET_ADDRSTRLEN];
 	struct frame_spec s = FRAME_SPEC();
-	struct in_addr a = {htonl(d)};
+	struct in_addr a = { htonl(d) };
 	struct fwd_stats want_stats;
 	struct xdp_result res;
 	struct frame in, want_frame;
@@ -227,9 +227,9 @@ static bool check_dest(struct tlog *l, const struct world *w, __u32 d)
 	     expect_stats(l, &res.delta, &want_stats);
 	if (!ok)
 		tlog_fail(l, "  for %s: the reference says %s %d", dst,
-			  want < 0	     ? "no route"
-			  : want == THROW_NH ? "throw"
-					     : "next hop",
+			  want < 0	   ? "no route" :
+			  want == THROW_NH ? "throw" :
+					     "next hop",
 			  want);
 	return ok;
 }
@@ -350,7 +350,7 @@ static bool test_batch(const struct world *w, struct fib24 *fib)
 			if (r)
 				r->nh = nhk;
 			else
-				ref[nref++] = (struct ref_route){addr, len, nhk};
+				ref[nref++] = (struct ref_route){ addr, len, nhk };
 			keys[n] = key_of(addr, len);
 			hop_of(nhk, &nhs[n++]);
 			/* a prefix drawn twice in this round must not go in twice */
@@ -444,7 +444,7 @@ static bool test_many_nexthops(const struct world *w, struct fib24 *fib)
 	for (round = 0; round < 200 && !l.fails; round++) {
 		k = rnd() % MANY;
 		hop_many(MANY + k, &nh);
-		memcpy(nb.mac, (__u8[]){0x02, 0x00, 0xf3, k >> 16, k >> 8, k}, ETH_ALEN);
+		memcpy(nb.mac, (__u8[]){ 0x02, 0x00, 0xf3, k >> 16, k >> 8, k }, ETH_ALEN);
 		if (bpf_map_update_elem(w->neighs_fd, &nh, &nb, BPF_ANY)) {
 			tlog_fail(&l, "writing a neighbour: %s", strerror(errno));
 			break;
@@ -495,13 +495,13 @@ static bool test_longer_count(const struct world *w, struct fib24 *fib)
 	/* the count lost, as bpftool map update or a dead writer may leave it */
 	*fib24_entry(fib, i) &= ~(V4VIA6_T24_LONGER_MASK << V4VIA6_T24_LONGER_SHIFT);
 	ASSERT_EQ(fib24_delete(fib, &k25), 0, "delete /25");
-	ref[nref++] = (struct ref_route){0x0a090900, 24, 1};
+	ref[nref++] = (struct ref_route){ 0x0a090900, 24, 1 };
 	check_table(&l, fib);
 	ASSERT_EQ((*fib24_entry(fib, i) & V4VIA6_T24_VALID) &&
-		      V4VIA6_T24_LEN(*fib24_entry(fib, i)) == 24,
+			  V4VIA6_T24_LEN(*fib24_entry(fib, i)) == 24,
 		  1, "entry after the delete: valid, /24");
 	ASSERT_EQ(fib24_update(fib, &k25, &nh2, BPF_ANY), 0, "add /25 again");
-	ref[nref++] = (struct ref_route){0x0a090980, 25, 2};
+	ref[nref++] = (struct ref_route){ 0x0a090980, 25, 2 };
 	ASSERT_EQ(V4VIA6_T24_LONGER(*fib24_entry(fib, i)), 1, "count with the /25 again");
 	check_table(&l, fib);
 	for (d = 0; d < 256 && !l.fails; d += 7)
@@ -517,7 +517,7 @@ static bool test_longer_count(const struct world *w, struct fib24 *fib)
 static bool test_dirty_repair(const struct world *w, struct fib24 *fib)
 {
 	struct route_key k = key_of(0x0a0a0000, 16), k2 = key_of(0x0a0a0a80, 26);
-	struct route val = {.prefixlen = 16};
+	struct route val = { .prefixlen = 16 };
 	struct fib24 next;
 	struct tlog l;
 	int d;
@@ -536,8 +536,8 @@ static bool test_dirty_repair(const struct world *w, struct fib24 *fib)
 	ASSERT_EQ(bpf_map_update_elem(fib->routes_fd, &k, &val, BPF_ANY), 0, "trie write");
 	val.prefixlen = 26;
 	ASSERT_EQ(bpf_map_update_elem(fib->routes_fd, &k2, &val, BPF_ANY), 0, "trie write");
-	ref[nref++] = (struct ref_route){0x0a0a0000, 16, 4};
-	ref[nref++] = (struct ref_route){0x0a0a0a80, 26, 4};
+	ref[nref++] = (struct ref_route){ 0x0a0a0000, 16, 4 };
+	ref[nref++] = (struct ref_route){ 0x0a0a0a80, 26, 4 };
 	/* (fib24_check would repair first: its lock finds the tables dirty) */
 	ASSERT_EQ(V4VIA6_T24_LONGER(*fib24_entry(fib, 0x0a0a0a)), 0,
 		  "count of 10.10.10.0/24 before the repair");
@@ -559,7 +559,8 @@ static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 	struct nexthop nh;
 	int k;
 
-	if (world_load_skel(skel, w, fib) || world_hold_prog(w->prog_fd, "hold0") || world_fill_maps(w))
+	if (world_load_skel(skel, w, fib) || world_hold_prog(w->prog_fd, "hold0") ||
+	    world_fill_maps(w))
 		return -1;
 	/* the world's own routes go: this test's reference knows only its own */
 	if (fib24_flush(fib))

@@ -111,58 +111,60 @@ int main(void)
 	rc = run(one_error, true, 1, out, err, sizeof(out));
 	CHECK_ONE("json-one-error",
 		  rc == 1 &&
-		      !strcmp(out, "{\"error\":\"route del: 10.9.9.0/24: no such route\"}\n") &&
-		      !*err,
+			  !strcmp(out, "{\"error\":\"route del: 10.9.9.0/24: no such route\"}\n") &&
+			  !*err,
 		  "exit %d, stdout %s, stderr %s", rc, out, err);
 
 	rc = run(one_error, false, 1, out, err, sizeof(out));
 	CHECK_ONE("text-one-error",
 		  rc == 1 && !*out &&
-		      !strcmp(err, "v4via6: route del: 10.9.9.0/24: no such route\n"),
+			  !strcmp(err, "v4via6: route del: 10.9.9.0/24: no such route\n"),
 		  "exit %d, stdout %s, stderr %s", rc, out, err);
 
 	rc = run(two_errors, true, 1, out, err, sizeof(out));
 	CHECK_ONE(
-	    "json-error-list",
-	    rc == 1 && !*err &&
-		!strcmp(out,
-			"{\"error\":\"f.conf:4: bad \\\"prefix\\\"\",\"errors\":["
-			"\"f.conf:4: bad \\\"prefix\\\"\",\"f.conf:5: unknown statement\"]}\n"),
-	    "exit %d, stdout %s, stderr %s", rc, out, err);
+		"json-error-list",
+		rc == 1 && !*err &&
+			!strcmp(out,
+				"{\"error\":\"f.conf:4: bad \\\"prefix\\\"\",\"errors\":["
+				"\"f.conf:4: bad \\\"prefix\\\"\",\"f.conf:5: unknown statement\"]}\n"),
+		"exit %d, stdout %s, stderr %s", rc, out, err);
 
 	rc = run(two_errors, false, 1, out, err, sizeof(out));
 	CHECK_ONE("text-error-list",
 		  rc == 1 && !*out &&
-		      !strcmp(err, "f.conf:4: bad \"prefix\"\nf.conf:5: unknown statement\n"),
+			  !strcmp(err, "f.conf:4: bad \"prefix\"\nf.conf:5: unknown statement\n"),
 		  "exit %d, stdout %s, stderr %s", rc, out, err);
 
 	rc = run(half_array, true, 1, out, err, sizeof(out));
-	CHECK_ONE("json-error-in-array",
-		  rc == 1 && !*err &&
-		      !strcmp(out,
-			      "[{\"dst\":\"10.0.0.0/8\"},{\"dst\":\"10.1.0.0/16\",\"via\":null},"
-			      "{\"error\":\"route show: reading routes: No such device\"}]\n"),
-		  "exit %d, stdout %s, stderr %s", rc, out, err);
+	CHECK_ONE(
+		"json-error-in-array",
+		rc == 1 && !*err &&
+			!strcmp(out,
+				"[{\"dst\":\"10.0.0.0/8\"},{\"dst\":\"10.1.0.0/16\",\"via\":null},"
+				"{\"error\":\"route show: reading routes: No such device\"}]\n"),
+		"exit %d, stdout %s, stderr %s", rc, out, err);
 
 	rc = run(half_object, true, 1, out, err, sizeof(out));
 	CHECK_ONE(
-	    "json-error-in-object",
-	    rc == 1 && !*err &&
-		!strcmp(out, "{\"routes\":{\"added\":1},\"error\":\"apply: neigh fe80::1: Argument "
-			     "list too long\"}\n"),
-	    "exit %d, stdout %s, stderr %s", rc, out, err);
+		"json-error-in-object",
+		rc == 1 && !*err &&
+			!strcmp(out,
+				"{\"routes\":{\"added\":1},\"error\":\"apply: neigh fe80::1: Argument "
+				"list too long\"}\n"),
+		"exit %d, stdout %s, stderr %s", rc, out, err);
 
 	rc = run(many_errors, true, 1, out, err, sizeof(out));
 	CHECK_ONE("json-errors-capped",
 		  rc == 1 && !*err && strstr(out, "\"sync: error 63\",\"(6 more)\"]}\n") &&
-		      !strstr(out, "error 64"),
+			  !strstr(out, "error 64"),
 		  "exit %d, stdout %s, stderr %s", rc, out, err);
 
 	/* a command that succeeds: its document alone on stdout, what it said on stderr */
 	rc = run(has_member_and_warns, true, 0, out, err, sizeof(out));
 	CHECK_ONE("json-success-warns-on-stderr",
 		  rc == 0 && !strcmp(out, "[]\n") &&
-		      !strcmp(err, "v4via6: sync: warning: something\n"),
+			  !strcmp(err, "v4via6: sync: warning: something\n"),
 		  "exit %d, stdout %s, stderr %s", rc, out, err);
 
 	return check_failures ? 1 : 0;

@@ -26,28 +26,28 @@ struct prefix_case {
 };
 
 static const struct prefix_case prefix_cases[] = {
-    {"10.0.8.0/22", PARSE_OK, "10.0.8.0/22"},
-    {"10.0.8.42", PARSE_OK, "10.0.8.42/32"},
-    {"10.0.8.42/32", PARSE_OK, "10.0.8.42/32"},
-    {"default", PARSE_OK, "default"},
-    {"0/0", PARSE_OK, "default"},
-    {"0.0.0.0/0", PARSE_OK, "default"},
-    {"10/8", PARSE_OK, "10.0.0.0/8"},
-    {"172.16/12", PARSE_OK, "172.16.0.0/12"},
-    {"255.255.255.255/32", PARSE_OK, "255.255.255.255/32"},
-    {"10.0.8.1/24", PARSE_BAD_VALUE, "host bits set (did you mean 10.0.8.0/24?)"},
-    {"1.0.0.0/0", PARSE_BAD_VALUE, "did you mean default?"},
-    {"10.0.8.0/33", PARSE_BAD_VALUE, "bad prefix length"},
-    {"10.0.8.0/", PARSE_BAD_VALUE, "bad prefix length"},
-    {"10.0.8.0/-1", PARSE_BAD_VALUE, "bad prefix length"},
-    {"256.0.0.0/8", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {"10.0.8", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {"10.0.8.0.0/8", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {"10.0.08.0/24", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {" 10.0.8.0/24", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {"10.0.8.0/24x", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {"", PARSE_BAD_VALUE, "not an IPv4 prefix"},
-    {"fe80::/10", PARSE_BAD_VALUE, "not an IPv4 prefix"},
+	{ "10.0.8.0/22", PARSE_OK, "10.0.8.0/22" },
+	{ "10.0.8.42", PARSE_OK, "10.0.8.42/32" },
+	{ "10.0.8.42/32", PARSE_OK, "10.0.8.42/32" },
+	{ "default", PARSE_OK, "default" },
+	{ "0/0", PARSE_OK, "default" },
+	{ "0.0.0.0/0", PARSE_OK, "default" },
+	{ "10/8", PARSE_OK, "10.0.0.0/8" },
+	{ "172.16/12", PARSE_OK, "172.16.0.0/12" },
+	{ "255.255.255.255/32", PARSE_OK, "255.255.255.255/32" },
+	{ "10.0.8.1/24", PARSE_BAD_VALUE, "host bits set (did you mean 10.0.8.0/24?)" },
+	{ "1.0.0.0/0", PARSE_BAD_VALUE, "did you mean default?" },
+	{ "10.0.8.0/33", PARSE_BAD_VALUE, "bad prefix length" },
+	{ "10.0.8.0/", PARSE_BAD_VALUE, "bad prefix length" },
+	{ "10.0.8.0/-1", PARSE_BAD_VALUE, "bad prefix length" },
+	{ "256.0.0.0/8", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ "10.0.8", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ "10.0.8.0.0/8", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ "10.0.08.0/24", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ " 10.0.8.0/24", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ "10.0.8.0/24x", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ "", PARSE_BAD_VALUE, "not an IPv4 prefix" },
+	{ "fe80::/10", PARSE_BAD_VALUE, "not an IPv4 prefix" },
 };
 
 static void test_prefixes(void)
@@ -77,32 +77,32 @@ struct text_case {
 };
 
 static const struct text_case ipv6_cases[] = {
-    {"fe80::1", PARSE_OK, "fe80::1"},
-    {"FE80::FF:FE00:2", PARSE_OK, "fe80::ff:fe00:2"},
-    {"2001:db8::1", PARSE_OK, "2001:db8::1"},
-    {"10.0.0.1", PARSE_BAD_VALUE, "an IPv4 next hop"},
-    {"::", PARSE_BAD_VALUE, "not a unicast"},
-    {"::1", PARSE_BAD_VALUE, "not a unicast"},
-    {"ff02::1", PARSE_BAD_VALUE, "not a unicast"},
-    {"::ffff:10.0.0.1", PARSE_BAD_VALUE, "not a unicast"},
-    {"fe80::1%r0", PARSE_BAD_VALUE, "not an IPv6 address"},
-    {"fe80:::1", PARSE_BAD_VALUE, "not an IPv6 address"},
-    {"", PARSE_BAD_VALUE, "not an IPv6 address"},
+	{ "fe80::1", PARSE_OK, "fe80::1" },
+	{ "FE80::FF:FE00:2", PARSE_OK, "fe80::ff:fe00:2" },
+	{ "2001:db8::1", PARSE_OK, "2001:db8::1" },
+	{ "10.0.0.1", PARSE_BAD_VALUE, "an IPv4 next hop" },
+	{ "::", PARSE_BAD_VALUE, "not a unicast" },
+	{ "::1", PARSE_BAD_VALUE, "not a unicast" },
+	{ "ff02::1", PARSE_BAD_VALUE, "not a unicast" },
+	{ "::ffff:10.0.0.1", PARSE_BAD_VALUE, "not a unicast" },
+	{ "fe80::1%r0", PARSE_BAD_VALUE, "not an IPv6 address" },
+	{ "fe80:::1", PARSE_BAD_VALUE, "not an IPv6 address" },
+	{ "", PARSE_BAD_VALUE, "not an IPv6 address" },
 };
 
 static const struct text_case mac_cases[] = {
-    {"02:00:00:00:00:01", PARSE_OK, "02:00:00:00:00:01"},
-    {"2:0:0:0:0:1", PARSE_OK, "02:00:00:00:00:01"},
-    {"02:AB:cd:EF:00:ff", PARSE_OK, "02:ab:cd:ef:00:ff"},
-    {"01:00:5e:00:00:01", PARSE_BAD_VALUE, "multicast"},
-    {"ff:ff:ff:ff:ff:ff", PARSE_BAD_VALUE, "multicast"},
-    {"00:00:00:00:00:00", PARSE_BAD_VALUE, "zero"},
-    {"02:00:00:00:00", PARSE_BAD_VALUE, "not a MAC"},
-    {"02:00:00:00:00:01:02", PARSE_BAD_VALUE, "not a MAC"},
-    {"02:00:00:00:00:001", PARSE_BAD_VALUE, "not a MAC"},
-    {"02-00-00-00-00-01", PARSE_BAD_VALUE, "not a MAC"},
-    {"zz:00:00:00:00:01", PARSE_BAD_VALUE, "not a MAC"},
-    {"", PARSE_BAD_VALUE, "not a MAC"},
+	{ "02:00:00:00:00:01", PARSE_OK, "02:00:00:00:00:01" },
+	{ "2:0:0:0:0:1", PARSE_OK, "02:00:00:00:00:01" },
+	{ "02:AB:cd:EF:00:ff", PARSE_OK, "02:ab:cd:ef:00:ff" },
+	{ "01:00:5e:00:00:01", PARSE_BAD_VALUE, "multicast" },
+	{ "ff:ff:ff:ff:ff:ff", PARSE_BAD_VALUE, "multicast" },
+	{ "00:00:00:00:00:00", PARSE_BAD_VALUE, "zero" },
+	{ "02:00:00:00:00", PARSE_BAD_VALUE, "not a MAC" },
+	{ "02:00:00:00:00:01:02", PARSE_BAD_VALUE, "not a MAC" },
+	{ "02:00:00:00:00:001", PARSE_BAD_VALUE, "not a MAC" },
+	{ "02-00-00-00-00-01", PARSE_BAD_VALUE, "not a MAC" },
+	{ "zz:00:00:00:00:01", PARSE_BAD_VALUE, "not a MAC" },
+	{ "", PARSE_BAD_VALUE, "not a MAC" },
 };
 
 static void test_ipv6_and_mac(void)
@@ -143,35 +143,35 @@ struct args_case {
 };
 
 static const struct args_case route_cases[] = {
-    {"10.0.8.0/22 via inet6 fe80::1 dev r0", PARSE_OK, NULL},
-    {"10.0.8.0/22 via fe80::1 dev r0", PARSE_OK, NULL},
-    {"10.0.8.0/22 dev r0 via fe80::1", PARSE_OK, NULL},
-    {"0/0 nexthop via inet6 fe80::1 dev wlp0s20f3", PARSE_OK, NULL},
-    {"default via inet6 fe80::2 dev r1", PARSE_OK, NULL},
-    {"10.0.8.0/22", PARSE_USAGE, "missing \"via inet6 ADDR\""},
-    {"10.0.8.0/22 via fe80::1", PARSE_USAGE, "missing \"dev IFACE\""},
-    {"10.0.8.0/22 dev r0", PARSE_USAGE, "missing \"via"},
-    {"10.0.8.0/22 via", PARSE_USAGE, "via: missing argument"},
-    {"10.0.8.0/22 via inet6", PARSE_USAGE, "inet6: missing argument"},
-    {"10.0.8.0/22 via fe80::1 dev", PARSE_USAGE, "dev: missing argument"},
-    {"10.0.8.0/22 via fe80::1 dev r0 metric 5", PARSE_USAGE, "metric: unexpected"},
-    {"10.0.8.0/22 via fe80::1 via fe80::2 dev r0", PARSE_USAGE, "via: unexpected"},
-    {"10.0.8.0/22 via fe80::1 dev r0 dev r1", PARSE_USAGE, "dev: unexpected"},
-    {"10.0.8.0/22 via 192.0.2.1 dev r0", PARSE_BAD_VALUE, "an IPv4 next hop"},
-    {"10.0.8.0/22 via inet 192.0.2.1 dev r0", PARSE_BAD_VALUE, "an IPv4 next hop"},
-    {"10.0.8.1/22 via fe80::1 dev r0", PARSE_BAD_VALUE, "host bits set"},
-    {"", PARSE_USAGE, "missing PREFIX"},
+	{ "10.0.8.0/22 via inet6 fe80::1 dev r0", PARSE_OK, NULL },
+	{ "10.0.8.0/22 via fe80::1 dev r0", PARSE_OK, NULL },
+	{ "10.0.8.0/22 dev r0 via fe80::1", PARSE_OK, NULL },
+	{ "0/0 nexthop via inet6 fe80::1 dev wlp0s20f3", PARSE_OK, NULL },
+	{ "default via inet6 fe80::2 dev r1", PARSE_OK, NULL },
+	{ "10.0.8.0/22", PARSE_USAGE, "missing \"via inet6 ADDR\"" },
+	{ "10.0.8.0/22 via fe80::1", PARSE_USAGE, "missing \"dev IFACE\"" },
+	{ "10.0.8.0/22 dev r0", PARSE_USAGE, "missing \"via" },
+	{ "10.0.8.0/22 via", PARSE_USAGE, "via: missing argument" },
+	{ "10.0.8.0/22 via inet6", PARSE_USAGE, "inet6: missing argument" },
+	{ "10.0.8.0/22 via fe80::1 dev", PARSE_USAGE, "dev: missing argument" },
+	{ "10.0.8.0/22 via fe80::1 dev r0 metric 5", PARSE_USAGE, "metric: unexpected" },
+	{ "10.0.8.0/22 via fe80::1 via fe80::2 dev r0", PARSE_USAGE, "via: unexpected" },
+	{ "10.0.8.0/22 via fe80::1 dev r0 dev r1", PARSE_USAGE, "dev: unexpected" },
+	{ "10.0.8.0/22 via 192.0.2.1 dev r0", PARSE_BAD_VALUE, "an IPv4 next hop" },
+	{ "10.0.8.0/22 via inet 192.0.2.1 dev r0", PARSE_BAD_VALUE, "an IPv4 next hop" },
+	{ "10.0.8.1/22 via fe80::1 dev r0", PARSE_BAD_VALUE, "host bits set" },
+	{ "", PARSE_USAGE, "missing PREFIX" },
 };
 
 static const struct args_case neigh_cases[] = {
-    {"fe80::2 lladdr 02:00:00:00:00:02 dev r1", PARSE_OK, NULL},
-    {"fe80::2 dev r1 lladdr 02:00:00:00:00:02", PARSE_OK, NULL},
-    {"fe80::2 dev r1", PARSE_USAGE, "missing \"lladdr MAC\""},
-    {"fe80::2 lladdr 02:00:00:00:00:02", PARSE_USAGE, "missing \"dev IFACE\""},
-    {"fe80::2 lladdr", PARSE_USAGE, "lladdr: missing argument"},
-    {"fe80::2 lladdr 02:00:00:00:00:02 dev r1 router", PARSE_USAGE, "router: unexpected"},
-    {"fe80::2 lladdr 02:00:00:00:00 dev r1", PARSE_BAD_VALUE, "not a MAC"},
-    {"10.0.0.2 lladdr 02:00:00:00:00:02 dev r1", PARSE_BAD_VALUE, "an IPv4"},
+	{ "fe80::2 lladdr 02:00:00:00:00:02 dev r1", PARSE_OK, NULL },
+	{ "fe80::2 dev r1 lladdr 02:00:00:00:00:02", PARSE_OK, NULL },
+	{ "fe80::2 dev r1", PARSE_USAGE, "missing \"lladdr MAC\"" },
+	{ "fe80::2 lladdr 02:00:00:00:00:02", PARSE_USAGE, "missing \"dev IFACE\"" },
+	{ "fe80::2 lladdr", PARSE_USAGE, "lladdr: missing argument" },
+	{ "fe80::2 lladdr 02:00:00:00:00:02 dev r1 router", PARSE_USAGE, "router: unexpected" },
+	{ "fe80::2 lladdr 02:00:00:00:00 dev r1", PARSE_BAD_VALUE, "not a MAC" },
+	{ "10.0.0.2 lladdr 02:00:00:00:00:02 dev r1", PARSE_BAD_VALUE, "an IPv4" },
 };
 
 /* Splits s (copied into buf) at spaces. */
@@ -209,8 +209,8 @@ static void test_args(void)
 	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
 	CHECK_ONE("route-args-values",
 		  !rc && r.key.prefixlen == 22 && r.key.addr == htonl(0x0a000800) &&
-		      r.via[0] == 0xfe && r.via[1] == 0x80 && r.via[15] == 1 &&
-		      !strcmp(r.dev, "r0"),
+			  r.via[0] == 0xfe && r.via[1] == 0x80 && r.via[15] == 1 &&
+			  !strcmp(r.dev, "r0"),
 		  "rc %d, prefixlen %u, dev %s", rc, r.key.prefixlen, r.dev ? r.dev : "(null)");
 	argc = split("10.0.8.0/22 via fe80::1", buf, sizeof(buf), argv, 16);
 	rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
@@ -291,10 +291,11 @@ static void test_config(void)
 			 &cfg, out, sizeof(out));
 	CHECK_ONE("config-good",
 		  !rc && cfg.n_ifaces == 1 && cfg.ifaces[0].mode == XDP_MODE_SKB &&
-		      cfg.n_routes == 3 && cfg.n_neighs == 1 && cfg.routes[0].key.prefixlen == 0 &&
-		      cfg.routes[1].key.prefixlen == 8 && cfg.routes[2].key.prefixlen == 24 &&
-		      cfg.routes[2].nh.ifindex == cfg.ifaces[0].ifindex &&
-		      cfg.neighs[0].key.ifindex == cfg.ifaces[0].ifindex,
+			  cfg.n_routes == 3 && cfg.n_neighs == 1 &&
+			  cfg.routes[0].key.prefixlen == 0 && cfg.routes[1].key.prefixlen == 8 &&
+			  cfg.routes[2].key.prefixlen == 24 &&
+			  cfg.routes[2].nh.ifindex == cfg.ifaces[0].ifindex &&
+			  cfg.neighs[0].key.ifindex == cfg.ifaces[0].ifindex,
 		  "rc %d, %zu ifaces, %zu routes (sorted?), %zu neighs; stderr: %s", rc,
 		  cfg.n_ifaces, cfg.n_routes, cfg.n_neighs, out);
 	if (!rc)
@@ -318,15 +319,16 @@ static void test_config(void)
 	CHECK_ONE("config-bad-rc", rc == -EINVAL, "rc %d", rc);
 	CHECK_ONE("config-bad-every-line",
 		  has_line(out, 2, "duplicate attach lo (first on line 1)") &&
-		      has_line(out, 3, "no such interface") && has_line(out, 4, "host bits set") &&
-		      has_line(out, 5, "an IPv4 next hop") &&
-		      has_line(out, 7, "duplicate route 10.0.10.0/24 (first on line 6)") &&
-		      has_line(out, 8, "extra: unexpected") && has_line(out, 9, "not a MAC") &&
-		      has_line(out, 10, "unknown statement") &&
-		      has_line(out, 11, "no \"attach other0\" line") &&
-		      has_line(out, 12, "mode native|skb") &&
-		      has_line(out, 14, "duplicate neigh fe80::5 dev lo (first on line 13)") &&
-		      !has_line(out, 1, "") && !has_line(out, 6, "") && !has_line(out, 13, ""),
+			  has_line(out, 3, "no such interface") &&
+			  has_line(out, 4, "host bits set") &&
+			  has_line(out, 5, "an IPv4 next hop") &&
+			  has_line(out, 7, "duplicate route 10.0.10.0/24 (first on line 6)") &&
+			  has_line(out, 8, "extra: unexpected") && has_line(out, 9, "not a MAC") &&
+			  has_line(out, 10, "unknown statement") &&
+			  has_line(out, 11, "no \"attach other0\" line") &&
+			  has_line(out, 12, "mode native|skb") &&
+			  has_line(out, 14, "duplicate neigh fe80::5 dev lo (first on line 13)") &&
+			  !has_line(out, 1, "") && !has_line(out, 6, "") && !has_line(out, 13, ""),
 		  "stderr:\n%s", out);
 
 	rc = read_config("", &cfg, out, sizeof(out));
@@ -379,15 +381,15 @@ static void test_json(void)
 	buf = NULL;
 	stdout = open_memstream(&buf, &len);
 	json_string(
-	    "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff\xfe|\xc0\xaf|\xed\xa0\x80|\xe2\x82|\x7f");
+		"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\xff\xfe|\xc0\xaf|\xed\xa0\x80|\xe2\x82|\x7f");
 	fclose(stdout);
 	stdout = saved;
 	CHECK_ONE(
-	    "json-non-utf8",
-	    buf &&
-		!strcmp(buf, "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\u00ff\\u00fe|\\u00c0\\u00af|"
-			     "\\u00ed\\u00a0\\u0080|\\u00e2\\u0082|\\u007f\""),
-	    "got %s", buf ? buf : "(nothing)");
+		"json-non-utf8",
+		buf && !strcmp(buf,
+			       "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80|\\u00ff\\u00fe|\\u00c0\\u00af|"
+			       "\\u00ed\\u00a0\\u0080|\\u00e2\\u0082|\\u007f\""),
+		"got %s", buf ? buf : "(nothing)");
 	free(buf);
 }
 

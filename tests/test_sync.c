@@ -80,7 +80,7 @@ static int create_maps(void)
 
 static void attach(__u32 ifindex)
 {
-	struct egress eg = {.mtu = 1500};
+	struct egress eg = { .mtu = 1500 };
 
 	bpf_map_update_elem(tab.egress_fd, &ifindex, &eg, BPF_ANY);
 	if (sync_table_read_attached(&tab))
@@ -89,7 +89,7 @@ static void attach(__u32 ifindex)
 
 static struct nl_hop hop6(__u32 ifindex, const char *addr)
 {
-	struct nl_hop h = {.ifindex = ifindex, .family = AF_INET6};
+	struct nl_hop h = { .ifindex = ifindex, .family = AF_INET6 };
 
 	inet_pton(AF_INET6, addr, h.addr);
 	return h;
@@ -97,7 +97,7 @@ static struct nl_hop hop6(__u32 ifindex, const char *addr)
 
 static struct nl_hop hop4(__u32 ifindex, const char *addr)
 {
-	struct nl_hop h = {.ifindex = ifindex, .family = AF_INET};
+	struct nl_hop h = { .ifindex = ifindex, .family = AF_INET };
 
 	inet_pton(AF_INET, addr, h.addr);
 	return h;
@@ -121,7 +121,7 @@ static __u32 fingerprint(const struct nl_route *r)
 static struct nl_route route(const char *dst, int len, __u32 table, __u32 metric, __u8 type,
 			     int nhops, const struct nl_hop *hops)
 {
-	struct nl_route r = {.dst_len = len, .table = table, .priority = metric, .type = type};
+	struct nl_route r = { .dst_len = len, .table = table, .priority = metric, .type = type };
 	int i;
 
 	inet_pton(AF_INET, dst, &r.dst);
@@ -154,7 +154,7 @@ static struct nl_route via(const char *dst, int len, __u32 metric, __u32 ifindex
 static const char *map_route(const char *dst, int len)
 {
 	static char buf[64];
-	struct route_key key = {.prefixlen = len}, k, next, *prev = NULL;
+	struct route_key key = { .prefixlen = len }, k, next, *prev = NULL;
 	struct route r;
 	struct nexthop nh;
 	char a[INET6_ADDRSTRLEN];
@@ -182,7 +182,7 @@ static const char *map_route(const char *dst, int len)
 static const char *map_neigh(__u32 ifindex, const char *ll)
 {
 	static char buf[32];
-	struct nexthop key = {.ifindex = ifindex};
+	struct nexthop key = { .ifindex = ifindex };
 	struct neigh n;
 
 	inet_pton(AF_INET6, ll, key.addr);
@@ -195,12 +195,12 @@ static const char *map_neigh(__u32 ifindex, const char *ll)
 
 static void neigh(__u32 ifindex, const char *ll, __u16 state, __u8 last, bool del)
 {
-	struct nl_neigh n = {.ifindex = ifindex, .family = AF_INET6, .state = state};
+	struct nl_neigh n = { .ifindex = ifindex, .family = AF_INET6, .state = state };
 
 	inet_pton(AF_INET6, ll, n.addr);
 	if (last) {
 		n.has_lladdr = true;
-		memcpy(n.lladdr, (__u8[]){2, 0, 0, 0, 0, last}, 6);
+		memcpy(n.lladdr, (__u8[]){ 2, 0, 0, 0, 0, last }, 6);
 	}
 	sync_on_neigh(&tab, &n, del);
 }
@@ -231,7 +231,7 @@ static void test_metric(void)
 static void test_kernel_entries(void)
 {
 	const char *test = test_begin("kernel_entries");
-	struct nl_hop gw4 = hop4(IF_B, "192.0.2.1"), dev = {.ifindex = IF_B};
+	struct nl_hop gw4 = hop4(IF_B, "192.0.2.1"), dev = { .ifindex = IF_B };
 	struct nl_route tos = via("10.70.0.0", 16, 0, IF_B, LL_B);
 	struct nl_route other = via("10.62.0.0", 16, 0, IF_B, LL_B);
 	struct sync_counts c;
@@ -246,7 +246,7 @@ static void test_kernel_entries(void)
 	/* the local table wins over main, whatever the metric */
 	add(via("10.1.1.1", 32, 0, IF_B, LL_B));
 	add(via("10.60.0.0", 16, 0, IF_B, LL_B));
-	add(route("10.61.0.0", 16, 100, 0, RTN_UNICAST, 1, &(struct nl_hop){0}));
+	add(route("10.61.0.0", 16, 100, 0, RTN_UNICAST, 1, &(struct nl_hop){ 0 }));
 	other.table = 100;
 	add(other);
 	EQ(map_route("10.0.0.0", 8), "fe80::b%11");
@@ -257,16 +257,15 @@ static void test_kernel_entries(void)
 	EQ(map_route("10.70.0.0", 16), "kernel");
 	EQ(map_route("10.62.0.0", 16), "absent");
 	sync_table_counts(&tab, &c);
-	CHECK(
-	    c.routes[SR_MIRRORED] == 2 && c.routes[SR_IPV4_GATEWAY] == 1 &&
-		c.routes[SR_REJECT] == 1 && c.routes[SR_CONNECTED] == 1 &&
-		c.routes[SR_LOCAL] == 1 && c.routes[SR_UNUSABLE] == 1 &&
-		c.routes[SR_SHADOWED] == 1 && c.routes[SR_OTHER_TABLE] == 2,
-	    "counts mirrored %lu ipv4_gateway %lu reject %lu connected %lu local %lu unusable %lu "
-	    "shadowed %lu other_table %lu",
-	    c.routes[SR_MIRRORED], c.routes[SR_IPV4_GATEWAY], c.routes[SR_REJECT],
-	    c.routes[SR_CONNECTED], c.routes[SR_LOCAL], c.routes[SR_UNUSABLE],
-	    c.routes[SR_SHADOWED], c.routes[SR_OTHER_TABLE]);
+	CHECK(c.routes[SR_MIRRORED] == 2 && c.routes[SR_IPV4_GATEWAY] == 1 &&
+		      c.routes[SR_REJECT] == 1 && c.routes[SR_CONNECTED] == 1 &&
+		      c.routes[SR_LOCAL] == 1 && c.routes[SR_UNUSABLE] == 1 &&
+		      c.routes[SR_SHADOWED] == 1 && c.routes[SR_OTHER_TABLE] == 2,
+	      "counts mirrored %lu ipv4_gateway %lu reject %lu connected %lu local %lu unusable %lu "
+	      "shadowed %lu other_table %lu",
+	      c.routes[SR_MIRRORED], c.routes[SR_IPV4_GATEWAY], c.routes[SR_REJECT],
+	      c.routes[SR_CONNECTED], c.routes[SR_LOCAL], c.routes[SR_UNUSABLE],
+	      c.routes[SR_SHADOWED], c.routes[SR_OTHER_TABLE]);
 	/* the local route goes: main's route for the prefix takes over */
 	del(route("10.1.1.1", 32, RT_TABLE_LOCAL, 0, RTN_LOCAL, 1, &dev));
 	EQ(map_route("10.1.1.1", 32), "fe80::b%11");
@@ -287,8 +286,8 @@ static void test_attach(void)
 static void test_multipath(void)
 {
 	const char *test = test_begin("multipath_first_usable");
-	struct nl_hop hops[4] = {hop4(IF_B, "192.0.2.1"), hop6(IF_B, LL_B), hop6(IF_C, LL_C),
-				 hop6(IF_B, "fe80::e")};
+	struct nl_hop hops[4] = { hop4(IF_B, "192.0.2.1"), hop6(IF_B, LL_B), hop6(IF_C, LL_C),
+				  hop6(IF_B, "fe80::e") };
 
 	hops[1].flags = RTNH_F_LINKDOWN;
 	add(route("10.40.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 4, hops));
@@ -298,7 +297,7 @@ static void test_multipath(void)
 
 static void nhobj(__u32 id, struct nl_hop h, int ngroup, const __u32 *group, bool del)
 {
-	struct nl_nhobj o = {.id = id, .family = h.family, .hop = h, .ngroup = ngroup};
+	struct nl_nhobj o = { .id = id, .family = h.family, .hop = h, .ngroup = ngroup };
 
 	if (ngroup)
 		memcpy(o.group, group, ngroup * sizeof(*group));
@@ -309,7 +308,7 @@ static void test_nexthop_objects(void)
 {
 	const char *test = test_begin("nexthop_objects");
 	struct nl_route r10 = via("10.10.0.0", 16, 0, 0, LL_B), r20 = r10;
-	const __u32 members[] = {21, 22};
+	const __u32 members[] = { 21, 22 };
 
 	r10.nhops = 0;
 	r10.nhid = 10;
@@ -322,7 +321,7 @@ static void test_nexthop_objects(void)
 	/* a group: its first usable member */
 	nhobj(21, hop4(IF_B, "192.0.2.1"), 0, NULL, false);
 	nhobj(22, hop6(IF_B, "fe80::22"), 0, NULL, false);
-	nhobj(20, (struct nl_hop){0}, 2, members, false);
+	nhobj(20, (struct nl_hop){ 0 }, 2, members, false);
 	inet_pton(AF_INET, "10.20.0.0", &r20.dst);
 	r20.nhid = 20;
 	r20.fingerprint = fingerprint(&r20);
@@ -365,8 +364,8 @@ static void test_neighbours(void)
 
 static void put_route(const char *dst, int len, __u32 ifindex, const char *ll)
 {
-	struct route_key key = {.prefixlen = len};
-	struct nexthop nh = {.ifindex = ifindex};
+	struct route_key key = { .prefixlen = len };
+	struct nexthop nh = { .ifindex = ifindex };
 
 	inet_pton(AF_INET, dst, &key.addr);
 	inet_pton(AF_INET6, ll, nh.addr);
@@ -377,8 +376,8 @@ static void put_route(const char *dst, int len, __u32 ifindex, const char *ll)
 static void test_reconcile(void)
 {
 	const char *test = test_begin("reconcile_in_place");
-	struct nexthop stale = {.ifindex = IF_C};
-	struct neigh mac = {.mac = {2, 0, 0, 0, 0, 0x55}};
+	struct nexthop stale = { .ifindex = IF_C };
+	struct neigh mac = { .mac = { 2, 0, 0, 0, 0, 0x55 } };
 
 	sync_table_reset(&tab);
 	sync_table_read_attached(&tab);
@@ -499,7 +498,7 @@ static struct nlmsghdr *route_msg_via(char *buf, const char *prefix, int len, co
 	struct { /* struct rtvia with room for an IPv6 address */
 		__kernel_sa_family_t family;
 		__u8 addr[16];
-	} __attribute__((packed)) via = {.family = AF_INET6};
+	} __attribute__((packed)) via = { .family = AF_INET6 };
 	__be32 dst;
 
 	nlh->nlmsg_type = RTM_NEWROUTE;
@@ -598,7 +597,7 @@ static int count_forged(const struct nlmsghdr *nlh, void *arg)
 static void test_foreign_sender(void)
 {
 	const char *test = test_begin("foreign_sender_dropped");
-	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
 	struct nl_sock ev;
 	struct pollfd pfd;
 	char buf[512] __attribute__((aligned(4)));

@@ -26,12 +26,12 @@
 struct xdp_case {
 	const char *name;
 	struct frame_spec spec;
-	size_t outcome;		/* OUT(counter): fwd_packets or the pass_* reason */
+	size_t outcome; /* OUT(counter): fwd_packets or the pass_* reason */
 	uint8_t dmac[ETH_ALEN]; /* forwarded: the next hop's MAC */
-	enum iface_id via;	/* forwarded: the egress, whose MAC becomes the source */
-	bool fib;		/* forwarded with the kernel's MAC */
-	bool with_default;	/* the default route is installed during the case */
-	const char *ingress;	/* NULL: in0 */
+	enum iface_id via; /* forwarded: the egress, whose MAC becomes the source */
+	bool fib; /* forwarded with the kernel's MAC */
+	bool with_default; /* the default route is installed during the case */
+	const char *ingress; /* NULL: in0 */
 };
 
 #define FWD(mac, iface) .outcome = OUT(fwd_packets), .dmac = MAC(mac), .via = (iface)
@@ -254,7 +254,7 @@ static int run_cases(const struct world *w)
 		frame_build(&f, &c->spec);
 		ingress = c->ingress ? if_nametoindex(c->ingress) : (__u32)w_ifindex(IF_IN);
 		failed +=
-		    !check_frame(w, c->name, &f, ingress, c->outcome, c->dmac, c->via, c->fib);
+			!check_frame(w, c->name, &f, ingress, c->outcome, c->dmac, c->via, c->fib);
 		if (c->with_default && (err = w_route_set(w, &w_default, false))) {
 			printf("FAIL xdp/%s: removing the default route: %s\n", c->name,
 			       strerror(-err));
@@ -360,8 +360,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (world_build_netns() || world_load(&skel, &w) || world_fill_maps(&w)) {
-		printf(
-		    "FAIL xdp/setup: could not build the test's namespace and maps (see above)\n");
+		printf("FAIL xdp/setup: could not build the test's namespace and maps (see above)\n");
 		v4via6_bpf__destroy(skel);
 		return 1;
 	}

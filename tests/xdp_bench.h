@@ -21,7 +21,7 @@
 static int bench_one(const struct world *w, const struct frame *f, int repeat, int calls,
 		     __u32 want, double *ns)
 {
-	struct xdp_md ctx = {.data_end = f->len, .ingress_ifindex = w_ifindex(IF_IN)};
+	struct xdp_md ctx = { .data_end = f->len, .ingress_ifindex = w_ifindex(IF_IN) };
 	uint8_t buf[FRAME_MAX];
 	double sum = 0;
 	int i;
@@ -72,8 +72,8 @@ static const struct bench_case bench_cases[] = {
 static int bench_floor_prog(void)
 {
 	const struct bpf_insn insns[] = {
-	    {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP},
-	    {.code = BPF_JMP | BPF_EXIT},
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
+		{ .code = BPF_JMP | BPF_EXIT },
 	};
 
 	return bpf_prog_load(BPF_PROG_TYPE_XDP, "floor", "GPL", insns, ARRAY_SIZE(insns), NULL);
@@ -88,18 +88,19 @@ static int cmp_double(const void *a, const void *b)
 
 static void bench_run(const struct world *full)
 {
-	struct egress in0 = {.mtu = W_MTU};
+	struct egress in0 = { .mtu = W_MTU };
 	struct v4via6_bpf *skel;
 	struct world w = *full, floor = *full;
 	struct fib24 fib;
 	double ns[5];
-	struct frame f = {.len = 60};
+	struct frame f = { .len = 60 };
 	__u32 ifindex = w_ifindex(IF_IN);
 	size_t i, r;
 	int err = 0;
 
 	/* a fresh program whose trie holds one route at a time */
-	if (world_load_skel(&skel, &w, &fib) || world_hold_prog(w.prog_fd, "hold1") || world_fill_maps(&w))
+	if (world_load_skel(&skel, &w, &fib) || world_hold_prog(w.prog_fd, "hold1") ||
+	    world_fill_maps(&w))
 		goto out;
 	for (i = 0; i < ARRAY_SIZE(w_routes); i++)
 		w_route_set(&w, &w_routes[i], false);

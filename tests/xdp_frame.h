@@ -41,12 +41,12 @@ struct frame_spec {
 	uint16_t frag_off; /* flags and offset, as on the wire but in host order */
 	const char *saddr;
 	const char *daddr;
-	size_t payload;	 /* bytes after the IPv4 header */
-	size_t pad;	 /* Ethernet padding after the IPv4 packet */
-	long tot_len;	 /* -1: header + payload */
-	long check;	 /* -1: the right checksum; else this value */
+	size_t payload; /* bytes after the IPv4 header */
+	size_t pad; /* Ethernet padding after the IPv4 packet */
+	long tot_len; /* -1: header + payload */
+	long check; /* -1: the right checksum; else this value */
 	long want_check; /* >= 0: choose the ID so that the right checksum is this value */
-	long cut;	 /* >= 0: the frame is cut to this many bytes */
+	long cut; /* >= 0: the frame is cut to this many bytes */
 };
 
 /* clang-format off */

@@ -17,7 +17,7 @@
 #define FUZZ_FRAMES	  300000
 /* test_xdp --frames N: make fuzz runs 10 million */
 static size_t fuzz_frames = FUZZ_FRAMES;
-#define FUZZ_SHOWN	  3 /* mismatching frames dumped under the FAIL line */
+#define FUZZ_SHOWN 3 /* mismatching frames dumped under the FAIL line */
 
 /* What must happen to a frame. */
 struct ref {
@@ -193,8 +193,9 @@ static const char *const fuzz_srcs[] = {
 
 static void fuzz_frame(uint64_t *s, struct frame *f)
 {
-	static const uint16_t types[] = {ETH_P_IPV6, ETH_P_ARP, ETH_P_8021Q, ETH_P_8021AD, 0x0801};
-	static const uint8_t ttls[] = {0, 1, 2, 255};
+	static const uint16_t types[] = { ETH_P_IPV6, ETH_P_ARP, ETH_P_8021Q, ETH_P_8021AD,
+					  0x0801 };
+	static const uint8_t ttls[] = { 0, 1, 2, 255 };
 	struct frame_spec sp = FRAME_SPEC();
 	char dst[16], src[16];
 	size_t i, hlen, n;
@@ -220,8 +221,8 @@ static void fuzz_frame(uint64_t *s, struct frame *f)
 	if (!below(s, 16))
 		sp.version = below(s, 16);
 	if (!below(s, 16))
-		sp.tot_len = below(s, 2) ? below(s, 65536)
-					 : spec_hlen(&sp) + sp.payload + sp.pad + 3 - below(s, 7);
+		sp.tot_len = below(s, 2) ? below(s, 65536) :
+					   spec_hlen(&sp) + sp.payload + sp.pad + 3 - below(s, 7);
 	if (!below(s, 16))
 		sp.ethertype = types[below(s, ARRAY_SIZE(types))];
 	if (!below(s, 32))

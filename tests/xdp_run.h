@@ -83,7 +83,7 @@ static int xdp_run(const struct world *w, const struct frame *in, __u32 ifindex,
 {
 	static uint8_t buf_in[FRAME_MAX], buf_out[FRAME_MAX];
 	__u32 size = in->len < ETH_HLEN ? ETH_HLEN : in->len;
-	struct xdp_md ctx = {.data_end = in->len, .ingress_ifindex = ifindex};
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
 	struct fwd_stats before, after;
 	size_t i;
 	int err;
@@ -112,14 +112,14 @@ static int xdp_run(const struct world *w, const struct frame *in, __u32 ifindex,
 		r->out.len = in->len;
 	for (i = 0; i < ARRAY_SIZE(stat_fields); i++)
 		STAT_AT(&r->delta, stat_fields[i].off) =
-		    STAT_AT(&after, stat_fields[i].off) - STAT_AT(&before, stat_fields[i].off);
+			STAT_AT(&after, stat_fields[i].off) - STAT_AT(&before, stat_fields[i].off);
 	return 0;
 }
 
 static const char *verdict_str(__u32 v)
 {
-	static const char *const names[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
-					    "XDP_REDIRECT"};
+	static const char *const names[] = { "XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX",
+					     "XDP_REDIRECT" };
 
 	return v < ARRAY_SIZE(names) ? names[v] : "XDP_?";
 }

@@ -28,11 +28,11 @@
 #include "xdp_frame.h"
 
 enum iface_id {
-	IF_IN,	   /* where test frames arrive */
-	IF_OUT,	   /* the usual egress */
-	IF_ALT,	   /* a second egress, for "the kernel's route uses another interface" */
+	IF_IN, /* where test frames arrive */
+	IF_OUT, /* the usual egress */
+	IF_ALT, /* a second egress, for "the kernel's route uses another interface" */
 	IF_NOPORT, /* in the egress map but not in tx_ports */
-	IF_GONE,   /* routed to, but in no map and not a device */
+	IF_GONE, /* routed to, but in no map and not a device */
 	IF_KERNEL, /* V4VIA6_IFINDEX_KERNEL: the prefix is left to the kernel */
 	IF_COUNT
 };
@@ -40,9 +40,9 @@ enum iface_id {
 struct w_iface {
 	const char *name; /* NULL: no such device */
 	uint8_t mac[ETH_ALEN];
-	bool egress;  /* has an egress map entry */
+	bool egress; /* has an egress map entry */
 	bool tx_port; /* is in the tx_ports devmap */
-	int ifindex;  /* given when name is NULL, else filled by world_build_netns() */
+	int ifindex; /* given when name is NULL, else filled by world_build_netns() */
 };
 
 /* clang-format off */
@@ -144,7 +144,7 @@ static const struct w_neigh w_kneighs[] = {
 
 struct world {
 	int prog_fd;
-	V4VIA6_MAPS_MEMBER;	/* the program's maps (loader/maps.h) */
+	V4VIA6_MAPS_MEMBER; /* the program's maps (loader/maps.h) */
 	struct fib24 *fib; /* routes go through it, as the loader writes them */
 };
 
@@ -220,7 +220,7 @@ static const char *mac_str(const uint8_t *m)
 
 static int w_route_set(const struct world *w, const struct w_route *r, bool add)
 {
-	struct route_key key = {.prefixlen = r->plen, .addr = htonl(parse_ip4(r->prefix))};
+	struct route_key key = { .prefixlen = r->plen, .addr = htonl(parse_ip4(r->prefix)) };
 	struct nexthop nh;
 
 	if (!add)
@@ -297,7 +297,7 @@ static int world_hold_prog(int prog_fd, const char *dev)
 static int world_fill_maps(const struct world *w)
 {
 	struct bpf_devmap_val port = {};
-	struct egress eg = {.mtu = W_MTU};
+	struct egress eg = { .mtu = W_MTU };
 	struct neigh nb = {};
 	struct nexthop nh;
 	__u32 ifindex;

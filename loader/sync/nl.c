@@ -47,8 +47,8 @@ int nl_open(struct nl_sock *s)
 
 int nl_open_events(struct nl_sock *s, int rcvbuf)
 {
-	static const unsigned int groups[] = {RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, RTNLGRP_NEIGH,
-					      RTNLGRP_LINK};
+	static const unsigned int groups[] = { RTNLGRP_IPV4_ROUTE, RTNLGRP_NEXTHOP, RTNLGRP_NEIGH,
+					       RTNLGRP_LINK };
 	unsigned int i;
 	int err;
 
@@ -118,7 +118,7 @@ bool nl_datagram_ok(const void *buf, size_t len)
 static ssize_t recv_kernel(struct nl_sock *s)
 {
 	struct sockaddr_nl addr;
-	struct iovec iov = {.iov_base = s->buf, .iov_len = s->buf_len};
+	struct iovec iov = { .iov_base = s->buf, .iov_len = s->buf_len };
 	struct msghdr msg;
 	ssize_t n;
 
@@ -220,7 +220,7 @@ int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void
 {
 	char req[256] = {};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct reply r = {.seq = ++s->seq, .fn = fn, .arg = arg};
+	struct reply r = { .seq = ++s->seq, .fn = fn, .arg = arg };
 	int ret;
 
 	nlh->nlmsg_type = type;
@@ -229,20 +229,20 @@ int nl_dump(struct nl_sock *s, uint16_t type, uint8_t family, nl_msg_fn fn, void
 	/* every family header starts with its family byte */
 	switch (type) {
 	case RTM_GETROUTE:
-		((struct rtmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg)))
-		    ->rtm_family = family;
+		((struct rtmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct rtmsg)))->rtm_family =
+			family;
 		break;
 	case RTM_GETNEXTHOP:
 		((struct nhmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct nhmsg)))->nh_family =
-		    family;
+			family;
 		break;
 	case RTM_GETNEIGH:
-		((struct ndmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ndmsg)))
-		    ->ndm_family = family;
+		((struct ndmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ndmsg)))->ndm_family =
+			family;
 		break;
 	default:
 		((struct rtgenmsg *)mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg)))
-		    ->rtgen_family = family;
+			->rtgen_family = family;
 		break;
 	}
 	if (mnl_socket_sendto(s->mnl, nlh, nlh->nlmsg_len) < 0)
@@ -299,7 +299,7 @@ int nl_neigh_use(struct nl_sock *s, uint32_t ifindex, const uint8_t addr[16])
 {
 	char req[256] = {};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct reply r = {.seq = ++s->seq};
+	struct reply r = { .seq = ++s->seq };
 	struct ndmsg *ndm;
 
 	nlh->nlmsg_type = RTM_NEWNEIGH;

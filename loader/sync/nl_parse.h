@@ -17,22 +17,22 @@
 /* A next hop as a route or a nexthop object gives it. */
 struct nl_hop {
 	uint32_t ifindex;
-	uint32_t flags;	  /* RTNH_F_*: DEAD and LINKDOWN make it unusable */
-	uint8_t family;	  /* of the gateway: AF_INET6, AF_INET, or 0 for none (on-link) */
+	uint32_t flags; /* RTNH_F_*: DEAD and LINKDOWN make it unusable */
+	uint8_t family; /* of the gateway: AF_INET6, AF_INET, or 0 for none (on-link) */
 	uint8_t addr[16]; /* the gateway, network order; an IPv4 one in the first 4 bytes */
-	bool encap;	  /* RTA_ENCAP/NHA_ENCAP: the kernel encapsulates (seg6, mpls, ip6...) */
+	bool encap; /* RTA_ENCAP/NHA_ENCAP: the kernel encapsulates (seg6, mpls, ip6...) */
 };
 
 struct nl_route {
 	uint32_t table;
 	uint32_t priority; /* the metric */
-	uint32_t dst;	   /* network order, host bits zero */
+	uint32_t dst; /* network order, host bits zero */
 	uint8_t dst_len;
 	uint8_t tos;
-	uint8_t type;	/* RTN_* */
-	bool cloned;	/* a cache entry (RTM_F_CLONED), not a route */
+	uint8_t type; /* RTN_* */
+	bool cloned; /* a cache entry (RTM_F_CLONED), not a route */
 	uint16_t nlflags; /* the message's NLM_F_*: APPEND, REPLACE tell where an alias goes */
-	uint32_t mtu;	  /* the route's mtu metric (RTAX_MTU), 0 for none */
+	uint32_t mtu; /* the route's mtu metric (RTAX_MTU), 0 for none */
 	/*
 	 * What tells this route from another of the same prefix, table, TOS
 	 * and metric (an alias, `ip route append`): a hash of the rest of
@@ -41,9 +41,9 @@ struct nl_route {
 	 * flags that change on their own (linkdown, dead).
 	 */
 	uint32_t fingerprint;
-	uint32_t nhid;	/* RTA_NH_ID, or 0 */
+	uint32_t nhid; /* RTA_NH_ID, or 0 */
 	bool multipath; /* the hops came in RTA_MULTIPATH */
-	int nhops;	/* hops the kernel gave, possibly more than NL_MAX_HOPS */
+	int nhops; /* hops the kernel gave, possibly more than NL_MAX_HOPS */
 	struct nl_hop hops[NL_MAX_HOPS];
 };
 
@@ -52,7 +52,7 @@ struct nl_nhobj {
 	uint8_t family;
 	bool blackhole;
 	struct nl_hop hop; /* gateway and device, when not a group */
-	int ngroup;	   /* members of a group, possibly more than NL_MAX_HOPS */
+	int ngroup; /* members of a group, possibly more than NL_MAX_HOPS */
 	uint32_t group[NL_MAX_HOPS];
 };
 

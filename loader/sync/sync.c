@@ -30,17 +30,17 @@
 #include "sync_table.h"
 
 const char sync_usage[] =
-    "Usage: v4via6 sync [--table ID] [--once] [--refresh SECONDS] [--rcvbuf BYTES]\n"
-    "  Makes the routes map equal to the kernel's IPv4 routes with IPv6 next hops (table\n"
-    "  ID, default main), the neighbour map to their IPv6 neighbours, and the egress map\n"
-    "  to the attached interfaces' MAC and MTU; then follows the kernel until SIGINT or\n"
-    "  SIGTERM. Prefixes routed otherwise get a kernel entry (the program passes them).\n"
-    "  --once           reconcile once, print the counts, exit\n"
-    "  --refresh SECS   how often next hops in use are refreshed (NTF_USE), default 3\n"
-    "  --rcvbuf BYTES   notification socket buffer, default 32 MiB (tests make it small\n"
-    "                   to force overruns)\n"
-    "  SIGUSR1 logs the counts, SIGHUP forces a full resync. A restart reconciles in\n"
-    "  place: routes that stay are never removed from the map.\n";
+	"Usage: v4via6 sync [--table ID] [--once] [--refresh SECONDS] [--rcvbuf BYTES]\n"
+	"  Makes the routes map equal to the kernel's IPv4 routes with IPv6 next hops (table\n"
+	"  ID, default main), the neighbour map to their IPv6 neighbours, and the egress map\n"
+	"  to the attached interfaces' MAC and MTU; then follows the kernel until SIGINT or\n"
+	"  SIGTERM. Prefixes routed otherwise get a kernel entry (the program passes them).\n"
+	"  --once           reconcile once, print the counts, exit\n"
+	"  --refresh SECS   how often next hops in use are refreshed (NTF_USE), default 3\n"
+	"  --rcvbuf BYTES   notification socket buffer, default 32 MiB (tests make it small\n"
+	"                   to force overruns)\n"
+	"  SIGUSR1 logs the counts, SIGHUP forces a full resync. A restart reconciles in\n"
+	"  place: routes that stay are never removed from the map.\n";
 
 /*
  * Dumps in a row before giving the loop a turn (signals, notifications), and
@@ -52,12 +52,12 @@ const char sync_usage[] =
 struct syncer {
 	struct v4via6_state st;
 	struct fib24 fib; /* the routes map with its tbl24, mapped from st */
-	__u32 routes_id;  /* the routes map's id: tells a reloaded program */
+	__u32 routes_id; /* the routes map's id: tells a reloaded program */
 	bool maps_gone;
 	struct sync_table t;
 	struct sync_run run;
 	struct nl_sock req; /* dumps and NTF_USE */
-	struct nl_sock ev;  /* notifications */
+	struct nl_sock ev; /* notifications */
 	char pin_dir[PATH_MAX];
 	const char *need_resync; /* why a full resync is due, or NULL */
 	unsigned long nl_malformed; /* the sockets' malformed datagrams, counted in run.invalid */
@@ -165,11 +165,11 @@ static int dump_all(struct syncer *s)
 		uint8_t family;
 		const char *what;
 	} dumps[] = {
-	    /* links and nexthop objects first: routes refer to them */
-	    {RTM_GETLINK, AF_UNSPEC, "links"},
-	    {RTM_GETNEXTHOP, AF_UNSPEC, "nexthop objects"},
-	    {RTM_GETNEIGH, AF_INET6, "IPv6 neighbours"},
-	    {RTM_GETROUTE, AF_INET, "IPv4 routes"},
+		/* links and nexthop objects first: routes refer to them */
+		{ RTM_GETLINK, AF_UNSPEC, "links" },
+		{ RTM_GETNEXTHOP, AF_UNSPEC, "nexthop objects" },
+		{ RTM_GETNEIGH, AF_INET6, "IPv6 neighbours" },
+		{ RTM_GETROUTE, AF_INET, "IPv4 routes" },
 	};
 	unsigned int i;
 	int err;
@@ -361,7 +361,7 @@ static int signal_fd(void)
 
 static int timer_fd(void)
 {
-	struct itimerspec its = {.it_interval = {1, 0}, .it_value = {1, 0}};
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
 	if (fd >= 0 && timerfd_settime(fd, 0, &its, NULL)) {

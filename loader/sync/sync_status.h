@@ -20,9 +20,9 @@
 /* What sync writes in its status file besides the table's counts. */
 struct sync_run {
 	unsigned int table;
-	unsigned long resyncs;	/* full dumps: the first one, overruns, links down, SIGHUP */
+	unsigned long resyncs; /* full dumps: the first one, overruns, links down, SIGHUP */
 	unsigned long overruns; /* ENOBUFS on the notification socket */
-	long last_resync;	/* time() at the end of the last full resync */
+	long last_resync; /* time() at the end of the last full resync */
 	/* dumps the kernel flagged NLM_F_DUMP_INTR (they are redone) */
 	unsigned long dumps_interrupted;
 	unsigned long invalid; /* messages ignored as malformed (only a forger sends them) */

@@ -16,16 +16,11 @@
 #include "sync_table.h"
 
 const char *const sync_reason_names[SR_COUNT] = {
-    [SR_MIRRORED] = "mirrored",
-    [SR_IPV4_GATEWAY] = "ipv4_gateway",
-    [SR_CONNECTED] = "connected",
-    [SR_REJECT] = "blackhole",
-    [SR_LOCAL] = "local",
-    [SR_NOT_ATTACHED] = "not_attached",
-    [SR_UNUSABLE] = "unusable",
-    [SR_UNSUPPORTED] = "unsupported",
-    [SR_SHADOWED] = "shadowed",
-    [SR_OTHER_TABLE] = "other_table",
+	[SR_MIRRORED] = "mirrored",   [SR_IPV4_GATEWAY] = "ipv4_gateway",
+	[SR_CONNECTED] = "connected", [SR_REJECT] = "blackhole",
+	[SR_LOCAL] = "local",	      [SR_NOT_ATTACHED] = "not_attached",
+	[SR_UNUSABLE] = "unusable",   [SR_UNSUPPORTED] = "unsupported",
+	[SR_SHADOWED] = "shadowed",   [SR_OTHER_TABLE] = "other_table",
 };
 
 /*
@@ -40,8 +35,8 @@ struct variant {
 	uint8_t type;
 	uint32_t nhid;
 	uint32_t mtu;
-	uint32_t fingerprint;	 /* tells aliases apart (nl_route) */
-	int nhops;		 /* inline next hops the kernel gave */
+	uint32_t fingerprint; /* tells aliases apart (nl_route) */
+	int nhops; /* inline next hops the kernel gave */
 	enum sync_reason reason; /* why no inline hop is usable (when nusable is 0) */
 	int nusable;
 	struct nexthop *usable; /* the usable inline hops (IPv6, up), in the kernel's order */
@@ -52,7 +47,7 @@ struct prefix {
 	struct route_key key;
 	struct variant *variants;
 	const struct variant *chosen; /* the route the kernel uses, NULL if none */
-	enum sync_reason reason;      /* what the map got for it */
+	enum sync_reason reason; /* what the map got for it */
 	bool multipath_cut;
 	bool in_map;
 	struct nexthop installed; /* the map's value when in_map */
@@ -139,7 +134,8 @@ void sync_table_reset(struct sync_table *t)
 	struct htab_iter it;
 	struct prefix *p;
 
-	htab_for_each(p, &t->prefixes, &it) free_variants(p);
+	htab_for_each(p, &t->prefixes, &it)
+		free_variants(p);
 	htab_clear(&t->prefixes);
 	htab_clear(&t->nhobjs);
 	htab_clear(&t->neighs);
@@ -503,7 +499,7 @@ static void free_variant(struct variant **pp)
  */
 void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
 {
-	struct route_key key = {.prefixlen = r->dst_len, .addr = r->dst};
+	struct route_key key = { .prefixlen = r->dst_len, .addr = r->dst };
 	struct variant *v, **pp, **first = NULL, **same = NULL, **last = NULL;
 	struct prefix *p;
 	int created;
@@ -563,7 +559,9 @@ static void resync_nhid_routes(struct sync_table *t)
 	struct htab_iter it;
 	struct prefix *p;
 
-	htab_for_each(p, &t->prefixes, &it) if (p->chosen && p->chosen->nhid) sync_prefix(t, p);
+	htab_for_each(p, &t->prefixes, &it)
+		if (p->chosen && p->chosen->nhid)
+			sync_prefix(t, p);
 }
 
 static void drop_nhid_routes(struct sync_table *t, uint32_t id)
@@ -572,8 +570,7 @@ static void drop_nhid_routes(struct sync_table *t, uint32_t id)
 	struct htab_iter it;
 	struct prefix *p;
 
-	htab_for_each(p, &t->prefixes, &it)
-	{
+	htab_for_each(p, &t->prefixes, &it) {
 		for (pp = &p->variants; (v = *pp);) {
 			if (v->nhid != id) {
 				pp = &v->next;
@@ -613,7 +610,7 @@ void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del)
 
 void sync_on_neigh(struct sync_table *t, const struct nl_neigh *n, bool del)
 {
-	struct nexthop key = {.ifindex = n->ifindex};
+	struct nexthop key = { .ifindex = n->ifindex };
 	struct kneigh *kn;
 	struct use *u;
 	int created;
@@ -720,7 +717,7 @@ static void key_list_add(struct sync_table *t, struct key_list *l, const void *k
 /* Takes what the routes map holds as installed; deletes the keys the kernel has not. */
 static void adopt_routes(struct sync_table *t)
 {
-	struct key_list dead = {.size = sizeof(struct route_key)};
+	struct key_list dead = { .size = sizeof(struct route_key) };
 	struct route_key key, next, *prev = NULL, *k;
 	struct route r;
 	struct nexthop val;
@@ -757,7 +754,7 @@ static void adopt_routes(struct sync_table *t)
 
 static void adopt_neighs(struct sync_table *t)
 {
-	struct key_list dead = {.size = sizeof(struct nexthop)};
+	struct key_list dead = { .size = sizeof(struct nexthop) };
 	struct nexthop key, next, *prev = NULL, *k;
 	struct neigh val;
 	struct use *u;
@@ -801,15 +798,19 @@ void sync_table_apply(struct sync_table *t)
 	adopt_routes(t);
 	adopt_neighs(t);
 	t->loading = false;
-	htab_for_each(p, &t->prefixes, &it) sync_prefix(t, p);
+	htab_for_each(p, &t->prefixes, &it)
+		sync_prefix(t, p);
 	if (!err) {
 		err = fib24_rebuild(t->fib);
 		if (err)
 			map_error(t, "rebuilding", "the /24 table", -err);
 		fib24_unlock(t->fib);
 	}
-	htab_for_each(u, &t->uses, &it) sync_neigh(t, u);
-	htab_for_each(k, &t->links, &it) if (is_attached(t, k->ifindex)) sync_egress(t, &k->l);
+	htab_for_each(u, &t->uses, &it)
+		sync_neigh(t, u);
+	htab_for_each(k, &t->links, &it)
+		if (is_attached(t, k->ifindex))
+			sync_egress(t, &k->l);
 	t->changed = true;
 }
 
@@ -819,9 +820,12 @@ void sync_table_reevaluate(struct sync_table *t)
 	struct klink *k;
 	struct prefix *p;
 
-	htab_for_each(p, &t->prefixes, &it) sync_prefix(t, p);
+	htab_for_each(p, &t->prefixes, &it)
+		sync_prefix(t, p);
 	/* a newly attached interface gets its current MAC and MTU */
-	htab_for_each(k, &t->links, &it) if (is_attached(t, k->ifindex)) sync_egress(t, &k->l);
+	htab_for_each(k, &t->links, &it)
+		if (is_attached(t, k->ifindex))
+			sync_egress(t, &k->l);
 }
 
 void sync_table_counts(const struct sync_table *t, struct sync_counts *c)
@@ -832,8 +836,7 @@ void sync_table_counts(const struct sync_table *t, struct sync_counts *c)
 	struct htab_iter it;
 
 	memset(c, 0, sizeof(*c));
-	htab_for_each(p, &t->prefixes, &it)
-	{
+	htab_for_each(p, &t->prefixes, &it) {
 		for (v = p->variants; v; v = v->next) {
 			if (v == p->chosen)
 				c->routes[p->reason]++;
@@ -846,8 +849,7 @@ void sync_table_counts(const struct sync_table *t, struct sync_counts *c)
 		}
 		c->multipath_cut += p->multipath_cut;
 	}
-	htab_for_each(u, &t->uses, &it)
-	{
+	htab_for_each(u, &t->uses, &it) {
 		c->nexthops++;
 		c->neighs_resolved += u->in_map;
 	}
@@ -860,7 +862,8 @@ void sync_for_each_nexthop(struct sync_table *t, void (*fn)(void *arg, const str
 	struct htab_iter it;
 	struct use *u;
 
-	htab_for_each(u, &t->uses, &it) fn(arg, &u->key);
+	htab_for_each(u, &t->uses, &it)
+		fn(arg, &u->key);
 }
 
 bool sync_neigh_static(struct sync_table *t, const struct nexthop *nh)

@@ -35,16 +35,16 @@
 
 /* Why a route is, or is not, in the routes map with a next hop. */
 enum sync_reason {
-	SR_MIRRORED,	 /* forwarded by XDP */
+	SR_MIRRORED, /* forwarded by XDP */
 	SR_IPV4_GATEWAY, /* an IPv4 next hop */
-	SR_CONNECTED,	 /* no gateway: directly connected, the kernel resolves with ARP */
-	SR_REJECT,	 /* blackhole, unreachable, prohibit */
-	SR_LOCAL,	 /* local table: the router's own and broadcast addresses */
+	SR_CONNECTED, /* no gateway: directly connected, the kernel resolves with ARP */
+	SR_REJECT, /* blackhole, unreachable, prohibit */
+	SR_LOCAL, /* local table: the router's own and broadcast addresses */
 	SR_NOT_ATTACHED, /* an IPv6 next hop on an interface v4via6 is not attached to */
-	SR_UNUSABLE,	 /* next hop down, unknown nexthop object, TOS route, other route types */
-	SR_UNSUPPORTED,	 /* what XDP cannot do as the kernel does: encapsulation, an mtu metric */
-	SR_SHADOWED,	 /* not the kernel's choice (a higher metric, a later alias) */
-	SR_OTHER_TABLE,	 /* in a table sync does not follow */
+	SR_UNUSABLE, /* next hop down, unknown nexthop object, TOS route, other route types */
+	SR_UNSUPPORTED, /* what XDP cannot do as the kernel does: encapsulation, an mtu metric */
+	SR_SHADOWED, /* not the kernel's choice (a higher metric, a later alias) */
+	SR_OTHER_TABLE, /* in a table sync does not follow */
 	SR_COUNT
 };
 
@@ -52,10 +52,10 @@ extern const char *const sync_reason_names[SR_COUNT];
 
 struct sync_counts {
 	unsigned long routes[SR_COUNT]; /* kernel routes by reason */
-	unsigned long multipath_cut;	/* prefixes forwarded via one of several next hops */
-	unsigned long nexthops;		/* distinct next hops in use */
-	unsigned long neighs_resolved;	/* of those, with a MAC in the neighbour map */
-	unsigned long map_errors;	/* map writes that failed (logged) */
+	unsigned long multipath_cut; /* prefixes forwarded via one of several next hops */
+	unsigned long nexthops; /* distinct next hops in use */
+	unsigned long neighs_resolved; /* of those, with a MAC in the neighbour map */
+	unsigned long map_errors; /* map writes that failed (logged) */
 };
 
 struct sync_table {
@@ -69,11 +69,11 @@ struct sync_table {
 	 */
 	bool loading;
 	struct htab prefixes; /* struct route_key -> variants, what the map holds */
-	struct htab nhobjs;   /* nexthop object id -> struct nl_nhobj */
-	struct htab neighs;   /* struct nexthop -> kernel neighbour state and MAC */
-	struct htab uses;     /* struct nexthop in use by the map -> refs, what the map holds */
-	struct htab links;    /* ifindex -> struct nl_link */
-	struct htab warned;   /* prefixes already warned about as multipath */
+	struct htab nhobjs; /* nexthop object id -> struct nl_nhobj */
+	struct htab neighs; /* struct nexthop -> kernel neighbour state and MAC */
+	struct htab uses; /* struct nexthop in use by the map -> refs, what the map holds */
+	struct htab links; /* ifindex -> struct nl_link */
+	struct htab warned; /* prefixes already warned about as multipath */
 	uint32_t attached[V4VIA6_MAX_IFACES]; /* keys of the egress map, sorted */
 	int nattached;
 	unsigned long map_errors;

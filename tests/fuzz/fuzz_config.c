@@ -57,9 +57,9 @@ static char *format_config(const struct config *cfg, size_t *size)
 
 	for (i = 0; i < cfg->n_ifaces; i++)
 		fprintf(f, "attach %s%s\n", cfg->ifaces[i].name,
-			cfg->ifaces[i].mode == XDP_MODE_SKB	 ? " mode skb"
-			: cfg->ifaces[i].mode == XDP_MODE_NATIVE ? " mode native"
-								 : "");
+			cfg->ifaces[i].mode == XDP_MODE_SKB    ? " mode skb" :
+			cfg->ifaces[i].mode == XDP_MODE_NATIVE ? " mode native" :
+								 "");
 	for (i = 0; i < cfg->n_routes; i++) {
 		const struct config_route *r = &cfg->routes[i];
 
@@ -88,24 +88,26 @@ static void same_config(const struct config *a, const struct config *b)
 	size_t i;
 
 	FUZZ_ASSERT(a->n_ifaces == b->n_ifaces && a->n_routes == b->n_routes &&
-			a->n_neighs == b->n_neighs,
+			    a->n_neighs == b->n_neighs,
 		    "counts %zu/%zu/%zu, read back %zu/%zu/%zu", a->n_ifaces, a->n_routes,
 		    a->n_neighs, b->n_ifaces, b->n_routes, b->n_neighs);
 	for (i = 0; i < a->n_ifaces; i++)
 		FUZZ_ASSERT(!strcmp(a->ifaces[i].name, b->ifaces[i].name) &&
-				a->ifaces[i].ifindex == b->ifaces[i].ifindex &&
-				a->ifaces[i].mode == b->ifaces[i].mode,
+				    a->ifaces[i].ifindex == b->ifaces[i].ifindex &&
+				    a->ifaces[i].mode == b->ifaces[i].mode,
 			    "attach %zu", i);
 	for (i = 0; i < a->n_routes; i++)
-		FUZZ_ASSERT(
-		    !memcmp(&a->routes[i].key, &b->routes[i].key, sizeof(a->routes[i].key)) &&
-			!memcmp(&a->routes[i].nh, &b->routes[i].nh, sizeof(a->routes[i].nh)),
-		    "route %zu", i);
+		FUZZ_ASSERT(!memcmp(&a->routes[i].key, &b->routes[i].key,
+				    sizeof(a->routes[i].key)) &&
+				    !memcmp(&a->routes[i].nh, &b->routes[i].nh,
+					    sizeof(a->routes[i].nh)),
+			    "route %zu", i);
 	for (i = 0; i < a->n_neighs; i++)
-		FUZZ_ASSERT(
-		    !memcmp(&a->neighs[i].key, &b->neighs[i].key, sizeof(a->neighs[i].key)) &&
-			!memcmp(&a->neighs[i].val, &b->neighs[i].val, sizeof(a->neighs[i].val)),
-		    "neigh %zu", i);
+		FUZZ_ASSERT(!memcmp(&a->neighs[i].key, &b->neighs[i].key,
+				    sizeof(a->neighs[i].key)) &&
+				    !memcmp(&a->neighs[i].val, &b->neighs[i].val,
+					    sizeof(a->neighs[i].val)),
+			    "neigh %zu", i);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(r.dst_len <= 32, "dst_len %u", r.dst_len);
 		for (i = 0; i < r.nhops && i < NL_MAX_HOPS; i++)
 			FUZZ_ASSERT(r.hops[i].family == 0 || r.hops[i].family == AF_INET ||
-					r.hops[i].family == AF_INET6,
+					    r.hops[i].family == AF_INET6,
 				    "hop family %u", r.hops[i].family);
 	}
 	if (!nl_parse_nexthop(nlh, &o))

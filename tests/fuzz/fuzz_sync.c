@@ -144,10 +144,10 @@ int fib24_rebuild(struct fib24 *f)
 int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
 		 __u64 flags)
 {
-	struct route r = {.nh = *nh, .prefixlen = key->prefixlen};
+	struct route r = { .nh = *nh, .prefixlen = key->prefixlen };
 
-	FUZZ_ASSERT(key->prefixlen <= 32 &&
-			!(ntohl(key->addr) & ~(key->prefixlen ? ~0U << (32 - key->prefixlen) : 0)),
+	FUZZ_ASSERT(key->prefixlen <= 32 && !(ntohl(key->addr) &
+					      ~(key->prefixlen ? ~0U << (32 - key->prefixlen) : 0)),
 		    "a route key with host bits set");
 	return bpf_map_update_elem(f->routes_fd, key, &r, flags);
 }
@@ -318,13 +318,14 @@ static void hop_of(struct input *in, struct nl_hop *h)
 
 static void route_of(struct input *in, struct nl_route *r)
 {
-	static const uint8_t lens[8] = {0, 8, 16, 22, 24, 25, 32, 24};
-	static const uint8_t types[8] = {RTN_UNICAST,	RTN_UNICAST,	RTN_UNICAST,
-					 RTN_UNICAST,	RTN_LOCAL,	RTN_BROADCAST,
-					 RTN_BLACKHOLE, RTN_UNREACHABLE};
+	static const uint8_t lens[8] = { 0, 8, 16, 22, 24, 25, 32, 24 };
+	static const uint8_t types[8] = {
+		RTN_UNICAST, RTN_UNICAST,   RTN_UNICAST,   RTN_UNICAST,
+		RTN_LOCAL,   RTN_BROADCAST, RTN_BLACKHOLE, RTN_UNREACHABLE
+	};
 	uint8_t a = next(in), b = next(in), c = next(in);
 	uint32_t dst =
-	    htonl(0x0a000000 | (uint32_t)(a & 3) << 16 | (uint32_t)(b & 3) << 8 | (c & 0x80));
+		htonl(0x0a000000 | (uint32_t)(a & 3) << 16 | (uint32_t)(b & 3) << 8 | (c & 0x80));
 	int i;
 
 	memset(r, 0, sizeof(*r));
@@ -368,7 +369,7 @@ static void nhobj_of(struct input *in, struct nl_nhobj *o)
 
 static void neigh_of(struct input *in, struct nl_neigh *n)
 {
-	static const uint16_t states[4] = {NUD_REACHABLE, NUD_STALE, NUD_FAILED, NUD_PERMANENT};
+	static const uint16_t states[4] = { NUD_REACHABLE, NUD_STALE, NUD_FAILED, NUD_PERMANENT };
 	uint8_t a = next(in);
 
 	memset(n, 0, sizeof(*n));
@@ -378,7 +379,7 @@ static void neigh_of(struct input *in, struct nl_neigh *n)
 	n->state = states[(a >> 4) & 3];
 	n->has_lladdr = !(a & 0x40);
 	if (n->has_lladdr)
-		memcpy(n->lladdr, (uint8_t[]){2, 0, 0, 0, (a >> 7) + 1, n->addr[15]}, 6);
+		memcpy(n->lladdr, (uint8_t[]){ 2, 0, 0, 0, (a >> 7) + 1, n->addr[15] }, 6);
 }
 
 static void link_of(struct input *in, struct nl_link *l)
@@ -390,7 +391,7 @@ static void link_of(struct input *in, struct nl_link *l)
 	l->flags = ((a & 4) ? IFF_UP : 0) | ((a & 8) ? IFF_RUNNING : 0);
 	l->mtu = (a & 0x10) ? 1400 : 1500;
 	l->has_addr = true;
-	memcpy(l->addr, (uint8_t[]){2, 0, 0, 0, 1, l->ifindex}, 6);
+	memcpy(l->addr, (uint8_t[]){ 2, 0, 0, 0, 1, l->ifindex }, 6);
 }
 
 /* --- one table, its maps, and a full dump into it ----------------------------------------- */
@@ -472,7 +473,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = {data, size};
+	struct input in = { data, size };
 	struct world w1, w2;
 	struct nl_route r;
 	struct nl_nhobj o;
