@@ -221,7 +221,9 @@ fi
 
 t=ifindex-catch-all
 # an interface whose ifindex is beyond the if_stats array counts in slot 0, "other"
-if ! out=$({ add_ns x && no_dad x && ip link add r9 netns "$(ns r)" index 1500 address 02:00:00:00:00:09 \
+# add_ns outside $( ): a subshell's LIB_NS would not reach the cleanup, and x would outlive the test
+add_ns x >"$T/addx" 2>&1
+if ! out=$({ cat "$T/addx" && [ -e /run/netns/"$(ns x)" ] && no_dad x && ip link add r9 netns "$(ns r)" index 1500 address 02:00:00:00:00:09 \
 	type veth peer name x9 netns "$(ns x)" address 02:00:00:00:00:19 && ip -n "$(ns r)" link set r9 up &&
 	ip -n "$(ns x)" link set x9 up && v6 r attach r9; } 2>&1); then
 	fail $t "could not make and attach r9 with ifindex 1500" "$out"
