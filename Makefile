@@ -20,7 +20,7 @@ DESTDIR  ?=
 # Packages the build, the tests, the demo and the benchmarks need (Debian 12).
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
 	    libmnl-dev bpftool iproute2 ethtool tcpdump python3-scapy netsniff-ng bird2 frr gnuplot-nox \
-	    iputils-ping procps kmod libclang-rt-14-dev prometheus libmicrohttpd-dev
+	    iputils-ping procps kmod libclang-rt-14-dev prometheus libmicrohttpd-dev curl util-linux
 
 ifeq ($(V),1)
 Q :=
