@@ -163,3 +163,19 @@ cap_count() {
 	shift
 	tcpdump -n -r "$f" "$@" 2>/dev/null | wc -l
 }
+
+# sync_router_or_exit DIR: router r with three links to a peer p (r1..r3 / p1..p3), v4via6
+# attached to r1 and r2 (r3 stays the kernel's); a FAIL line and exit 1 when it cannot be built.
+# For the sync tests that follow the kernel's routes on r.
+sync_router_or_exit() {
+	local out
+	if ! { add_ns r p && link r r1 p p1 && link r r2 p p2 && link r r3 p p3; } >"$1/topo" 2>&1; then
+		fail topology "could not build the namespaces" "$(cat "$1/topo")"
+		exit 1
+	fi
+	forget_pins r
+	if ! out=$(v6 r attach r1 r2 2>&1); then
+		fail attach "v4via6 attach r1 r2" "$out"
+		exit 1
+	fi
+}

@@ -20,15 +20,7 @@ on_cleanup "rm -rf '$T'"
 STEPS=${CHURN_STEPS:-300}
 SEED=${CHURN_SEED:-$RANDOM}
 
-if ! { add_ns r p && link r r1 p p1 && link r r2 p p2 && link r r3 p p3; } >"$T/topo" 2>&1; then
-	fail topology "could not build the namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
-if ! out=$(v6 r attach r1 r2 2>&1); then
-	fail attach "v4via6 attach r1 r2" "$out"
-	exit 1
-fi
+sync_router_or_exit "$T"
 nsenter --net=/run/netns/"$(ns r)" "$V4VIA6" sync 2>"$T/sync.log" &
 SYNC_PID=$!
 LIB_PIDS+=("$SYNC_PID")

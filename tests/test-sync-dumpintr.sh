@@ -14,15 +14,7 @@ T=$(mktemp -d /tmp/v4via6-dumpintr.XXXXXX)
 on_cleanup "rm -rf '$T'"
 N=65536
 
-if ! { add_ns r p && link r r1 p p1 && link r r2 p p2 && link r r3 p p3; } >"$T/topo" 2>&1; then
-	fail topology "could not build the namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
-if ! out=$(v6 r attach r1 r2 2>&1); then
-	fail attach "v4via6 attach r1 r2" "$out"
-	exit 1
-fi
+sync_router_or_exit "$T"
 nsx r ip route add 10.1.0.0/16 via inet6 fe80::1 dev r1
 awk -v n="$N" 'BEGIN { for (i = 1000; i < 1000 + n; i++)
 	printf "nexthop add id %d via fe80::%x dev r2\n", i, i % 4000 + 1 }' >"$T/batch"
