@@ -202,7 +202,7 @@ static inline int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifind
 			return -errno;
 		}
 	}
-	err = fib24_open(&fib, m->routes_fd, m->tbl24_fd, m->nexthops_fd, NULL);
+	err = fib24_open(&fib, m, NULL);
 	if (err) {
 		fprintf(stderr, "v4via6-bench: mapping tbl24: %s\n", strerror(-err));
 		return err;

@@ -16,16 +16,34 @@ struct {
 	__type(value, struct route);
 } routes SEC(".maps");
 
-/* Top 24 bits of the destination -> next-hop index (see include/v4via6.h). */
+/* Top 16 bits of the destination -> the entries of its 256 /24s (see include/v4via6.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE); /* the loader writes it through mmap */
-	__uint(max_entries, V4VIA6_TBL24_ENTRIES);
+	__uint(max_entries, V4VIA6_TBL24_ENTRIES / V4VIA6_BLOCK_ENTRIES);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct fib_block);
 } tbl24 SEC(".maps");
 
-/* Next-hop index -> next hop, for the routes of /24 and shorter. */
+/* tbl8 block (for a /24 with longer routes) -> its entries, by the destination's last byte. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, V4VIA6_TBL8_GROUPS);
+	__type(key, __u32);
+	__type(value, struct fib_block);
+} tbl8 SEC(".maps");
+
+/* tbl8 block -> the /24 that owns it (loader/fib24.h); the program never reads it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, V4VIA6_TBL8_GROUPS);
+	__type(key, __u32);
+	__type(value, __u64);
+} tbl8_owners SEC(".maps");
+
+/* Nexthop object index -> next hop, its MAC, and its slot's use count. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -34,7 +52,7 @@ struct {
 	__type(value, struct nexthop_slot);
 } nexthops SEC(".maps");
 
-/* (egress ifindex, IPv6 next hop) -> MAC, filled by user space. */
+/* (egress ifindex, IPv6 next hop) -> MAC: user space's record, copied into the nexthop objects. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, V4VIA6_MAX_NEIGHS);
@@ -42,18 +60,19 @@ struct {
 	__type(value, struct neigh);
 } neighs SEC(".maps");
 
-/* ifindex -> source MAC and MTU of each attached interface. */
+/* ifindex -> source MAC and MTU of each attached interface (mtu 0: not attached). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, V4VIA6_MAX_IFACES);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* the loader lists the attached through mmap */
+	__uint(max_entries, V4VIA6_MAX_PORT_IFINDEX);
 	__type(key, __u32);
 	__type(value, struct egress);
 } egress SEC(".maps");
 
 /* ifindex -> ifindex: the interfaces frames may be redirected to. */
 struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__uint(max_entries, V4VIA6_MAX_IFACES);
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, V4VIA6_MAX_PORT_IFINDEX);
 	__type(key, __u32);
 	__type(value, struct bpf_devmap_val);
 } tx_ports SEC(".maps");
@@ -72,5 +91,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct if_stats);
 } if_stats SEC(".maps");
+
+/* nexthop object index -> packets and bytes forwarded through it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, V4VIA6_MAX_NEXTHOPS);
+	__type(key, __u32);
+	__type(value, struct nh_stats);
+} nh_stats SEC(".maps");
 
 #endif /* V4VIA6_MAPS_H */

@@ -19,6 +19,9 @@
 #define V4VIA6_MAP_TBL24    "tbl24"
 #define V4VIA6_MAP_NEXTHOPS "nexthops"
 #define V4VIA6_MAP_IF_STATS "if_stats"
+#define V4VIA6_MAP_TBL8	    "tbl8"
+#define V4VIA6_MAP_TBL8_OWNERS "tbl8_owners"
+#define V4VIA6_MAP_NH_STATS "nh_stats"
 /* The program's pin, so that later commands find the loaded program again. */
 #define V4VIA6_PIN_PROG	       "prog"
 #define V4VIA6_PROG_NAME       "v4via6_xdp"
@@ -32,17 +35,41 @@
  * another layout to exercise that path.)
  */
 #ifndef V4VIA6_LAYOUT
-#define V4VIA6_LAYOUT 1
+#define V4VIA6_LAYOUT 2
 #endif
 
 /* Limits: map sizes. The LPM trie allocates per entry: a large limit costs nothing until used. */
 #define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
 #define V4VIA6_MAX_NEIGHS 65536
+/* Interfaces attached at once. */
 #define V4VIA6_MAX_IFACES 256
-/* Distinct next hops (throw included) that routes of /24 or shorter may use at once. */
+/*
+ * The egress array and the tx_ports devmap are indexed by ifindex (an
+ * inlined array lookup, where a hash costs a call): an interface whose
+ * ifindex is this or above cannot be attached.
+ */
+#define V4VIA6_MAX_PORT_IFINDEX 65536
+/* Distinct next hops (throw included) that routes may use at once: nexthop objects. */
 #define V4VIA6_MAX_NEXTHOPS 65536
-/* One tbl24 entry per /24: 2^24 entries of 8 bytes, 128 MiB, allocated at load. */
+/* One tbl24 entry per /24: 2^24 entries of 4 bytes, 64 MiB, allocated at load. */
 #define V4VIA6_TBL24_ENTRIES (1U << 24)
+/*
+ * tbl24 and tbl8 hold blocks of 256 entries (one per /16 in tbl24, one per
+ * /24 in tbl8): an array map lays each value out 8-byte aligned, so an array
+ * of single __u32 entries would take 8 bytes an entry. Seen through mmap,
+ * tbl24 is a plain __u32[2^24].
+ */
+#define V4VIA6_BLOCK_ENTRIES 256
+struct fib_block {
+	__u32 e[V4VIA6_BLOCK_ENTRIES];
+};
+/*
+ * tbl8 blocks: one per /24 that holds routes longer than /24, 256 entries of
+ * 4 bytes (1 KiB) each. 32768 blocks are 32 MiB, allocated at load; a /24
+ * needs one block however many longer routes it holds. (The map may be made
+ * smaller before load, as the tests do: the loader reads its size.)
+ */
+#define V4VIA6_TBL8_GROUPS 32768
 
 /* Key of the routes LPM trie: an IPv4 prefix (prefixlen first, as BPF_MAP_TYPE_LPM_TRIE requires).
  */
@@ -101,57 +128,82 @@ struct route {
 
 /*
  * The DIR-24-8 fast path (loader/fib24.c keeps it equal to the routes trie).
- * tbl24 is an array indexed by the top 24 bits of the destination (host
- * order). Each entry is one __u64, written with one aligned store, so the
- * program reads an old or a new entry, never a mix:
- *   bits  0..31  index into nexthops of the route covering this /24
- *   bits 32..37  that route's prefix length (0..24)
- *   bit  38      valid: a route covers this /24 (a default route has length 0)
- *   bits 39..47  how many routes longer than /24 lie inside this /24 (at most
- *                2 + 4 + ... + 256 = 510): when not 0, the program looks the
- *                destination up in the trie instead
- * 0 means no route at all.
+ * tbl24 is indexed by the top 24 bits of the destination (host order); tbl8
+ * is an array of blocks of 256 entries, indexed by the block and the
+ * destination's last byte. Each entry is one __u32, written with one aligned
+ * store, so the program reads an old or a new entry, never a mix:
+ *   0                 no route
+ *   bit 31 set        (tbl24 only) routes longer than /24 lie in this /24:
+ *                     bits 0..22 are its tbl8 block
+ *   bit 30 set        a route: bits 0..23 its nexthop object (an index into
+ *                     nexthops), bits 24..29 its prefix length (0..32), which
+ *                     the writer needs to know which route owns the entry
  */
-#define V4VIA6_T24_NH_MASK	0xffffffffULL
-#define V4VIA6_T24_LEN_SHIFT	32
-#define V4VIA6_T24_LEN_MASK	0x3fULL
-#define V4VIA6_T24_VALID	(1ULL << 38)
-#define V4VIA6_T24_LONGER_SHIFT 39
-#define V4VIA6_T24_LONGER_MASK	0x1ffULL
-#define V4VIA6_T24_NH(e)	((__u32)((e)&V4VIA6_T24_NH_MASK))
-#define V4VIA6_T24_LEN(e)	((__u32)(((e) >> V4VIA6_T24_LEN_SHIFT) & V4VIA6_T24_LEN_MASK))
-#define V4VIA6_T24_LONGER(e)	((__u32)(((e) >> V4VIA6_T24_LONGER_SHIFT) & V4VIA6_T24_LONGER_MASK))
+#define V4VIA6_T24_TBL8	      (1U << 31)
+#define V4VIA6_T24_GROUP_MASK 0x7fffffU
+#define V4VIA6_E_VALID	      (1U << 30)
+#define V4VIA6_E_LEN_SHIFT    24
+#define V4VIA6_E_LEN_MASK     0x3fU
+#define V4VIA6_E_NH_MASK      0xffffffU
+#define V4VIA6_E_NH(e)	      ((e)&V4VIA6_E_NH_MASK)
+#define V4VIA6_E_LEN(e)	      (((e) >> V4VIA6_E_LEN_SHIFT) & V4VIA6_E_LEN_MASK)
+#define V4VIA6_E_GROUP(e)     ((e)&V4VIA6_T24_GROUP_MASK)
 
 /*
- * Value of the nexthops array, indexed by a tbl24 entry's next-hop index
- * (slot 0 is never used). An mmapable array lays its values out 8-byte
- * aligned, so a struct nexthop (20 bytes) takes 24 anyway: the rest says
- * whether the slot is allocated. nh comes first: &slot->nh is a neighbour map
- * key. A throw route's slot holds ifindex V4VIA6_IFINDEX_KERNEL. Slot 0's used
- * is the loader's record of whether tbl24 agrees with the trie (clean/dirty).
+ * A destination MAC as one aligned 8-byte word: the loader writes it with one
+ * store and the program reads it with one load, so a neighbour's new MAC
+ * reaches every route through the nexthop at once and is never seen half
+ * written.
+ */
+struct nh_mac {
+	__u8 mac[6];
+	__u8 known; /* 1: mac is the neighbour's; 0: ask the kernel (bpf_fib_lookup) */
+	__u8 pad;
+} __attribute__((aligned(8)));
+
+/*
+ * A nexthop object: value of the nexthops array, named by index by the
+ * tbl24 and tbl8 entries (slot 0 is never a next hop). nh comes first: it is
+ * the neighbour map's key for the slot. A throw route's slot holds ifindex
+ * V4VIA6_IFINDEX_KERNEL. The egress interface's MAC and MTU come from the
+ * egress array (one write when a link changes, whatever the number of
+ * nexthops on it), the frame goes out through tx_ports[ifindex] (a DEVMAP
+ * array). Slot 0's used is the loader's record of whether the tables agree
+ * with the trie (clean/dirty).
  */
 struct nexthop_slot {
 	struct nexthop nh;
 	__u32 used; /* 0 when free; else a count of the entries using it (loader/fib24.h) */
+	struct nh_mac dmac; /* from the neighbour map, kept by the loader */
 };
 
-/* Value of the neighbour map. */
+/* Per-nexthop counters: a per-CPU array indexed like nexthops. */
+struct nh_stats {
+	__u64 packets; /* forwarded through the nexthop */
+	__u64 bytes;
+};
+
+/*
+ * Value of the neighbour map: the MACs `v4via6 neigh` and sync set, read by
+ * the loader only. It copies each into the nexthop objects of that next hop.
+ */
 struct neigh {
 	__u8 mac[6]; /* the next hop's link-layer address */
 	__u16 pad;
 };
 
 /*
- * Value of the egress map, keyed by ifindex (__u32): what the program needs to
+ * Value of the egress array, indexed by ifindex: what the program needs to
  * know of an interface it sends on, and the MAC of one it receives on. The
  * loader writes it on attach and keeps it current (v4via6 sync follows
- * RTM_NEWLINK); reading it costs one lookup where bpf_check_mtu would cost a
- * helper call and a device lookup per packet.
+ * RTM_NEWLINK); reading it costs one inlined array lookup where bpf_check_mtu
+ * would cost a helper call and a device lookup per packet. mtu 0: the
+ * interface is not attached.
  */
 struct egress {
 	__u8 mac[6]; /* source MAC of frames sent on this interface */
 	__u16 pad;
-	__u32 mtu; /* L3 MTU: the largest IPv4 total length sent unfragmented */
+	__u32 mtu; /* L3 MTU: the largest IPv4 total length sent unfragmented; 0: not attached */
 };
 
 /*

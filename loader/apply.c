@@ -334,7 +334,7 @@ int do_apply(int argc, char **argv)
 	struct fib24 fib;
 	struct config cfg;
 	char dir[PATH_MAX];
-	bool local_held;
+	bool local_held, neighs_held;
 	int err, rc = EXIT_FAIL;
 
 	/*
@@ -368,7 +368,7 @@ int do_apply(int argc, char **argv)
 	}
 	err = fib24_open_state(&fib, &st);
 	if (err) {
-		pr_err("apply: mapping the /24 table: %s", strerror(-err));
+		pr_err("apply: mapping the forwarding table: %s", strerror(-err));
 		goto out_state;
 	}
 	/* other writers (sync, route add) wait until the routes are all written */
@@ -387,6 +387,10 @@ int do_apply(int argc, char **argv)
 		local_skip_config(&ls, &cfg, argv[0]);
 		err = update_routes(&st, &fib, &cfg, &ls, &sum.routes, &old_routes, &n_old_routes);
 	}
+	/* the neighbour map's writes, then every nexthop object's MAC, as one change */
+	neighs_held = !err && !fib24_write_begin(&fib);
+	if (!err && !neighs_held)
+		err = -ENOLCK;
 	if (!err)
 		err = update_neighs(&st, &cfg, &sum.neighs, &old_neighs, &n_old_neighs);
 	for (i = 0; !err && i < n_old_routes; i++) {
@@ -398,11 +402,6 @@ int do_apply(int argc, char **argv)
 		else
 			sum.routes.removed++;
 	}
-	/* a throw removed at a local prefix gives way to a local entry */
-	if (local_held)
-		err = local_end(&fib, st.pin_dir, &ls, err);
-	fib24_unlock(&fib);
-	fib24_close(&fib);
 	for (i = 0; !err && i < n_old_neighs; i++) {
 		if (bpf_map_delete_elem(st.neighs_fd, &old_neighs[i].key) && errno != ENOENT) {
 			err = -errno;
@@ -411,6 +410,15 @@ int do_apply(int argc, char **argv)
 			sum.neighs.removed++;
 		}
 	}
+	if (neighs_held && fib24_write_end(&fib) && !err) {
+		pr_err("apply: the nexthop objects' MACs: repair failed");
+		err = -EIO;
+	}
+	/* a throw removed at a local prefix gives way to a local entry */
+	if (local_held)
+		err = local_end(&fib, st.pin_dir, &ls, err);
+	fib24_unlock(&fib);
+	fib24_close(&fib);
 	if (!err)
 		err = detach_others(&st, &cfg, &sum);
 	print_summary(&sum, err != 0);

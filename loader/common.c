@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "fib24.h"
 #include "lock.h"
 
 const char *pin_dir_opt;
@@ -144,4 +145,13 @@ const char *ifname_cached(__u32 ifindex, char *buf)
 		memcpy(cache[used++].name, buf, IF_NAMESIZE);
 	}
 	return buf;
+}
+
+int open_fib(const struct v4via6_state *st, struct fib24 *fib)
+{
+	int err = fib24_open_state(fib, st);
+
+	if (err)
+		pr_err("%s: mapping the forwarding table: %s", cmd_name(), strerror(-err));
+	return err;
 }

@@ -36,6 +36,9 @@ int resolve_pin_dir(char *buf, size_t len, bool create);
  * reported as "<command>: not loaded (...)". Returns 0 or -errno.
  */
 int open_state(struct v4via6_state *st, bool create);
+/* fib24_open_state, saying what failed. Returns 0 or -errno. */
+struct fib24;
+int open_fib(const struct v4via6_state *st, struct fib24 *fib);
 
 /*
  * Says why state_open(dir) failed with err, unless state_open said so itself;

@@ -1,35 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * DIR-24-8 upkeep (see fib24.h): the classic incremental updates of tbl24.
+ * DIR-24-8 upkeep (see fib24.h): the classic incremental updates of tbl24
+ * and tbl8, one route at a time.
  *
- * A route of length len <= 24 covers the 2^(24 - len) entries of its range;
- * an entry belongs to the longest route covering it, and records that
+ * An entry belongs to the longest route covering it, and records that
  * route's length, so that a shorter route written later leaves it alone and
- * the deletion of a route hands back exactly the entries it owned. A route
- * longer than /24 only counts itself in its /24's entry: the program then
- * asks the trie for every destination of that /24.
+ * the deletion of a route hands back exactly the entries it owned. A route of
+ * length len <= 24 covers 2^(24 - len) tbl24 entries, and inside those that
+ * point to a tbl8 block, the block's entries. A route longer than /24 covers
+ * entries of its /24's block, which its /24 gets first: a copy of the /24's
+ * entry in all 256 entries, then tbl24 points to it (the same answers, so the
+ * switch is invisible). When the last route longer than /24 of a /24 goes,
+ * its entries are equal again: tbl24 gets that entry back and the block is
+ * released.
  *
  * Ordering, so that the program sees each route old or new, never a wrong
- * next hop: a nexthops slot is written before any entry points to it; an
- * added or replaced route goes into the trie first, then into tbl24 (until
- * then, tbl24 still gives the previous answer); a deleted route leaves tbl24
- * first (its entries fall back to the parent route, which the trie still
- * agrees with), then the trie. Every entry changes by one aligned 64-bit store.
- *
- * Slot ownership: a slot's `used` counts the tbl24 entries that point to it,
- * plus the holds of the operation running (a slot handed to a route that is
- * not in tbl24 yet), so no slot is taken back while anything still needs it.
- * A slot whose count falls to 0 keeps its next hop (a packet that read the
- * old entry just before it changed still finds the right one) and is wiped
- * for another next hop only after an RCU grace period, when no program run
- * that could have read the old entry is left.
+ * next hop: a slot (nexthop object) and a block are complete before any entry
+ * points to them; an added or replaced route goes into the trie first, then
+ * into the tables (until then, they still give the previous answer); a
+ * deleted route leaves the tables first (its entries fall back to the parent
+ * route, which the trie still agrees with), then the trie. Every entry
+ * changes by one aligned 32-bit store. A released slot or block is reused
+ * only after an RCU grace period (nhobj.c, group_alloc).
  *
  * Crash consistency: slot 0's `used` is the tables' state word. Every writer
- * sets it to FIB24_DIRTY before it changes the trie, tbl24 or a slot, and to
- * FIB24_CLEAN when they agree again. A writer killed in between (kill -9,
- * Ctrl-C, a crash) leaves FIB24_DIRTY in the map, which outlives it; whoever
- * takes the lock next finds it and rebuilds tbl24, the counts and the slots
- * from the trie, the source of truth, before doing anything else.
+ * sets it to FIB24_DIRTY before it changes the trie, the neighbour map, the
+ * tables or a slot, and to FIB24_CLEAN when they agree again. A writer killed
+ * in between (kill -9, Ctrl-C, a crash) leaves FIB24_DIRTY in the map, which
+ * outlives it; whoever takes the lock next finds it and rebuilds the tables
+ * from the trie and the neighbour map, the source of truth, before doing
+ * anything else (fib24_whole.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,90 +42,104 @@
 #include <sys/syscall.h>
 #include <bpf/bpf.h>
 
+#include "array_size.h"
 #include "common.h"
 #include "dump.h"
-#include "fib24.h"
+#include "fib24_int.h"
 #include "lock.h"
 
-#define WIN_ENTRIES (1U << FIB24_WIN_SHIFT)
-#define WIN_BYTES   ((size_t)WIN_ENTRIES * sizeof(__u64))
-#define SLOTS_BYTES ((size_t)V4VIA6_MAX_NEXTHOPS * sizeof(struct nexthop_slot))
-#define LONGER_ONE  (1ULL << V4VIA6_T24_LONGER_SHIFT)
-#define LONGER_BITS (V4VIA6_T24_LONGER_MASK << V4VIA6_T24_LONGER_SHIFT)
-/* what says where an entry points: a valid entry's slot */
-#define REF_BITS (V4VIA6_T24_VALID | V4VIA6_T24_NH_MASK)
+#define SLOTS_BYTES	((size_t)V4VIA6_MAX_NEXTHOPS * sizeof(struct nexthop_slot))
+#define OWNERS_BYTES(f) ((size_t)(f)->ngroups * sizeof(__u64))
 
-static __u64 t24_entry(__u32 idx, __u32 len)
+/* Maps window w of a table of total entries (the last may be shorter). */
+static int win_map(__u32 **win, int fd, __u32 w, __u64 total)
 {
-	return idx | (__u64)len << V4VIA6_T24_LEN_SHIFT | V4VIA6_T24_VALID;
-}
-
-/* Maps the windows holding entries first..first+n-1. 0 or -errno. */
-static int t24_map(struct fib24 *f, __u32 first, __u32 n)
-{
-	__u32 w, last = (first + n - 1) >> FIB24_WIN_SHIFT;
+	__u64 off = (__u64)w * WIN_ENTRIES;
+	size_t len = WIN_BYTES;
 	void *p;
 
+	if (win[w])
+		return 0;
+	if (off >= total)
+		return -ERANGE;
+	if (total - off < WIN_ENTRIES)
+		len = (total - off) * sizeof(__u32);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off * sizeof(__u32));
+	if (p == MAP_FAILED)
+		return -errno;
+	win[w] = p;
+	return 0;
+}
+
+int t24_map(struct fib24 *f, __u32 first, __u32 n)
+{
+	__u32 w, last = (first + n - 1) >> FIB24_WIN_SHIFT;
+	int err;
+
 	for (w = first >> FIB24_WIN_SHIFT; w <= last; w++) {
-		if (f->win[w])
-			continue;
-		p = mmap(NULL, WIN_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, f->tbl24_fd,
-			 (off_t)w * WIN_BYTES);
-		if (p == MAP_FAILED)
-			return -errno;
-		f->win[w] = p;
+		err = win_map(f->win, f->tbl24_fd, w, V4VIA6_TBL24_ENTRIES);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-/* Entry i, in a window mapped by t24_map. */
-static __u64 *t24(struct fib24 *f, __u32 i)
+static __u64 t8_total(const struct fib24 *f)
 {
-	return &f->win[i >> FIB24_WIN_SHIFT][i & (WIN_ENTRIES - 1)];
+	return (__u64)f->ngroups * BLOCK;
 }
 
-__u64 *fib24_entry(struct fib24 *f, __u32 i)
+int t8_map(struct fib24 *f, __u32 g)
+{
+	if (g >= f->ngroups)
+		return -ERANGE;
+	/* a block never straddles two windows: 128 blocks a window */
+	return win_map(f->win8, f->tbl8_fd, g * BLOCK >> FIB24_WIN_SHIFT, t8_total(f));
+}
+
+int t8_map_all(struct fib24 *f)
+{
+	__u32 w;
+	int err;
+
+	for (w = 0; (__u64)w * WIN_ENTRIES < t8_total(f); w++) {
+		err = win_map(f->win8, f->tbl8_fd, w, t8_total(f));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+__u32 *fib24_entry(struct fib24 *f, __u32 i)
 {
 	return i < V4VIA6_TBL24_ENTRIES && !t24_map(f, i, 1) ? t24(f, i) : NULL;
 }
 
-/* One more reference (a tbl24 entry or a hold) on slot idx. */
-static void ref_get(struct fib24 *f, __u32 idx)
+__u32 *fib24_block(struct fib24 *f, __u32 g)
 {
-	struct nexthop_slot *s = &f->slots[idx];
-
-	if (!idx || idx >= V4VIA6_MAX_NEXTHOPS || (s->used & FIB24_SLOT_REFS) == FIB24_SLOT_REFS)
-		f->broken = true;
-	else
-		s->used = FIB24_SLOT_ALLOCATED | ((s->used & FIB24_SLOT_REFS) + 1);
+	return !t8_map(f, g) ? t8(f, g) : NULL;
 }
 
-/* One reference less; at 0 the slot is released but keeps its next hop (see above). */
-static void ref_put(struct fib24 *f, __u32 idx)
+void fib24_groups_used(const struct fib24 *f, __u32 *used, __u32 *total)
 {
-	struct nexthop_slot *s = &f->slots[idx];
+	__u32 g;
 
-	/* a count that would go below 0 was wrong already: the table is repaired */
-	if (!idx || idx >= V4VIA6_MAX_NEXTHOPS || !(s->used & FIB24_SLOT_REFS))
-		f->broken = true;
-	else
-		s->used--;
+	*used = 0;
+	*total = f->ngroups;
+	for (g = 0; g < f->ngroups; g++)
+		*used += (f->owners[g] & FIB24_GROUP_USED) != 0;
 }
 
-/*
- * One aligned store: the program reads the old or the new entry, never a mix.
- * The new slot counts the entry before it is visible, the old one after.
- */
-static void t24_store(struct fib24 *f, __u32 i, __u64 v)
+void e_store(struct fib24 *f, __u32 *p, __u32 v)
 {
-	__u64 old = *t24(f, i);
-	bool moved = ((old ^ v) & REF_BITS) != 0;
+	__u32 old = *p;
+	bool moved = e_leaf(old) != e_leaf(v) || (e_leaf(v) && V4VIA6_E_NH(old) != V4VIA6_E_NH(v));
 
-	if (moved && (v & V4VIA6_T24_VALID))
-		ref_get(f, V4VIA6_T24_NH(v));
-	__atomic_store_n(t24(f, i), v, __ATOMIC_RELEASE);
-	if (moved && (old & V4VIA6_T24_VALID))
-		ref_put(f, V4VIA6_T24_NH(old));
+	if (moved && e_leaf(v))
+		ref_get(f, V4VIA6_E_NH(v));
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	if (moved && e_leaf(old))
+		ref_put(f, V4VIA6_E_NH(old));
 }
 
 /* First entry and number of entries of a prefix of length <= 24. */
@@ -143,21 +157,18 @@ static void mark(struct fib24 *f, __u32 state)
 	__atomic_store_n(&f->slots[0].used, state, __ATOMIC_RELEASE);
 }
 
-/* A writer starts: from here until op_end, a death leaves the state dirty. */
-static void op_begin(struct fib24 *f)
+void op_begin(struct fib24 *f)
 {
 	if (!f->op_depth++)
 		mark(f, FIB24_DIRTY);
 }
-
-static int rebuild_locked(struct fib24 *f);
 
 /*
  * The writer is done and the tables agree with the trie again: clean. When it
  * found them wrong on the way (a count that would wrap, a slot out of range),
  * they are rebuilt first. Returns 0 or the rebuild's -errno (then still dirty).
  */
-static int op_end(struct fib24 *f)
+int op_end(struct fib24 *f)
 {
 	int err = 0;
 
@@ -173,23 +184,44 @@ static int op_end(struct fib24 *f)
 	return err;
 }
 
-int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir)
+static int map_entries(int fd, __u32 *n)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*n = info.max_entries;
+	return 0;
+}
+
+int fib24_open(struct fib24 *f, const struct v4via6_maps *m, const char *lock_dir)
 {
 	void *p;
 	int err;
 
 	memset(f, 0, sizeof(*f));
-	f->routes_fd = routes_fd;
-	f->tbl24_fd = tbl24_fd;
-	f->nexthops_fd = nexthops_fd;
+	f->routes_fd = m->routes_fd;
+	f->tbl24_fd = m->tbl24_fd;
+	f->tbl8_fd = m->tbl8_fd;
+	f->owners_fd = m->tbl8_owners_fd;
+	f->nexthops_fd = m->nexthops_fd;
+	f->neighs_fd = m->neighs_fd;
+	f->nh_stats_fd = m->nh_stats_fd;
 	f->lock_dir = lock_dir;
-	p = mmap(NULL, SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, nexthops_fd, 0);
-	if (p == MAP_FAILED) {
-		err = -errno;
-		fib24_close(f);
+	err = map_entries(f->tbl8_fd, &f->ngroups);
+	if (!err && f->ngroups > V4VIA6_TBL8_GROUPS)
+		err = -E2BIG;
+	if (err)
 		return err;
-	}
+	p = mmap(NULL, SLOTS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, f->nexthops_fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
 	f->slots = p;
+	p = mmap(NULL, OWNERS_BYTES(f), PROT_READ | PROT_WRITE, MAP_SHARED, f->owners_fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	f->owners = p;
 	/* left dirty by a writer that died (or never set): the lock repairs it */
 	if (!fib24_clean(f)) {
 		err = fib24_lock(f);
@@ -200,25 +232,42 @@ int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, co
 		fib24_unlock(f);
 	}
 	return 0;
+fail:
+	err = -errno;
+	fib24_close(f);
+	return err;
 }
 
 int fib24_open_state(struct fib24 *f, const struct v4via6_state *st)
 {
-	return fib24_open(f, st->routes_fd, st->tbl24_fd, st->nexthops_fd, st->pin_dir);
+	return fib24_open(f, &st->maps, st->pin_dir);
+}
+
+static void unmap_wins(__u32 **win, int n, __u64 total)
+{
+	__u64 off;
+	int w;
+
+	for (w = 0; w < n; w++) {
+		if (!win[w])
+			continue;
+		off = (__u64)w * WIN_ENTRIES;
+		munmap(win[w],
+		       total - off < WIN_ENTRIES ? (total - off) * sizeof(__u32) : WIN_BYTES);
+		win[w] = NULL;
+	}
 }
 
 void fib24_close(struct fib24 *f)
 {
-	int w;
-
-	for (w = 0; w < FIB24_WINDOWS; w++) {
-		if (f->win[w])
-			munmap(f->win[w], WIN_BYTES);
-		f->win[w] = NULL;
-	}
+	unmap_wins(f->win, FIB24_WINDOWS, V4VIA6_TBL24_ENTRIES);
+	unmap_wins(f->win8, ARRAY_SIZE(f->win8), t8_total(f));
 	if (f->slots)
 		munmap(f->slots, SLOTS_BYTES);
 	f->slots = NULL;
+	if (f->owners)
+		munmap(f->owners, OWNERS_BYTES(f));
+	f->owners = NULL;
 }
 
 bool fib24_clean(const struct fib24 *f)
@@ -242,9 +291,9 @@ int fib24_tables_state(int nexthops_fd, const char *lock_dir)
 }
 
 /*
- * Maps just created: no slot taken, no route. Their tbl24 is all zero then
- * (only a hand-written entry could differ, which route check finds), so they
- * are clean without the rebuild's pass over 2^24 entries (a second of CPU).
+ * Maps just created: no slot taken, no block, no route. Their tables are all
+ * zero then (only a hand-written entry could differ, which route check
+ * finds), so they are clean without the rebuild's pass over 2^24 entries.
  */
 static bool fresh(struct fib24 *f)
 {
@@ -256,13 +305,13 @@ static bool fresh(struct fib24 *f)
 	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
 		if (f->slots[i].used)
 			return false;
+	for (i = 0; i < f->ngroups; i++)
+		if (f->owners[i])
+			return false;
 	return bpf_map_get_next_key(f->routes_fd, NULL, &next) && errno == ENOENT;
 }
 
-/*
- * The first lock of a process repairs what a dead writer left: tbl24, the
- * longer-route counts and the slots, rebuilt from the trie.
- */
+/* The first lock of a process repairs what a dead writer left (fib24_whole.c). */
 static int repair(struct fib24 *f)
 {
 	bool dirty = f->slots[0].used == FIB24_DIRTY;
@@ -275,11 +324,12 @@ static int repair(struct fib24 *f)
 	err = rebuild_locked(f);
 
 	if (err)
-		pr_err("repairing the /24 table from the routes: %s (v4via6 route check retries)",
+		pr_err("repairing the forwarding table from the routes: %s (v4via6 route check "
+		       "retries)",
 		       strerror(-err));
 	else if (dirty)
-		pr_err("the /24 table was left dirty by an interrupted writer: rebuilt from the "
-		       "routes");
+		pr_err("the forwarding table was left dirty by an interrupted writer: rebuilt from "
+		       "the routes");
 	return err;
 }
 
@@ -312,89 +362,186 @@ void fib24_unlock(struct fib24 *f)
 	lock_release();
 }
 
+int fib24_write_begin(struct fib24 *f)
+{
+	int err = fib24_lock(f);
+
+	if (!err)
+		op_begin(f);
+	return err;
+}
+
+int fib24_write_end(struct fib24 *f)
+{
+	int err;
+
+	slots_mac_sync(f, NULL);
+	err = op_end(f);
+	fib24_unlock(f);
+	return err;
+}
+
 /*
  * Waits until every program run that started before has ended: XDP runs in
  * an RCU read-side section (softirq, bottom halves off), and
  * MEMBARRIER_CMD_GLOBAL is synchronize_rcu() in the kernel. Where membarrier
  * is refused (nohz_full), a sleep far longer than any program run.
  */
-static void grace_period(void)
+void grace_period(void)
 {
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
 		usleep(100000);
 }
 
-/*
- * Wipes the released slots (no entry, no hold) for other next hops, after a
- * grace period: no packet still holds an entry that pointed to them.
- * Returns how many it freed.
- */
-static __u32 slots_reclaim(struct fib24 *f)
+/* Wipes the released blocks after a grace period. Returns how many. */
+static __u32 groups_reclaim(struct fib24 *f)
 {
-	__u32 i, n = 0;
+	__u32 g, n = 0;
 
-	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
-		n += f->slots[i].used == FIB24_SLOT_ALLOCATED;
+	for (g = 0; g < f->ngroups; g++)
+		n += f->owners[g] == FIB24_GROUP_RELEASED;
 	if (!n)
 		return 0;
 	grace_period();
-	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
-		if (f->slots[i].used == FIB24_SLOT_ALLOCATED)
-			memset(&f->slots[i], 0, sizeof(f->slots[i]));
+	for (g = 0; g < f->ngroups; g++) {
+		if (f->owners[g] != FIB24_GROUP_RELEASED || t8_map(f, g))
+			continue;
+		/* their references were given back at release */
+		memset(t8(f, g), 0, BLOCK * sizeof(__u32));
+		f->owners[g] = FIB24_GROUP_FREE;
+	}
 	return n;
 }
 
-static __u32 nexthop_hash(const struct nexthop *nh)
+int group_alloc(struct fib24 *f, __u32 i24)
 {
-	const unsigned char *p = (const unsigned char *)nh;
-	__u32 h = 2166136261U; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < sizeof(*nh); i++)
-		h = (h ^ p[i]) * 16777619U;
-	return h;
-}
-
-/*
- * The slot of a next hop, with a hold on it (slot_put drops it), allocated if
- * needed: linear probing from its hash over slots 1..max-1. A slot wiped by
- * slots_reclaim may end a probe early, and the next hop then gets a second
- * slot: harmless, both hold the same next hop. -ENOSPC when every slot is
- * held or referenced.
- */
-static int slot_get(struct fib24 *f, const struct nexthop *nh)
-{
-	const __u32 n = V4VIA6_MAX_NEXTHOPS - 1;
-	__u32 start = nexthop_hash(nh) % n, k, i;
-	struct nexthop_slot *s;
-	int pass;
+	__u32 g;
+	int pass, err;
 
 	for (pass = 0; pass < 2; pass++) {
-		for (k = 0; k < n; k++) {
-			i = (start + k) % n + 1;
-			s = &f->slots[i];
-			if (s->used && !memcmp(&s->nh, nh, sizeof(*nh))) {
-				ref_get(f, i);
-				return i;
-			}
-			if (s->used)
+		for (g = 0; g < f->ngroups; g++) {
+			if (f->owners[g] != FIB24_GROUP_FREE)
 				continue;
-			s->nh = *nh;
-			/* the slot is complete before any entry points to it */
-			__atomic_thread_fence(__ATOMIC_RELEASE);
-			s->used = FIB24_SLOT_ALLOCATED | 1;
-			return i;
+			err = t8_map(f, g);
+			if (err)
+				return err;
+			/* unreachable, and zero but for a hand-written entry: no reference to give back */
+			memset(t8(f, g), 0, BLOCK * sizeof(__u32));
+			f->owners[g] = FIB24_GROUP_USED | i24;
+			return g;
 		}
-		if (!slots_reclaim(f))
+		if (!groups_reclaim(f))
 			break;
 	}
 	return -ENOSPC;
 }
 
-static void slot_put(struct fib24 *f, int idx)
+void group_release(struct fib24 *f, __u32 g)
 {
-	if (idx > 0)
-		ref_put(f, idx);
+	__u32 j, *b;
+
+	if (g >= f->ngroups || t8_map(f, g))
+		return;
+	b = t8(f, g);
+	/* the entries stay as they are for a packet still reading them */
+	for (j = 0; j < BLOCK; j++)
+		if (e_leaf(b[j]))
+			ref_put(f, V4VIA6_E_NH(b[j]));
+	f->owners[g] = FIB24_GROUP_RELEASED;
+}
+
+int group_get(struct fib24 *f, __u32 i24)
+{
+	__u32 e = *t24(f, i24), j, *b;
+	int g;
+
+	if (e & V4VIA6_T24_TBL8)
+		return t8_map(f, V4VIA6_E_GROUP(e));
+	g = group_alloc(f, i24);
+	if (g < 0)
+		return g;
+	b = t8(f, g);
+	for (j = 0; j < BLOCK; j++)
+		e_store(f, &b[j], e);
+	/* the block is complete before tbl24 points to it */
+	e_store(f, t24(f, i24), V4VIA6_T24_TBL8 | g);
+	return 0;
+}
+
+void group_try_collapse(struct fib24 *f, __u32 i24)
+{
+	__u32 e = *t24(f, i24), j, g, *b;
+
+	if (!(e & V4VIA6_T24_TBL8))
+		return;
+	g = V4VIA6_E_GROUP(e);
+	if (t8_map(f, g)) {
+		f->broken = true;
+		return;
+	}
+	b = t8(f, g);
+	for (j = 0; j < BLOCK; j++) {
+		if (e_leaf(b[j]) && V4VIA6_E_LEN(b[j]) > 24)
+			return;
+		/* with no longer route, every entry is the /24's */
+		if (b[j] != b[0]) {
+			f->broken = true;
+			return;
+		}
+	}
+	e_store(f, t24(f, i24), b[0]);
+	group_release(f, g);
+}
+
+/* The entries a route of len owns or may take: those of key's range. */
+typedef void (*entry_fn)(struct fib24 *f, __u32 *p, __u32 len, __u32 v);
+
+static void cover_one(struct fib24 *f, __u32 *p, __u32 len, __u32 v)
+{
+	if (!(*p & V4VIA6_E_VALID) || V4VIA6_E_LEN(*p) <= len)
+		e_store(f, p, v);
+}
+
+static void uncover_one(struct fib24 *f, __u32 *p, __u32 len, __u32 v)
+{
+	if (e_leaf(*p) && V4VIA6_E_LEN(*p) == len)
+		e_store(f, p, v);
+}
+
+/*
+ * fn on every entry of key's range: tbl24 entries, and the entries of the
+ * blocks they point to (len <= 24); entries of its /24's block (len > 24,
+ * which group_get made).
+ */
+static void for_range(struct fib24 *f, const struct route_key *key, entry_fn fn, __u32 v)
+{
+	__u32 first, n, i, j, e, len = key->prefixlen, addr = ntohl(key->addr);
+
+	if (len > 24) {
+		e = *t24(f, addr >> 8);
+		if (!(e & V4VIA6_T24_TBL8) || t8_map(f, V4VIA6_E_GROUP(e))) {
+			f->broken = true;
+			return;
+		}
+		first = addr & 0xff & ~0U << (32 - len);
+		for (j = first; j < first + (1U << (32 - len)); j++)
+			fn(f, &t8(f, V4VIA6_E_GROUP(e))[j], len, v);
+		return;
+	}
+	t24_range(key, &first, &n);
+	for (i = first; i < first + n; i++) {
+		e = *t24(f, i);
+		if (!(e & V4VIA6_T24_TBL8)) {
+			fn(f, t24(f, i), len, v);
+			continue;
+		}
+		if (t8_map(f, V4VIA6_E_GROUP(e))) {
+			f->broken = true;
+			continue;
+		}
+		for (j = 0; j < BLOCK; j++)
+			fn(f, &t8(f, V4VIA6_E_GROUP(e))[j], len, v);
+	}
 }
 
 /* The trie's route of exactly this prefix; false when there is none. */
@@ -415,91 +562,63 @@ static int t24_map_key(struct fib24 *f, const struct route_key *key)
 	return t24_map(f, first, n);
 }
 
-/* The entries of key's range that no longer route owns get (idx, len). */
-static void t24_cover(struct fib24 *f, const struct route_key *key, __u32 idx)
-{
-	__u32 first, n, i, len = key->prefixlen;
-	__u64 e;
-
-	t24_range(key, &first, &n);
-	for (i = first; i < first + n; i++) {
-		e = *t24(f, i);
-		if (!(e & V4VIA6_T24_VALID) || V4VIA6_T24_LEN(e) <= len)
-			t24_store(f, i, t24_entry(idx, len) | (e & LONGER_BITS));
-	}
-}
-
-/* The entries of key's range that key's route owns get repl (a parent's entry, or 0). */
-static void t24_uncover(struct fib24 *f, const struct route_key *key, __u64 repl)
-{
-	__u32 first, n, i, len = key->prefixlen;
-	__u64 e;
-
-	t24_range(key, &first, &n);
-	for (i = first; i < first + n; i++) {
-		e = *t24(f, i);
-		if ((e & V4VIA6_T24_VALID) && V4VIA6_T24_LEN(e) == len)
-			t24_store(f, i, repl | (e & LONGER_BITS));
-	}
-}
-
 /*
- * One route longer than /24 more or less in its /24's count. A count that
- * would wrap (0 - 1 after a crash or a hand-written entry, or past the
- * field) is left alone: it was wrong, and the table is rebuilt at op_end.
+ * What a route needs before it goes into the trie: its slot (with a hold)
+ * and, longer than /24, its /24's block. Returns the slot or -errno (then
+ * nothing is held).
  */
-static void t24_longer(struct fib24 *f, const struct route_key *key, int delta)
+static int prepare(struct fib24 *f, const struct route_key *key, const struct nexthop *nh)
 {
-	__u32 i = ntohl(key->addr) >> 8, c = V4VIA6_T24_LONGER(*t24(f, i));
+	int idx, err;
 
-	if ((delta > 0 && c == V4VIA6_T24_LONGER_MASK) || (delta < 0 && !c)) {
-		f->broken = true;
-		return;
+	if (key->prefixlen > 32)
+		return -EINVAL;
+	err = t24_map_key(f, key);
+	if (err)
+		return err;
+	idx = slot_get(f, nh);
+	if (idx < 0 || key->prefixlen <= 24)
+		return idx;
+	err = group_get(f, ntohl(key->addr) >> 8);
+	if (err) {
+		slot_put(f, idx);
+		return err;
 	}
-	t24_store(f, i, delta > 0 ? *t24(f, i) + LONGER_ONE : *t24(f, i) - LONGER_ONE);
+	return idx;
 }
 
 int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
 		 __u64 flags)
 {
-	struct route val = { .nh = *nh, .prefixlen = key->prefixlen }, old;
-	bool existed = false;
-	int idx = 0, err;
+	struct route val = { .nh = *nh, .prefixlen = key->prefixlen };
+	int idx, err;
 
 	if (key->prefixlen > 32)
 		return -EINVAL;
 	err = fib24_lock(f);
 	if (err)
 		return err;
-	err = t24_map_key(f, key);
-	if (err)
-		goto out;
 	op_begin(f);
-	if (key->prefixlen <= 24)
-		idx = slot_get(f, nh);
-	else
-		existed = route_exact(f, key, &old);
-	if (idx < 0)
+	idx = prepare(f, key, nh);
+	if (idx < 0) {
 		err = idx;
-	else if (bpf_map_update_elem(f->routes_fd, key, &val, flags))
-		err = -errno; /* nothing changed */
-	else if (key->prefixlen <= 24)
-		t24_cover(f, key, idx);
-	else if (!existed)
-		t24_longer(f, key, 1);
+	} else if (bpf_map_update_elem(f->routes_fd, key, &val, flags)) {
+		err = -errno; /* nothing changed: a block made for it goes back */
+		if (key->prefixlen > 24)
+			group_try_collapse(f, ntohl(key->addr) >> 8);
+	} else {
+		for_range(f, key, cover_one, e_make(idx, key->prefixlen));
+	}
 	slot_put(f, idx);
 	err = op_end(f) ?: err;
-out:
 	fib24_unlock(f);
 	return err;
 }
 
 /*
- * Writes keys[0..n-1], whose slots (idx, holds) or existence (for > /24) are
- * known: all into the trie, then all into tbl24. Until its entries change, a
- * route of /24 or shorter is still the old one for the program, and a longer
- * one is not asked for (its /24's count has not moved yet). Drops the holds.
- * *done: how many went in whole.
+ * Writes keys[0..n-1], whose slots are held: all into the trie, then all
+ * into the tables. Until its entries change, a route is still the old one
+ * for the program. Drops the holds. *done: how many went in whole.
  */
 static int batch_write(struct fib24 *f, const struct route_key *keys, const struct route *vals,
 		       const int *idx, size_t n, size_t *done)
@@ -513,15 +632,14 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 		err = -errno;
 	if (count > n)
 		count = 0;
-	for (i = 0; i < count; i++) {
-		if (keys[i].prefixlen <= 24)
-			t24_cover(f, &keys[i], idx[i]);
-		else if (!idx[i])
-			t24_longer(f, &keys[i], 1);
+	for (i = 0; i < count; i++)
+		for_range(f, &keys[i], cover_one, e_make(idx[i], keys[i].prefixlen));
+	for (i = 0; i < n; i++) {
+		/* blocks made for routes that did not go in go back */
+		if (i >= count && keys[i].prefixlen > 24)
+			group_try_collapse(f, ntohl(keys[i].addr) >> 8);
+		slot_put(f, idx[i]);
 	}
-	for (i = 0; i < n; i++)
-		if (keys[i].prefixlen <= 24)
-			slot_put(f, idx[i]);
 	*done = count;
 	return err;
 }
@@ -529,8 +647,8 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const struct nexthop *nhs,
 		       size_t n, size_t *done)
 {
-	struct route *vals = calloc(n ? n : 1, sizeof(*vals)), old;
-	int *idx = calloc(n ? n : 1, sizeof(*idx)); /* a slot; for > /24: 1 if it existed */
+	struct route *vals = calloc(n ? n : 1, sizeof(*vals));
+	int *idx = calloc(n ? n : 1, sizeof(*idx));
 	size_t i, start = 0, wrote;
 	int err;
 
@@ -547,19 +665,13 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 	for (i = 0; i < n; i++) {
 		vals[i].nh = nhs[i];
 		vals[i].prefixlen = keys[i].prefixlen;
-		err = keys[i].prefixlen > 32 ? -EINVAL : t24_map_key(f, &keys[i]);
-		if (err)
-			break;
-		if (keys[i].prefixlen > 24) {
-			idx[i] = route_exact(f, &keys[i], &old);
-			continue;
-		}
-		idx[i] = slot_get(f, &nhs[i]);
+		idx[i] = prepare(f, &keys[i], &nhs[i]);
 		if (idx[i] == -ENOSPC && i > start) {
 			/*
-			 * Every slot is taken, most by the routes this batch
-			 * replaces: write what is ready, which releases them,
-			 * and go on with the slots slot_get then reclaims.
+			 * Every slot or block is taken, many by the routes
+			 * this batch replaces: write what is ready, which
+			 * releases them, and go on with what prepare then
+			 * reclaims.
 			 */
 			err = batch_write(f, keys + start, vals + start, idx + start, i - start,
 					  &wrote);
@@ -567,7 +679,7 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 			start = i;
 			if (err)
 				break;
-			idx[i] = slot_get(f, &nhs[i]);
+			idx[i] = prepare(f, &keys[i], &nhs[i]);
 		}
 		if (idx[i] < 0) {
 			err = idx[i];
@@ -593,7 +705,7 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 {
 	struct route self, parent;
 	struct route_key pk;
-	__u64 repl = 0;
+	__u32 repl = 0;
 	int idx = 0, err = 0;
 
 	if (key->prefixlen > 32)
@@ -609,14 +721,6 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 	if (err)
 		goto out;
 	op_begin(f);
-	if (key->prefixlen > 24) {
-		/* tbl24 still counts it: its /24 keeps asking the trie, which drops it at once */
-		if (bpf_map_delete_elem(f->routes_fd, key))
-			err = -errno;
-		else
-			t24_longer(f, key, -1);
-		goto end;
-	}
 	/* the parent: the longest route strictly shorter that covers the prefix */
 	pk = *key;
 	pk.prefixlen--; /* a lookup matches at most prefixlen bits */
@@ -626,250 +730,25 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 			err = idx;
 			goto end;
 		}
-		repl = t24_entry(idx, parent.prefixlen);
+		repl = e_make(idx, parent.prefixlen);
 	}
-	t24_uncover(f, key, repl);
+	for_range(f, key, uncover_one, repl);
 	slot_put(f, idx);
 	if (bpf_map_delete_elem(f->routes_fd, key)) {
 		err = -errno;
 		/* still in the trie: give its entries back */
 		idx = slot_get(f, &self.nh);
 		if (idx >= 0)
-			t24_cover(f, key, idx);
+			for_range(f, key, cover_one, e_make(idx, key->prefixlen));
 		else
 			f->broken = true;
 		slot_put(f, idx);
+	} else if (key->prefixlen > 24) {
+		group_try_collapse(f, ntohl(key->addr) >> 8);
 	}
 end:
 	err = op_end(f) ?: err;
 out:
 	fib24_unlock(f);
 	return err;
-}
-
-/*
- * For the operations on the whole table (flush, rebuild, check): takes the
- * lock, reads every route and maps all of tbl24. On error nothing is held.
- */
-static int lock_whole(struct fib24 *f, struct route_entry **routes, size_t *n)
-{
-	int err = fib24_lock(f);
-
-	if (err)
-		return err;
-	*routes = NULL;
-	*n = 0;
-	err = route_dump(f->routes_fd, routes, n);
-	if (!err)
-		err = t24_map(f, 0, V4VIA6_TBL24_ENTRIES);
-	if (err) {
-		free(*routes);
-		*routes = NULL;
-		fib24_unlock(f);
-	}
-	return err;
-}
-
-int fib24_flush(struct fib24 *f)
-{
-	struct route_entry *routes = NULL;
-	size_t n = 0, i;
-	__u32 j;
-	int err;
-
-	err = lock_whole(f, &routes, &n);
-	if (err)
-		return err;
-	op_begin(f);
-	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++)
-		if (*t24(f, j))
-			t24_store(f, j, 0);
-	for (i = 0; i < n; i++) {
-		if (bpf_map_delete_elem(f->routes_fd, &routes[i].key) && errno != ENOENT) {
-			err = -errno;
-			break;
-		}
-	}
-	if (err) { /* some routes are left: tbl24 must show them again */
-		f->broken = true;
-	} else {
-		/* no entry points to a slot any more */
-		grace_period();
-		memset(&f->slots[1], 0, SLOTS_BYTES - sizeof(f->slots[0]));
-		f->broken = false;
-	}
-	err = op_end(f) ?: err;
-	free(routes);
-	fib24_unlock(f);
-	return err;
-}
-
-static int cmp_len(const void *a, const void *b)
-{
-	const struct route_entry *x = a, *y = b;
-
-	return x->key.prefixlen < y->key.prefixlen ? -1 : x->key.prefixlen > y->key.prefixlen;
-}
-
-/*
- * The table the trie's routes make, into t (zeroed), with indexes into routes
- * (sorted here) as next hops. Shortest first, so that a longer route
- * overwrites the entries it owns.
- */
-static void t24_compute(struct route_entry *routes, size_t n, __u64 *t)
-{
-	__u32 first, cnt, j;
-	size_t i;
-
-	if (n)
-		qsort(routes, n, sizeof(*routes), cmp_len);
-	for (i = 0; i < n; i++) {
-		const struct route_key *k = &routes[i].key;
-
-		if (k->prefixlen > 24) {
-			/* at most 510 fit: the trie holds distinct prefixes */
-			t[ntohl(k->addr) >> 8] += LONGER_ONE;
-			continue;
-		}
-		t24_range(k, &first, &cnt);
-		for (j = first; j < first + cnt; j++)
-			t[j] = t24_entry(i, k->prefixlen) | (t[j] & LONGER_BITS);
-	}
-}
-
-/* How many valid entries of tbl24 point to each slot, into refs (zeroed). */
-static void t24_count_refs(struct fib24 *f, __u32 *refs)
-{
-	__u32 j;
-	__u64 e;
-
-	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++) {
-		e = *t24(f, j);
-		if ((e & V4VIA6_T24_VALID) && V4VIA6_T24_NH(e) < V4VIA6_MAX_NEXTHOPS)
-			refs[V4VIA6_T24_NH(e)]++;
-	}
-}
-
-/*
- * Recomputes tbl24 and the slots from the trie, under the lock: the slots'
- * counts from what tbl24 holds now, then each entry that differs from what
- * the trie says, by the same stores as every writer (so, in an order that
- * is safe for the program), with a slot for each route that owns an entry.
- */
-static int rebuild_locked(struct fib24 *f)
-{
-	struct route_entry *routes = NULL;
-	__u32 *refs = NULL, j;
-	int *slot = NULL, r;
-	size_t n = 0, i;
-	__u64 *t = NULL, want;
-	int err;
-
-	err = lock_whole(f, &routes, &n);
-	if (err)
-		return err;
-	op_begin(f);
-	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
-	refs = calloc(V4VIA6_MAX_NEXTHOPS, sizeof(*refs));
-	slot = malloc((n ? n : 1) * sizeof(*slot));
-	if (!t || !refs || !slot) {
-		err = -ENOMEM;
-		goto out;
-	}
-	t24_count_refs(f, refs);
-	for (j = 1; j < V4VIA6_MAX_NEXTHOPS; j++) {
-		if (refs[j])
-			f->slots[j].used = FIB24_SLOT_ALLOCATED | refs[j];
-		else if (f->slots[j].used) /* released: wiped after a grace period */
-			f->slots[j].used = FIB24_SLOT_ALLOCATED;
-	}
-	t24_compute(routes, n, t);
-	for (i = 0; i < n; i++)
-		slot[i] = 0;
-	for (j = 0; j < V4VIA6_TBL24_ENTRIES; j++) {
-		want = t[j];
-		if (want & V4VIA6_T24_VALID) {
-			i = V4VIA6_T24_NH(want);
-			if (!slot[i]) {
-				r = slot_get(f, &routes[i].nh);
-				if (r < 0) {
-					err = r;
-					break;
-				}
-				slot[i] = r;
-			}
-			want = t24_entry(slot[i], V4VIA6_T24_LEN(want)) | (want & LONGER_BITS);
-		}
-		if (*t24(f, j) != want)
-			t24_store(f, j, want);
-	}
-	for (i = 0; i < n; i++)
-		slot_put(f, slot[i]);
-out:
-	/* counted from scratch: whatever was wrong before is right now */
-	f->broken = !!err;
-	if (err)
-		f->op_depth--; /* stays dirty */
-	else
-		err = op_end(f);
-	free(t);
-	free(refs);
-	free(slot);
-	free(routes);
-	fib24_unlock(f);
-	return err;
-}
-
-int fib24_rebuild(struct fib24 *f)
-{
-	return rebuild_locked(f);
-}
-
-long fib24_check(struct fib24 *f)
-{
-	struct route_entry *routes = NULL;
-	const struct nexthop_slot *s;
-	__u64 *t = NULL, e, want;
-	__u32 *refs = NULL, j;
-	size_t n = 0;
-	long bad = 0;
-	int err;
-
-	err = lock_whole(f, &routes, &n);
-	if (err)
-		return err;
-	t = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*t));
-	refs = calloc(V4VIA6_MAX_NEXTHOPS, sizeof(*refs));
-	if (!t || !refs)
-		err = -ENOMEM;
-	else
-		t24_compute(routes, n, t);
-	for (j = 0; !err && j < V4VIA6_TBL24_ENTRIES; j++) {
-		e = *t24(f, j);
-		want = t[j];
-		if ((e & ~V4VIA6_T24_NH_MASK) != (want & ~V4VIA6_T24_NH_MASK)) {
-			bad++;
-			continue;
-		}
-		if (!(want & V4VIA6_T24_VALID))
-			continue;
-		s = &f->slots[V4VIA6_T24_NH(e) % V4VIA6_MAX_NEXTHOPS];
-		if (!V4VIA6_T24_NH(e) || V4VIA6_T24_NH(e) >= V4VIA6_MAX_NEXTHOPS || !s->used ||
-		    memcmp(&s->nh, &routes[V4VIA6_T24_NH(want)].nh, sizeof(s->nh)))
-			bad++;
-	}
-	/* a slot whose count is wrong would be freed too early, or never */
-	if (!err) {
-		t24_count_refs(f, refs);
-		for (j = 1; j < V4VIA6_MAX_NEXTHOPS; j++)
-			if (refs[j] && f->slots[j].used != (FIB24_SLOT_ALLOCATED | refs[j]))
-				bad++;
-			else if (!refs[j] && (f->slots[j].used & FIB24_SLOT_REFS))
-				bad++;
-	}
-	free(t);
-	free(refs);
-	free(routes);
-	fib24_unlock(f);
-	return err ? err : bad;
 }

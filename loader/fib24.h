@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The DIR-24-8 fast path of the routes map: tbl24 and nexthops (see
- * include/v4via6.h), kept equal to the routes LPM trie. The trie stays the
- * source of truth; every writer of it goes through this module, which
- * updates the trie and tbl24 together, in an order that never shows the
- * program a wrong next hop, under a lock shared by every v4via6 process.
+ * The DIR-24-8 fast path of the routes map: tbl24, tbl8 and the nexthop
+ * objects (see include/v4via6.h), kept equal to the routes LPM trie, and the
+ * neighbours' MACs copied into the nexthop objects. The trie and the
+ * neighbour map stay the source of truth; every writer of them goes through
+ * this module, which updates them and the tables together, in an order that
+ * never shows the program a wrong next hop, under a lock shared by every
+ * v4via6 process.
  */
 #ifndef V4VIA6_FIB24_H
 #define V4VIA6_FIB24_H
@@ -13,37 +15,56 @@
 #include <stddef.h>
 
 #include "v4via6.h"
+#include "maps.h"
 #include "state.h"
 
-/* tbl24 windows: 32768 entries, 256 KiB each. */
-#define FIB24_WIN_SHIFT 15
-#define FIB24_WINDOWS	(V4VIA6_TBL24_ENTRIES >> FIB24_WIN_SHIFT)
+/* tbl24 and tbl8 are mmapped in windows of 32768 entries (128 KiB). */
+#define FIB24_WIN_SHIFT	 15
+#define FIB24_WINDOWS	 (V4VIA6_TBL24_ENTRIES >> FIB24_WIN_SHIFT)
+#define FIB24_WINDOWS_T8 ((V4VIA6_TBL8_GROUPS * V4VIA6_BLOCK_ENTRIES) >> FIB24_WIN_SHIFT)
 
 /*
  * A nexthops slot's `used` (the program never reads it): 0 when free, else
- * FIB24_SLOT_ALLOCATED and how many tbl24 entries point to the slot (plus the
- * holds of the writer running). Slot 0 is never a next hop: its `used` is
- * the tables' state word, FIB24_CLEAN when tbl24, the counts and the slots
- * agree with the trie, FIB24_DIRTY while a writer changes them (a writer that
- * dies leaves it so; the next fib24_lock repairs). Any other value (0: maps
- * just created, or pinned by an older v4via6) is repaired the same way.
+ * FIB24_SLOT_ALLOCATED and how many tbl24 and tbl8 entries point to the slot
+ * (plus the holds of the writer running). Slot 0 is never a next hop: its
+ * `used` is the tables' state word, FIB24_CLEAN when tbl24, tbl8, the counts,
+ * the slots and their MACs agree with the trie and the neighbour map,
+ * FIB24_DIRTY while a writer changes them (a writer that dies leaves it so;
+ * the next fib24_lock repairs). Any other value (0: maps just created) is
+ * repaired the same way.
  */
 #define FIB24_SLOT_ALLOCATED (1U << 31)
 #define FIB24_SLOT_REFS	     (FIB24_SLOT_ALLOCATED - 1)
-#define FIB24_CLEAN	     0x636c6e31 /* "cln1" */
+#define FIB24_CLEAN	     0x636c6e32 /* "cln2" */
 #define FIB24_DIRTY	     0x64727479 /* "drty" */
+
+/*
+ * A tbl8_owners entry: FIB24_GROUP_FREE, FIB24_GROUP_USED | the /24 (top 24
+ * bits) whose tbl24 entry points to the block, or FIB24_GROUP_RELEASED: no
+ * longer pointed to, reused after an RCU grace period.
+ */
+#define FIB24_GROUP_FREE     0ULL
+#define FIB24_GROUP_USED     (1ULL << 32)
+#define FIB24_GROUP_RELEASED (2ULL << 32)
 
 struct fib24 {
 	int routes_fd;
 	int tbl24_fd;
+	int tbl8_fd;
+	int owners_fd;
 	int nexthops_fd;
+	int neighs_fd;
+	int nh_stats_fd; /* -1: none (counters then not reset with a slot) */
+	__u32 ngroups; /* tbl8 blocks: the map's size */
 	const char *lock_dir; /* its state lock (lock.h) guards writes; NULL: maps of one process */
 	/*
-	 * tbl24, mmapped a window at a time, when first needed: mapping all
-	 * 128 MiB costs 20 ms (the kernel fills every page table entry at
-	 * mmap), which `route add` of one /24 should not pay.
+	 * tbl24 and tbl8, mmapped a window at a time, when first needed:
+	 * mapping all 64 MiB costs 10 ms (the kernel fills every page table
+	 * entry at mmap), which `route add` of one /24 should not pay.
 	 */
-	__u64 *win[FIB24_WINDOWS];
+	__u32 *win[FIB24_WINDOWS];
+	__u32 *win8[FIB24_WINDOWS_T8 ? FIB24_WINDOWS_T8 : 1];
+	__u64 *owners; /* tbl8_owners, mmapped */
 	struct nexthop_slot *slots; /* nexthops, mmapped */
 	int lock_depth; /* fib24_lock nests: the outermost repairs dirty tables */
 	int op_depth; /* writers nest (a rebuild inside a flush) */
@@ -51,20 +72,24 @@ struct fib24 {
 };
 
 /*
- * Maps tbl24 and nexthops; the fds stay the caller's. lock_dir (the pin dir,
+ * Maps the tables of m; the fds stay the caller's. lock_dir (the pin dir,
  * kept by pointer: it must outlive f) names the state lock that serializes
  * writers of several processes; NULL for maps only this process writes.
  * Tables left dirty (see FIB24_DIRTY) are repaired here, under the lock, and
  * by every fib24_lock that finds them so: one load when clean.
  * Returns 0 or -errno.
  */
-int fib24_open(struct fib24 *f, int routes_fd, int tbl24_fd, int nexthops_fd, const char *lock_dir);
+int fib24_open(struct fib24 *f, const struct v4via6_maps *m, const char *lock_dir);
 /* The same for the pinned state, locking its pin dir. */
 int fib24_open_state(struct fib24 *f, const struct v4via6_state *st);
 void fib24_close(struct fib24 *f);
 
 /* The tbl24 entry of a /24 (index: top 24 bits, host order), NULL when it cannot be mapped. */
-__u64 *fib24_entry(struct fib24 *f, __u32 i);
+__u32 *fib24_entry(struct fib24 *f, __u32 i);
+/* The 256 entries of tbl8 block g, NULL when out of range or not mappable. */
+__u32 *fib24_block(struct fib24 *f, __u32 g);
+/* tbl8 blocks in use (pointed to by tbl24) and in the pool. */
+void fib24_groups_used(const struct fib24 *f, __u32 *used, __u32 *total);
 
 /* True when the tables' state word says clean (no repair needed). */
 bool fib24_clean(const struct fib24 *f);
@@ -105,14 +130,33 @@ int fib24_delete(struct fib24 *f, const struct route_key *key);
 /* Deletes every route. */
 int fib24_flush(struct fib24 *f);
 /*
- * Recomputes tbl24, its longer-route counts and the slots' counts from the
- * trie, writing only the entries that differ; the tables are clean after.
+ * Recomputes tbl24, tbl8, the blocks' owners, the slots' counts and their
+ * MACs from the trie and the neighbour map, writing only the entries that
+ * differ; the tables are clean after.
  */
 int fib24_rebuild(struct fib24 *f);
 /*
- * Compares tbl24 with what the trie says it must hold: returns the number of
- * /24 entries and slot counts that differ (0: equal), or -errno.
+ * Compares the tables with what the trie and the neighbour map say they
+ * must hold: returns the number of tbl24 and tbl8 entries, slot counts, block
+ * owners and nexthop MACs that differ (0: equal), or -errno.
  */
 long fib24_check(struct fib24 *f);
+
+/*
+ * The neighbour map's writers: each writes the map and the MAC of every
+ * nexthop object of that next hop, as one change (a writer killed half-way
+ * leaves the tables dirty, repaired from the map). val NULL deletes; flags
+ * as bpf_map_update_elem's. Returns 0 or -errno of the map operation.
+ */
+int fib24_neigh_update(struct fib24 *f, const struct nexthop *key, const struct neigh *val,
+		       __u64 flags);
+int fib24_neigh_delete(struct fib24 *f, const struct nexthop *key);
+/*
+ * For many neighbour map writes at once (apply): fib24_write_begin, the
+ * writes, then fib24_write_end, which copies every MAC into the nexthop
+ * objects. Returns 0 or -errno.
+ */
+int fib24_write_begin(struct fib24 *f);
+int fib24_write_end(struct fib24 *f);
 
 #endif /* V4VIA6_FIB24_H */

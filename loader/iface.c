@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "dump.h"
+#include "egress.h"
 #include "iface.h"
 
 /* libxdp's multi-program dispatcher: our program may run inside it on kernels where it works. */
@@ -162,9 +163,23 @@ static int write_maps(struct v4via6_state *st, __u32 ifindex, const char *name)
 		pr_err("%s: %s: reading MAC and MTU: %s", cmd_name(), name, strerror(-err));
 		return err;
 	}
-	if (bpf_map_lookup_elem(st->egress_fd, &ifindex, &cur) || memcmp(&cur, &eg, sizeof(eg))) {
-		if (bpf_map_update_elem(st->egress_fd, &ifindex, &eg, BPF_ANY)) {
-			err = -errno;
+	if (ifindex >= V4VIA6_MAX_PORT_IFINDEX) {
+		pr_err("%s: %s: ifindex %u: only interfaces of ifindex below %u can be attached",
+		       cmd_name(), name, ifindex, V4VIA6_MAX_PORT_IFINDEX);
+		return -ERANGE;
+	}
+	if (egress_get(st->egress_fd, ifindex, &cur)) {
+		__u32 all[V4VIA6_MAX_IFACES];
+
+		if (egress_list(st->egress_fd, all, V4VIA6_MAX_IFACES) >= V4VIA6_MAX_IFACES) {
+			pr_err("%s: %s: %u interfaces are attached already, the most there can be",
+			       cmd_name(), name, V4VIA6_MAX_IFACES);
+			return -ENOSPC;
+		}
+	}
+	if (egress_get(st->egress_fd, ifindex, &cur) || memcmp(&cur, &eg, sizeof(eg))) {
+		err = egress_set(st->egress_fd, ifindex, &eg);
+		if (err) {
 			pr_err("%s: %s: egress map: %s", cmd_name(), name, strerror(-err));
 			return err;
 		}
@@ -294,7 +309,7 @@ int iface_detach(struct v4via6_state *st, __u32 ifindex, unsigned int flags)
 
 	snprintf(what, sizeof(what), "%s%s", cmd_name(), flags & IFACE_UNDO ? ": undo" : "");
 	ifname_of(ifindex, name);
-	if (!bpf_map_lookup_elem(st->egress_fd, &ifindex, &eg))
+	if (!egress_get(st->egress_fd, ifindex, &eg))
 		in_maps = true;
 	/* an interface that is gone has no XDP program left to detach */
 	if (iface_query(st, ifindex, &q))
@@ -324,7 +339,7 @@ int iface_detach(struct v4via6_state *st, __u32 ifindex, unsigned int flags)
 		err = -errno;
 		pr_err("%s: %s: tx_ports map: %s", what, name, strerror(-err));
 	}
-	if (bpf_map_delete_elem(st->egress_fd, &ifindex) && errno != ENOENT) {
+	if (egress_clear(st->egress_fd, ifindex) && ifindex < V4VIA6_MAX_PORT_IFINDEX) {
 		err = -errno;
 		pr_err("%s: %s: egress map: %s", what, name, strerror(-err));
 	}
@@ -335,8 +350,13 @@ int iface_list(const struct v4via6_state *st, __u32 *ifindexes, int max)
 {
 	int i, n, m = 0;
 
-	n = map_keys_u32(st->egress_fd, ifindexes, max);
-	n += map_keys_u32(st->tx_ports_fd, ifindexes + n, max - n);
+	/*
+	 * egress alone: attach writes egress before tx_ports, detach removes
+	 * it after, so an interface half attached or detached is in egress.
+	 */
+	n = egress_list(st->egress_fd, ifindexes, max);
+	if (n < 0)
+		n = 0;
 	qsort(ifindexes, n, sizeof(*ifindexes), cmp_u32);
 	for (i = 0; i < n; i++)
 		if (!m || ifindexes[m - 1] != ifindexes[i])
@@ -348,7 +368,7 @@ int iface_check_attached(const struct v4via6_state *st, __u32 ifindex, const cha
 {
 	struct egress eg;
 
-	if (!bpf_map_lookup_elem(st->egress_fd, &ifindex, &eg))
+	if (!egress_get(st->egress_fd, ifindex, &eg))
 		return 0;
 	pr_err("%s: dev %s: not attached (v4via6 attach %s first)", cmd_name(), dev, dev);
 	return -ENOENT;

@@ -21,8 +21,11 @@
 	X(tx_ports, MAP_CARRIED) \
 	X(stats, MAP_CARRIED)    \
 	X(tbl24, MAP_REBUILT)    \
+	X(tbl8, MAP_REBUILT)     \
+	X(tbl8_owners, MAP_REBUILT) \
 	X(nexthops, MAP_REBUILT) \
-	X(if_stats, MAP_OPTIONAL) /* counters per interface start from zero after an upgrade */
+	X(if_stats, MAP_OPTIONAL) /* counters per interface start from zero after an upgrade */ \
+	X(nh_stats, 0) /* per nexthop object: start from zero, as the objects are rebuilt */
 
 #define V4VIA6_MAP_FD_FIELD(name, flags) int name##_fd;
 

@@ -29,6 +29,7 @@
 #include "common.h"
 #include "counters.h"
 #include "dump.h"
+#include "egress.h"
 #include "mapcount.h"
 #include "metrics.h"
 #include "sync/sync_status.h"
@@ -357,7 +358,9 @@ int metrics_write(FILE *out, const char *pin_dir)
 	gauge(out, "v4via6_up", "Whether the v4via6 XDP program is loaded (pinned in the pin dir).",
 	      !err);
 	if (!err) {
-		n = map_keys_u32(st.egress_fd, attached, V4VIA6_MAX_IFACES);
+		n = egress_list(st.egress_fd, attached, V4VIA6_MAX_IFACES);
+		if (n < 0)
+			n = 0;
 		write_global(out, &st);
 		write_ifaces(out, &st, attached, n);
 		write_gauges(out, &st, n);

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "fib24.h"
 #include "iface.h"
 #include "json.h"
 #include "parse.h"
@@ -59,23 +60,29 @@ static int neigh_update(int argc, char **argv, __u64 flags)
 	struct v4via6_state st;
 	struct nexthop key;
 	struct neigh val;
-	int rc;
+	struct fib24 fib;
+	int rc, err;
 
 	rc = neigh_from_args(argc, argv, true, &key, &val, &dev);
 	if (rc)
 		return rc;
 	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (iface_check_attached(&st, key.ifindex, dev))
-		rc = EXIT_FAIL;
-	if (!rc && bpf_map_update_elem(st.neighs_fd, &key, &val, flags)) {
+	if (iface_check_attached(&st, key.ifindex, dev) || open_fib(&st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	/* the map and the MAC of every nexthop object of this next hop, in one change */
+	err = fib24_neigh_update(&fib, &key, &val, flags);
+	if (err) {
 		format_ipv6(key.addr, addr, sizeof(addr));
-		if (errno == EEXIST)
+		if (err == -EEXIST)
 			pr_err("%s: %s: exists (v4via6 neigh replace overwrites)", what, addr);
 		else
-			pr_err("%s: %s: %s", what, addr, strerror(errno));
+			pr_err("%s: %s: %s", what, addr, strerror(-err));
 		rc = EXIT_FAIL;
 	}
+	fib24_close(&fib);
 	state_close(&st);
 	return rc;
 }
@@ -97,22 +104,29 @@ static int neigh_del(int argc, char **argv)
 	struct nexthop key;
 	struct neigh val;
 	const char *name;
-	int rc;
+	struct fib24 fib;
+	int rc, err;
 
 	rc = neigh_from_args(argc, argv, false, &key, &val, &name);
 	if (rc)
 		return rc;
 	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (bpf_map_delete_elem(st.neighs_fd, &key)) {
+	if (open_fib(&st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	err = fib24_neigh_delete(&fib, &key);
+	if (err) {
 		format_ipv6(key.addr, addr, sizeof(addr));
-		if (errno == ENOENT)
+		if (err == -ENOENT)
 			pr_err("neigh del: %s dev %s: no such neighbour", addr,
 			       ifname_of(key.ifindex, dev));
 		else
-			pr_err("neigh del: %s: %s", addr, strerror(errno));
+			pr_err("neigh del: %s: %s", addr, strerror(-err));
 		rc = EXIT_FAIL;
 	}
+	fib24_close(&fib);
 	state_close(&st);
 	return rc;
 }
@@ -167,12 +181,19 @@ static int neigh_flush(int argc, char **argv)
 	size_t i, n = 0;
 	int rc = EXIT_OK, err;
 
+	struct fib24 fib;
+
 	if (open_state(&st, false))
 		return EXIT_FAIL;
-	err = neigh_dump(st.neighs_fd, &neighs, &n);
+	if (open_fib(&st, &fib)) {
+		state_close(&st);
+		return EXIT_FAIL;
+	}
+	err = neigh_dump(st.neighs_fd, &neighs, &n) ?: fib24_write_begin(&fib);
 	if (err) {
 		pr_err("neigh flush: reading neighbours: %s", strerror(-err));
 		rc = EXIT_FAIL;
+		n = 0;
 	}
 	for (i = 0; i < n; i++) {
 		if (bpf_map_delete_elem(st.neighs_fd, &neighs[i].key) && errno != ENOENT) {
@@ -181,7 +202,11 @@ static int neigh_flush(int argc, char **argv)
 			break;
 		}
 	}
+	/* the nexthop objects forget the MACs: the kernel resolves them again */
+	if (!err && fib24_write_end(&fib))
+		rc = EXIT_FAIL;
 	free(neighs);
+	fib24_close(&fib);
 	state_close(&st);
 	return rc;
 }

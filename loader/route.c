@@ -34,15 +34,6 @@ const char route_usage[] =
 	"  writes routes); show leaves them out.\n"
 	"  check compares the program's /24 table with the routes and repairs it.\n";
 
-static int open_fib(const struct v4via6_state *st, struct fib24 *fib)
-{
-	int err = fib24_open_state(fib, st);
-
-	if (err)
-		pr_err("%s: mapping the /24 table: %s", cmd_name(), strerror(-err));
-	return err;
-}
-
 /* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */
 static int route_from_args(int argc, char **argv, struct route_key *key, struct nexthop *nh,
 			   const char **dev)

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "common.h"
 #include "dump.h"
+#include "egress.h"
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
@@ -60,7 +61,7 @@ static void print_ifaces(const struct v4via6_state *st)
 	}
 	for (i = 0; i < n; i++) {
 		memset(&eg, 0, sizeof(eg));
-		bpf_map_lookup_elem(st->egress_fd, &idx[i], &eg);
+		egress_get(st->egress_fd, idx[i], &eg);
 		format_mac(eg.mac, mac, sizeof(mac));
 		ifname_of(idx[i], name);
 		if (json_output) {
@@ -106,7 +107,7 @@ static void count_routes(const struct v4via6_state *st, const struct route_entry
 		}
 		if (!i || r[i].nh.ifindex != last) {
 			last = r[i].nh.ifindex;
-			last_ok = !bpf_map_lookup_elem(st->egress_fd, &last, &eg);
+			last_ok = !egress_get(st->egress_fd, last, &eg);
 		}
 		*n_unattached += !last_ok;
 	}

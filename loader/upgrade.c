@@ -457,7 +457,7 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 	if (err)
 		return err;
 	/* the new maps are ours alone until the swap: no lock */
-	err = fib24_open(&f, maps.routes_fd, maps.tbl24_fd, maps.nexthops_fd, NULL);
+	err = fib24_open(&f, &maps, NULL);
 	if (err)
 		return err;
 	err = fib24_rebuild(&f);

@@ -24,6 +24,7 @@
 #include "common.h"
 #include "counters.h"
 #include "dump.h"
+#include "egress.h"
 #include "iface.h"
 #include "json.h"
 #include "watch.h"
@@ -59,7 +60,7 @@ static void snap_free(struct snap *s)
 static void read_attached(const struct v4via6_state *st, struct snap *s)
 {
 	__u32 ifindexes[V4VIA6_MAX_IFACES];
-	int i, n = map_keys_u32(st->egress_fd, ifindexes, V4VIA6_MAX_IFACES);
+	int i, n = egress_list(st->egress_fd, ifindexes, V4VIA6_MAX_IFACES);
 
 	for (i = 0; i < n; i++)
 		s->attached[ifindexes[i] < s->in.max_entries ? ifindexes[i] :

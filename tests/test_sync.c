@@ -71,7 +71,7 @@ static int create_maps(void)
 	skel = v4via6_bpf__open();
 	if (!skel || bpf_program__set_autoload(skel->progs.v4via6_xdp, false) ||
 	    v4via6_bpf__load(skel) || maps_from_object(&m, skel->obj) ||
-	    fib24_open(&fib, m.routes_fd, m.tbl24_fd, m.nexthops_fd, NULL))
+	    fib24_open(&fib, &m, NULL))
 		return -1;
 	sync_table_init(&tab, &fib, m.neighs_fd, m.egress_fd, RT_TABLE_MAIN);
 	tab.on_new_nexthop = on_new;

@@ -165,7 +165,7 @@ static int world_load_skel(struct v4via6_bpf **skel, struct world *w, struct fib
 	w->prog_fd = bpf_program__fd((*skel)->progs.v4via6_xdp);
 	if (maps_from_object(&w->maps, (*skel)->obj))
 		return -1;
-	err = fib24_open(fib, w->routes_fd, w->tbl24_fd, w->nexthops_fd, NULL);
+	err = fib24_open(fib, &w->maps, NULL);
 	if (err)
 		fprintf(stderr, "    v4via6: mapping tbl24 and nexthops: %s\n", strerror(-err));
 	w->fib = err ? NULL : fib;

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "dump.h"
+#include "egress.h"
 #include "parse.h"
 #include "sync_table.h"
 
@@ -171,8 +172,10 @@ static bool is_attached(const struct sync_table *t, uint32_t ifindex)
 bool sync_table_read_attached(struct sync_table *t)
 {
 	uint32_t keys[V4VIA6_MAX_IFACES];
-	int n = map_keys_u32(t->egress_fd, keys, V4VIA6_MAX_IFACES);
+	int n = egress_list(t->egress_fd, keys, V4VIA6_MAX_IFACES);
 
+	if (n < 0)
+		n = 0;
 	if (n == t->nattached && !memcmp(keys, t->attached, n * sizeof(keys[0])))
 		return false;
 	memcpy(t->attached, keys, n * sizeof(keys[0]));
@@ -187,23 +190,27 @@ static void sync_neigh(struct sync_table *t, struct use *u)
 	const struct kneigh *kn = htab_find(&t->neighs, &u->key);
 	struct neigh want = {};
 	char buf[80];
+	int err;
 
 	if (kn && kn->has_lladdr && (kn->state & NUD_USABLE)) {
 		memcpy(want.mac, kn->mac, sizeof(want.mac));
 		if (u->in_map && !memcmp(&u->installed, &want, sizeof(want)))
 			return;
-		if (bpf_map_update_elem(t->neighs_fd, &u->key, &want, BPF_ANY)) {
+		/* the map and every nexthop object of the next hop (fib24.h) */
+		err = fib24_neigh_update(t->fib, &u->key, &want, BPF_ANY);
+		if (err) {
 			map_error(t, "neighbour update", fmt_nexthop(&u->key, buf, sizeof(buf)),
-				  errno);
+				  -err);
 			return;
 		}
 		u->in_map = true;
 		u->installed = want;
 		t->changed = true;
 	} else if (u->in_map) {
-		if (bpf_map_delete_elem(t->neighs_fd, &u->key) && errno != ENOENT)
+		err = fib24_neigh_delete(t->fib, &u->key);
+		if (err && err != -ENOENT)
 			map_error(t, "neighbour delete", fmt_nexthop(&u->key, buf, sizeof(buf)),
-				  errno);
+				  -err);
 		u->in_map = false;
 		t->changed = true;
 	}
@@ -231,11 +238,13 @@ static void nexthop_unref(struct sync_table *t, const struct nexthop *nh)
 {
 	struct use *u = htab_find(&t->uses, nh);
 	char buf[80];
+	int err;
 
 	if (!u || --u->refs)
 		return;
-	if (u->in_map && bpf_map_delete_elem(t->neighs_fd, &u->key) && errno != ENOENT)
-		map_error(t, "neighbour delete", fmt_nexthop(&u->key, buf, sizeof(buf)), errno);
+	err = u->in_map ? fib24_neigh_delete(t->fib, &u->key) : 0;
+	if (err && err != -ENOENT)
+		map_error(t, "neighbour delete", fmt_nexthop(&u->key, buf, sizeof(buf)), -err);
 	htab_del(&t->uses, u);
 }
 
@@ -643,7 +652,7 @@ static void sync_egress(struct sync_table *t, const struct nl_link *l)
 	struct egress cur, want;
 	char buf[16];
 
-	if (bpf_map_lookup_elem(t->egress_fd, &l->ifindex, &cur))
+	if (egress_get(t->egress_fd, l->ifindex, &cur))
 		return; /* not attached */
 	want = cur;
 	if (l->has_addr)
@@ -652,8 +661,8 @@ static void sync_egress(struct sync_table *t, const struct nl_link *l)
 		want.mtu = l->mtu;
 	if (!memcmp(&want, &cur, sizeof(want)))
 		return;
-	/* BPF_EXIST: never re-create an entry that a detach just removed */
-	if (bpf_map_update_elem(t->egress_fd, &l->ifindex, &want, BPF_EXIST) && errno != ENOENT) {
+	/* never re-create an entry that a detach just removed: the state lock is held */
+	if (egress_set(t->egress_fd, l->ifindex, &want)) {
 		snprintf(buf, sizeof(buf), "ifindex %u", l->ifindex);
 		map_error(t, "egress update", buf, errno);
 		return;
@@ -760,6 +769,7 @@ static void adopt_neighs(struct sync_table *t)
 	struct use *u;
 	char buf[80];
 	size_t i;
+	int err;
 
 	while (!bpf_map_get_next_key(t->neighs_fd, prev, &next)) {
 		key = next;
@@ -775,8 +785,9 @@ static void adopt_neighs(struct sync_table *t)
 		u->installed = val;
 	}
 	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
-		if (bpf_map_delete_elem(t->neighs_fd, k) && errno != ENOENT)
-			map_error(t, "neighbour delete", fmt_nexthop(k, buf, sizeof(buf)), errno);
+		err = fib24_neigh_delete(t->fib, k);
+		if (err && err != -ENOENT)
+			map_error(t, "neighbour delete", fmt_nexthop(k, buf, sizeof(buf)), -err);
 		else
 			t->changed = true;
 	}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Inside the forwarding table's upkeep: what fib24.c (one route at a time),
+ * fib24_whole.c (flush, rebuild, check) and nhobj.c (the nexthop objects)
+ * share. Nothing else includes it.
+ */
+#ifndef V4VIA6_FIB24_INT_H
+#define V4VIA6_FIB24_INT_H
+
+#include "fib24.h"
+
+#define WIN_ENTRIES (1U << FIB24_WIN_SHIFT)
+#define WIN_BYTES   ((size_t)WIN_ENTRIES * sizeof(__u32))
+#define BLOCK	    V4VIA6_BLOCK_ENTRIES
+
+/* An entry that names a nexthop object (not empty, not a tbl8 block). */
+static inline bool e_leaf(__u32 e)
+{
+	return (e & (V4VIA6_E_VALID | V4VIA6_T24_TBL8)) == V4VIA6_E_VALID;
+}
+
+static inline __u32 e_make(__u32 idx, __u32 len)
+{
+	return idx | len << V4VIA6_E_LEN_SHIFT | V4VIA6_E_VALID;
+}
+
+/* Entry i of tbl24 / the entries of block g, in windows mapped by t24_map / t8_map. */
+static inline __u32 *t24(struct fib24 *f, __u32 i)
+{
+	return &f->win[i >> FIB24_WIN_SHIFT][i & (WIN_ENTRIES - 1)];
+}
+
+static inline __u32 *t8(struct fib24 *f, __u32 g)
+{
+	__u32 i = g * BLOCK;
+
+	return &f->win8[i >> FIB24_WIN_SHIFT][i & (WIN_ENTRIES - 1)];
+}
+
+/* Map the windows of tbl24 entries first..first+n-1, of block g, of every block. 0 or -errno. */
+int t24_map(struct fib24 *f, __u32 first, __u32 n);
+int t8_map(struct fib24 *f, __u32 g);
+int t8_map_all(struct fib24 *f);
+
+/*
+ * One aligned store of an entry of tbl24 or tbl8: the program reads the old
+ * or the new entry, never a mix. The new slot counts the entry before it is
+ * visible, the old one after.
+ */
+void e_store(struct fib24 *f, __u32 *p, __u32 v);
+
+/* A writer starts / ends (see fib24.c): a death in between leaves the tables dirty. */
+void op_begin(struct fib24 *f);
+int op_end(struct fib24 *f);
+int rebuild_locked(struct fib24 *f);
+/* Maps everything and dumps the trie, under the lock (fib24_whole.c). */
+struct route_entry;
+int lock_whole(struct fib24 *f, struct route_entry **routes, size_t *n);
+
+/* Waits until every program run that started before has ended. */
+void grace_period(void);
+
+/* nhobj.c: the nexthop objects. */
+void ref_get(struct fib24 *f, __u32 idx);
+void ref_put(struct fib24 *f, __u32 idx);
+/* The slot of a next hop with a hold on it, allocated (with its MAC) if needed; -ENOSPC. */
+int slot_get(struct fib24 *f, const struct nexthop *nh);
+void slot_put(struct fib24 *f, int idx);
+/* Wipes the released slots after a grace period; returns how many. */
+__u32 slots_reclaim(struct fib24 *f);
+/* Wipes every slot but 0 (no entry points to one any more, after a grace period). */
+void slots_wipe_all(struct fib24 *f);
+/* The MAC word a slot of nh must hold, from the neighbour map. */
+__u64 slot_mac_want(struct fib24 *f, const struct nexthop *nh);
+/* Copies the neighbour map's MAC into every allocated slot (of key only, if not NULL). */
+void slots_mac_sync(struct fib24 *f, const struct nexthop *key);
+/* Slots whose MAC differs from the neighbour map's. */
+long slots_mac_check(struct fib24 *f);
+
+/* Blocks: fib24.c. A block for /24 i24 (tbl24 then points to it), -ENOSPC. */
+int group_get(struct fib24 *f, __u32 i24);
+/* /24 i24's block goes back when it holds no route longer than /24. */
+void group_try_collapse(struct fib24 *f, __u32 i24);
+/* Puts the refs of a block's entries and marks it released. */
+void group_release(struct fib24 *f, __u32 g);
+/* A free block (owner set to i24), after reclaiming released ones if needed; -ENOSPC. */
+int group_alloc(struct fib24 *f, __u32 i24);
+
+#endif /* V4VIA6_FIB24_INT_H */
