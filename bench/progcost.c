@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * progcost: the cost of one XDP program run, in ns per packet, under
- * BPF_PROG_TEST_RUN, for v4via6, the bpf_fib_lookup reference forwarder
+ * BPF_PROG_TEST_RUN, for v4via6, v4via6 without its per-nexthop counters
+ * (v4via6_nocount, on the same maps), the bpf_fib_lookup reference forwarder
  * (fibfwd) and a program that only drops (the harness's floor).
  *
  *   progcost --routes FILE --count N --in IF --out IF --gw ADDR,MAC... [options]
@@ -12,7 +13,9 @@
  * and both interfaces' MAC and MTU (as `v4via6 attach` records them).
  *
  * Each test_run call takes one frame, so the bench builds FRAMES frames whose
- * destinations are spread over the N routes and cycles through them. A
+ * destinations are spread over the N routes and cycles through them; one in
+ * BENCH_LONG_EVERY goes to a route longer than /24 when the table has one
+ * (bench/mix.h: the same choice as trafgen_cfg.py's). A
  * program's changes to the frame stay in the buffer from one repeat to the
  * next (test_run does not copy the input again), so every forwarded repeat
  * decrements the TTL: frames start at TTL 255 and REPEAT stays below 254, or
@@ -21,7 +24,7 @@
  * call's verdict is checked: a forwarder that passes everything would measure
  * nothing. Results go to stdout as one JSON object; progress to stderr.
  *
- * --park IF,IF,IF attaches drop, v4via6 and fibfwd to three idle interfaces
+ * --park IF,IF,IF,IF attaches drop, v4via6, v4via6_nocount and fibfwd to four idle interfaces
  * for the duration. test_run adds a program to the kernel's XDP dispatcher
  * and removes it again on every call, each time waiting for an RCU grace
  * period (milliseconds here), unless the program is already there because it
@@ -37,14 +40,15 @@
 #include "benchlib.h"
 #include "mix.h"
 #include "v4via6.skel.h"
+#include "v4via6_nocount.skel.h"
 #include "fibfwd.skel.h"
 #include "drop.skel.h"
 
 #define FRAME_LEN 60 /* a 64-byte Ethernet frame without its FCS */
 #define MAX_RUNS  64
 
-enum { P_DROP, P_V4VIA6, P_FIBFWD, NPROGS };
-static const char *const prog_names[NPROGS] = { "drop", "v4via6", "fibfwd" };
+enum { P_DROP, P_V4VIA6, P_NOCOUNT, P_FIBFWD, NPROGS };
+static const char *const prog_names[NPROGS] = { "drop", "v4via6", "v4via6_nocount", "fibfwd" };
 
 struct options {
 	const char *routes, *in, *out;
@@ -99,6 +103,26 @@ static void build_frame(__u8 *buf, const __u8 *dmac, __be32 daddr, __u16 sport)
 	udp->check = csum_fold(csum_add(sum, udp, ulen)) ?: 0xffff;
 }
 
+/*
+ * The route of frame f of frames: spread over the table, and for one frame in
+ * BENCH_LONG_EVERY a route longer than /24 (the next one in the table), for
+ * the others one of /24 or shorter (the one before), where the table has one.
+ */
+static size_t frame_route(const struct bench_route *r, size_t n, unsigned int f,
+			  unsigned int frames)
+{
+	size_t i = (size_t)f * n / frames, k;
+	int want_long = f % BENCH_LONG_EVERY == BENCH_LONG_EVERY - 1;
+
+	for (k = 0; k < n; k++) {
+		size_t j = want_long ? (i + k) % n : (i + n - k) % n;
+
+		if ((r[j].key.prefixlen > 24) == want_long)
+			return j;
+	}
+	return i;
+}
+
 /* A host address inside route j's prefix, different for each frame. */
 static __be32 dest_in(const struct bench_route *r, unsigned int f)
 {
@@ -110,6 +134,15 @@ static __be32 dest_in(const struct bench_route *r, unsigned int f)
 			host = 1;
 	}
 	return htonl(ntohl(r->key.addr) | host);
+}
+
+/* Whether daddr's tbl24 entry sends the lookup on to a tbl8 block. */
+static int through_tbl8(int tbl24_fd, __be32 daddr)
+{
+	static struct fib_block b;
+	__u32 d = ntohl(daddr), k = d >> 16;
+
+	return !bpf_map_lookup_elem(tbl24_fd, &k, &b) && b.e[(d >> 8) & 0xff] & V4VIA6_T24_TBL8;
 }
 
 static int run_once(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int repeat, __u8 *out,
@@ -126,6 +159,19 @@ static int run_once(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int 
 		return -errno;
 	*retval = opts.retval;
 	*duration = opts.duration;
+	return 0;
+}
+
+/* Before obj is loaded: its maps become those of the same name in from (loaded). */
+static int share_maps(struct bpf_object *obj, struct bpf_object *from)
+{
+	struct bpf_map *m, *src;
+
+	bpf_object__for_each_map(m, obj) {
+		src = bpf_object__find_map_by_name(from, bpf_map__name(m));
+		if (src && bpf_map__reuse_fd(m, bpf_map__fd(src)))
+			return -errno;
+	}
 	return 0;
 }
 
@@ -150,7 +196,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: progcost --routes FILE --count N --in IF --out IF --gw ADDR,MAC [--gw ...]\n"
 		"                [--frames 256] [--repeat 200] [--calls 20] [--runs 5]\n"
-		"                [--park IF,IF,IF]\n");
+		"                [--park IF,IF,IF,IF]\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -204,15 +250,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			o->ngws++;
 			break;
-		case 'P':
-			o->park[0] = strtok(optarg, ",");
-			o->park[1] = strtok(NULL, ",");
-			o->park[2] = strtok(NULL, ",");
-			if (!o->park[2]) {
+		case 'P': {
+			int p;
+
+			for (p = 0; p < NPROGS; p++)
+				o->park[p] = strtok(p ? NULL : optarg, ",");
+			if (!o->park[NPROGS - 1]) {
 				usage();
 				return 2;
 			}
 			break;
+		}
 		case 'h':
 			usage();
 			exit(0);
@@ -232,17 +280,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 int main(int argc, char **argv)
 {
 	struct v4via6_bpf *v4 = NULL;
+	struct v4via6_nocount_bpf *nocount = NULL;
 	struct fibfwd_bpf *fib = NULL;
 	struct drop_bpf *drop = NULL;
 	struct bench_route *routes = NULL;
 	struct options o;
 	__u32 in_ifindex, out_ifindex, in_mtu, out_mtu, retval, dur;
-	__u8 in_mac[6], out_mac[6], out_a[FRAME_LEN], out_b[FRAME_LEN];
-	static const __u32 expect[NPROGS] = { XDP_DROP, XDP_REDIRECT, XDP_REDIRECT };
+	__u8 in_mac[6], out_mac[6], out_a[FRAME_LEN], out_b[FRAME_LEN], out_c[FRAME_LEN];
+	static const __u32 expect[NPROGS] = { XDP_DROP, XDP_REDIRECT, XDP_REDIRECT, XDP_REDIRECT };
 	double ns[NPROGS][MAX_RUNS], fill_s;
 	struct v4via6_maps maps;
 	unsigned long wrong[NPROGS] = {}, calls_total;
-	unsigned int redirected[NPROGS] = {}, same = 0, ttl_ok = 0;
+	unsigned int redirected[NPROGS] = {}, same = 0, ttl_ok = 0, tbl8 = 0;
 	int fds[NPROGS], parked[NPROGS] = {}, err = 1, rc;
 	size_t nroutes = 0;
 	__u8 *frames = NULL;
@@ -258,14 +307,17 @@ int main(int argc, char **argv)
 		return 1;
 
 	v4 = v4via6_bpf__open_and_load();
+	nocount = v4 ? v4via6_nocount_bpf__open() : NULL;
 	fib = fibfwd_bpf__open_and_load();
 	drop = drop_bpf__open_and_load();
-	if (!v4 || !fib || !drop) {
+	if (!v4 || !nocount || !fib || !drop || share_maps(nocount->obj, v4->obj) ||
+	    v4via6_nocount_bpf__load(nocount)) {
 		fprintf(stderr, "progcost: loading the programs: %s\n", strerror(errno));
 		goto out;
 	}
 	fds[P_DROP] = bpf_program__fd(drop->progs.drop_xdp);
 	fds[P_V4VIA6] = bpf_program__fd(v4->progs.v4via6_xdp);
+	fds[P_NOCOUNT] = bpf_program__fd(nocount->progs.v4via6_xdp);
 	fds[P_FIBFWD] = bpf_program__fd(fib->progs.fibfwd_xdp);
 
 	for (p = 0; o.park[0] && p < NPROGS; p++) {
@@ -291,29 +343,33 @@ int main(int argc, char **argv)
 	frames = calloc(o.frames, FRAME_LEN);
 	if (!frames)
 		goto out;
-	for (f = 0; f < o.frames; f++)
-		build_frame(frames + f * FRAME_LEN, in_mac,
-			    dest_in(&routes[(size_t)f * nroutes / o.frames], f), 1024 + f);
+	for (f = 0; f < o.frames; f++) {
+		__be32 daddr = dest_in(&routes[frame_route(routes, nroutes, f, o.frames)], f);
 
-	/* Both forwarders must redirect every frame, and rewrite it the same way. */
+		build_frame(frames + f * FRAME_LEN, in_mac, daddr, 1024 + f);
+		tbl8 += through_tbl8(maps.tbl24_fd, daddr);
+	}
+
+	/* The forwarders must redirect every frame, and rewrite it the same way. */
 	for (f = 0; f < o.frames; f++) {
 		const __u8 *fr = frames + f * FRAME_LEN;
+		__u8 *outs[NPROGS] = { out_a, out_a, out_c, out_b };
 
 		for (p = 0; p < NPROGS; p++) {
-			if (run_once(fds[p], fr, in_ifindex, 1, p == P_FIBFWD ? out_b : out_a,
-				     &retval, &dur)) {
+			if (run_once(fds[p], fr, in_ifindex, 1, outs[p], &retval, &dur)) {
 				fprintf(stderr, "progcost: test_run: %s\n", strerror(errno));
 				goto out;
 			}
 			redirected[p] += retval == expect[p];
 		}
-		same += !memcmp(out_a, out_b, FRAME_LEN);
+		same += !memcmp(out_a, out_b, FRAME_LEN) && !memcmp(out_c, out_b, FRAME_LEN);
 		ttl_ok += ((struct iphdr *)(out_a + ETH_HLEN))->ttl == 254;
 	}
 	fprintf(stderr,
-		"  progcost: %zu routes: checked %u frames: v4via6 redirected %u, fibfwd %u, "
-		"identical output %u\n",
-		nroutes, o.frames, redirected[P_V4VIA6], redirected[P_FIBFWD], same);
+		"  progcost: %zu routes: checked %u frames (%u through tbl8): v4via6 redirected %u, "
+		"v4via6_nocount %u, fibfwd %u, identical output %u\n",
+		nroutes, o.frames, tbl8, redirected[P_V4VIA6], redirected[P_NOCOUNT],
+		redirected[P_FIBFWD], same);
 
 	for (k = 0; k < o.runs; k++) {
 		for (p = 0; p < NPROGS; p++) {
@@ -334,17 +390,20 @@ int main(int argc, char **argv)
 			ns[q][k] = sum / ((double)o.calls * o.frames);
 		}
 		fprintf(stderr,
-			"  progcost: %zu routes: run %u/%u: drop %.1f v4via6 %.1f fibfwd %.1f ns\n",
-			nroutes, k + 1, o.runs, ns[P_DROP][k], ns[P_V4VIA6][k], ns[P_FIBFWD][k]);
+			"  progcost: %zu routes: run %u/%u: drop %.1f v4via6 %.1f v4via6_nocount %.1f "
+			"fibfwd %.1f ns\n",
+			nroutes, k + 1, o.runs, ns[P_DROP][k], ns[P_V4VIA6][k], ns[P_NOCOUNT][k],
+			ns[P_FIBFWD][k]);
 	}
 
 	calls_total = (unsigned long)o.runs * o.calls * o.frames;
 	printf("{\"routes\": %zu, \"frames\": %u, \"repeat\": %u, \"calls\": %u, \"runs\": %u, "
-	       "\"v4via6_map_fill_s\": %.3f, \"checked\": {\"frames\": %u, \"v4via6_redirect\": %u, "
+	       "\"v4via6_map_fill_s\": %.3f, \"checked\": {\"frames\": %u, \"tbl8_frames\": %u, "
+	       "\"v4via6_redirect\": %u, \"v4via6_nocount_redirect\": %u, "
 	       "\"fibfwd_redirect\": %u, \"identical_output\": %u, \"ttl_decremented\": %u}, "
 	       "\"programs\": {",
-	       nroutes, o.frames, o.repeat, o.calls, o.runs, fill_s, o.frames, redirected[P_V4VIA6],
-	       redirected[P_FIBFWD], same, ttl_ok);
+	       nroutes, o.frames, o.repeat, o.calls, o.runs, fill_s, o.frames, tbl8,
+	       redirected[P_V4VIA6], redirected[P_NOCOUNT], redirected[P_FIBFWD], same, ttl_ok);
 	for (p = 0; p < NPROGS; p++) {
 		printf("%s\"%s\": {\"median_ns\": %.2f, \"runs_ns\": [", p ? ", " : "",
 		       prog_names[p], median(ns[p], o.runs));
@@ -362,6 +421,7 @@ out:
 	free(routes);
 	drop_bpf__destroy(drop);
 	fibfwd_bpf__destroy(fib);
+	v4via6_nocount_bpf__destroy(nocount);
 	v4via6_bpf__destroy(v4);
 	return err;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 # make bench: v4via6 against the kernel and a bpf_fib_lookup forwarder (fibfwd).
-#   1. program cost under BPF_PROG_TEST_RUN (progcost) with 1 to 1M routes;
+#   1. program cost under BPF_PROG_TEST_RUN (progcost) with 1 to 1M routes, and
+#      live; v4via6 also without its per-nexthop counters (v4via6_nocount);
+#      the maps' memory at each size;
 #   2. forwarding rate end to end: trafgen -> router -> sink over veth;
 #   3. control plane: apply / ip -batch / sync --once at 1M routes, map memory,
 #      route replace under traffic;
@@ -9,7 +11,9 @@
 # Everything runs in namespaces made here (tests/lib.sh), removed with the pins
 # and processes by a trap on every exit path. Benchmarks report; they never fail
 # on a threshold. Knobs (environment): BENCH_SIZES ("1 1000 100000 1000000"),
-# BENCH_RUNS (5), BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_OUT (bench/results).
+# BENCH_RUNS (5), BENCH_SECONDS (5), BENCH_ROUNDS (3), BENCH_OUT (bench/results),
+# BENCH_LONG_EVERY (20: one route in 20 is longer than /24; 0: none, the table
+# of the runs before tbl8).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 BUILD=${BUILD:-$here/../build}
@@ -19,6 +23,7 @@ SIZES=${BENCH_SIZES:-1 1000 100000 1000000}
 RUNS=${BENCH_RUNS:-5}
 SECONDS_PER=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
+LONG_EVERY=${BENCH_LONG_EVERY:-20}
 OUT=${BENCH_OUT:-$here/results}
 export BUILD PYTHON V4VIA6
 
@@ -86,7 +91,7 @@ neighs() {
 
 #
 # The world: gen -(g0 r0)- rt -(r1 s1)- snk, and rt -(r2 s2)- snk for route
-# replace; h0/h1 in rt hold the programs progcost parks. The router has no IPv4
+# replace; h0..h3 in rt hold the programs progcost parks. The router has no IPv4
 # address, like the seed's IPv6-only router.
 #
 step "setup: namespaces, veths, $MAX routes generated"
@@ -94,15 +99,16 @@ add_ns gen rt snk || exit 1
 link gen g0 rt r0 02:00:00:00:00:10 02:00:00:00:00:01 &&
 	link rt r1 snk s1 02:00:00:00:00:02 02:00:00:00:00:21 &&
 	link rt r2 snk s2 02:00:00:00:00:03 02:00:00:00:00:22 &&
-	link rt h0 rt h1 || exit 1
+	link rt h0 rt h1 && link rt h2 rt h3 || exit 1
 nsx rt sysctl -qw net.ipv4.ip_forward=1
 neighs rt r1 fe80::1: "$R0_MAC" && neighs rt r2 fe80::2: 02:00:00:00:02:0 || exit 1
-"$BUILD/routegen" "$MAX" >"$WORK/routes.txt" || exit 1
+"$BUILD/routegen" "$MAX" 4 "$LONG_EVERY" >"$WORK/routes.txt" || exit 1
 {
 	echo "nproc $(nproc)"
 	echo "kernel $(uname -r)"
 	echo "cpu $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 	echo "load_start $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "long_every $LONG_EVERY"
 	# on, it adds two clock reads to every program run (and to progcost's figures)
 	echo "bpf_stats_enabled_sysctl $(sysctl -n kernel.bpf_stats_enabled)"
 } >"$WORK/machine.txt"
@@ -175,19 +181,25 @@ measure_sure() {
 # A first trafgen run into the ceiling sink: the first runs after the veths
 # came up have been seen to send nothing.
 "$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" 1 16 02:00:00:00:00:01 \
-	02:00:00:00:00:10 >"$WORK/warmup.cfg" || exit 1
+	02:00:00:00:00:10 >"$WORK/warmup.cfg" 2>/dev/null || exit 1
 measure_sure ceiling ceiling "$WORK/warmup.cfg" 1 >/dev/null || exit 1
 
 #
 # 1. Program cost: the kernel's FIB grows to each size in turn (ip -batch of the
 # new lines), and progcost loads the same first N routes into v4via6's map.
 # test_run repeats each frame, so the lookups run with warm caches; the live
-# cost follows: v4via6 (with the same N routes) and fibfwd attached to r0 in
-# turn, trafgen sending to 4096 destinations spread over the N routes.
+# cost follows: v4via6 (with the same N routes), v4via6_nocount (on v4via6's
+# maps) and fibfwd attached to r0 in turn, trafgen sending to 4096
+# destinations spread over the N routes (one in 20 to a route longer than /24).
+# Then what v4via6's maps take (memlock, as the kernel accounts it) and how
+# many tbl8 blocks the table uses.
 #
+MEM_MAPS="routes tbl24 tbl8 tbl8_owners nexthops nh_stats neighs egress tx_ports stats if_stats"
 : >"$WORK/progcost.jsonl"
 : >"$WORK/fib_install.txt"
 : >"$WORK/live.txt"
+: >"$WORK/live_tbl8.txt"
+: >"$WORK/memory.txt"
 have=0
 for n in $SIZES; do
 	if [ "$n" -gt "$have" ]; then
@@ -197,20 +209,27 @@ for n in $SIZES; do
 		echo "$have $n $(since "$t0")" >>"$WORK/fib_install.txt"
 		have=$n
 	fi
-	step "program cost, $n routes: progcost ($RUNS runs of drop, v4via6, fibfwd)"
+	step "program cost, $n routes: progcost ($RUNS runs of drop, v4via6, v4via6_nocount, fibfwd)"
 	# shellcheck disable=SC2046
 	nsx rt "$BUILD/progcost" --routes "$WORK/routes.txt" --count "$n" --in r0 --out r1 \
 		$(gw_args "${GW1[@]}") --runs "$RUNS" --frames 256 --calls 2 --repeat 250 \
-		--park h0,h1,r2 >>"$WORK/progcost.jsonl" 2> >(sed -u 's/^/       /' >&2) || exit 1
+		--park h0,h1,h2,r2 >>"$WORK/progcost.jsonl" 2> >(sed -u 's/^/       /' >&2) || exit 1
 
-	step "program cost, $n routes: live cost (v4via6, fibfwd; 4096 destinations)"
+	step "program cost, $n routes: live cost (v4via6, v4via6_nocount, fibfwd; 4096 destinations)"
 	"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" "$n" 4096 02:00:00:00:00:01 \
-		02:00:00:00:00:10 >"$WORK/spread.cfg" || exit 1
-	rm -rf "$PIN/v4via6"
+		02:00:00:00:00:10 >"$WORK/spread.cfg" 2>"$WORK/spread.tbl8" || exit 1
+	echo "$n $(cut -d' ' -f2 "$WORK/spread.tbl8") 4096" >>"$WORK/live_tbl8.txt"
+	rm -rf "$PIN/v4via6" "$PIN/v4via6_nocount"
 	# shellcheck disable=SC2046
 	nsx rt "$XDPCTL" load v4via6 "$PIN/v4via6" --routes "$WORK/routes.txt" --count "$n" \
 		--out r1 --in r0 $(gw_args "${GW1[@]}") || exit 1
-	for mode in v4via6 fibfwd; do
+	"$XDPCTL" load v4via6_nocount "$PIN/v4via6_nocount" --maps "$PIN/v4via6" || exit 1
+	for map in $MEM_MAPS; do
+		echo "$n $map $(bpftool -j map show pinned "$PIN/v4via6/$map" |
+			"$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["bytes_memlock"])')"
+	done >>"$WORK/memory.txt"
+	echo "$n tbl8_blocks $("$XDPCTL" tbl8 "$PIN/v4via6")" >>"$WORK/memory.txt"
+	for mode in v4via6 v4via6_nocount fibfwd; do
 		m=$(measure_sure "$mode" sink1 "$WORK/spread.cfg" 2) || exit 1
 		read -r pps kfwd xfwd live <<<"$m"
 		echo "$n $mode $live $pps $kfwd" >>"$WORK/live.txt"
@@ -225,7 +244,7 @@ done
 #
 : >"$WORK/e2e.txt"
 for ((r = 1; r <= ROUNDS; r++)); do
-	for mode in ceiling kernel v4via6 fibfwd; do
+	for mode in ceiling kernel v4via6 v4via6_nocount fibfwd; do
 		sink=sink1
 		[ "$mode" = ceiling ] && sink=ceiling
 		m=$(measure_sure "$mode" "$sink" "$WORK/spread.cfg") || exit 1
@@ -236,7 +255,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	done
 done
 nsx rt "$XDPCTL" detach r0 2>/dev/null
-rm -rf "$PIN/v4via6" "$PIN/fibfwd" # frees the bench's own 1M-route map
+rm -rf "$PIN/v4via6" "$PIN/v4via6_nocount" "$PIN/fibfwd" # frees the bench's own 1M-route map
 
 #
 # 3. Control plane, with the product's command where it has landed.
@@ -305,9 +324,14 @@ else
 	step "control plane: route replace under traffic (v4via6 apply, then 6 replaces)"
 	V=("$V4VIA6" --pin-dir "$PIN/rt")
 	on_cleanup "nsx rt '$V4VIA6' --pin-dir '$PIN/rt' detach --all"
-	pfx=$(head -1 "$WORK/routes.txt" | cut -d' ' -f1)
-	"$PYTHON" "$here/trafgen_cfg.py" "$WORK/routes.txt" 1 1 02:00:00:00:00:01 \
-		02:00:00:00:00:10 >"$WORK/one.cfg" || exit 1
+	# a /24 of the table with no longer route inside: its packets follow the replace
+	awk '{ split($1, a, "/"); split(a[1], b, "."); k = b[1] "." b[2] "." b[3] }
+		a[2] > 24 { long[k] = 1 } a[2] == 24 { c[NR] = k; l[NR] = $0 }
+		END { for (i = 1; i <= NR; i++) if (i in l && !(c[i] in long)) { print l[i]; exit } }' \
+		"$WORK/routes.txt" >"$WORK/one.txt"
+	pfx=$(cut -d' ' -f1 "$WORK/one.txt")
+	"$PYTHON" "$here/trafgen_cfg.py" "$WORK/one.txt" 1 1 02:00:00:00:00:01 \
+		02:00:00:00:00:10 >"$WORK/one.cfg" 2>/dev/null || exit 1
 	if nsx rt "${V[@]}" apply "$WORK/router.conf" >"$WORK/apply.log" 2>&1; then
 		nsx gen timeout 30 trafgen --cpp -q -P1 -i "$WORK/one.cfg" -o g0 >/dev/null 2>&1 &
 		tg=$!

@@ -8,6 +8,10 @@
  *       the program as PINDIR/prog and its maps as PINDIR/<map>. v4via6 gets
  *       the routes, one neighbour per gateway and both interfaces' MAC and
  *       MTU (as progcost does); fibfwd gets the out IF as a tx port.
+ *   xdpctl load v4via6_nocount PINDIR --maps V4PINDIR
+ *       v4via6 without its per-nexthop counters, on the maps v4via6 pinned in
+ *       V4PINDIR (the same table); only the program is pinned in PINDIR.
+ *   xdpctl tbl8 PINDIR          v4via6's tbl8 blocks: "used total"
  *   xdpctl attach PINDIR IF     attach the pinned program to IF (native XDP)
  *   xdpctl detach IF
  *   xdpctl count PINDIR         a sink's counters: "packets bytes first_ns"
@@ -33,6 +37,7 @@
 #include "benchlib.h"
 #include "sink.h"
 #include "v4via6.skel.h"
+#include "v4via6_nocount.skel.h"
 #include "fibfwd.skel.h"
 #include "drop.skel.h"
 #include "sink.skel.h"
@@ -42,7 +47,8 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: xdpctl load {v4via6|fibfwd|drop|sink} PINDIR [--routes FILE --count N "
 		"--out IF --in IF --gw ADDR,MAC...]\n"
-		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR\n"
+		"       xdpctl load v4via6_nocount PINDIR --maps V4PINDIR\n"
+		"       xdpctl attach PINDIR IF | detach IF | count PINDIR | zero PINDIR | tbl8 PINDIR\n"
 		"       xdpctl fwd PINDIR | runtime PINDIR | now | stats-hold SECONDS\n");
 	return 2;
 }
@@ -61,9 +67,45 @@ static int pin_all(struct bpf_object *obj, struct bpf_program *prog, const char 
 	return 0;
 }
 
+/* v4via6_nocount on the maps pinned in v4dir, its program pinned in dir. */
+static int load_nocount(const char *dir, const char *v4dir)
+{
+	struct v4via6_nocount_bpf *s = v4via6_nocount_bpf__open();
+	char path[PATH_MAX];
+	struct bpf_map *m;
+	int err = 0;
+
+	if (!s)
+		return -errno;
+	bpf_object__for_each_map(m, s->obj) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", v4dir, bpf_map__name(m));
+		fd = bpf_obj_get(path);
+		if (fd < 0 || bpf_map__reuse_fd(m, fd)) {
+			err = -errno;
+			fprintf(stderr, "xdpctl: %s: %s\n", path, strerror(errno));
+			break;
+		}
+		close(fd); /* reuse_fd took its own */
+	}
+	if (!err && v4via6_nocount_bpf__load(s))
+		err = -errno;
+	if (!err && mkdir(dir, 0700) && errno != EEXIST)
+		err = -errno;
+	snprintf(path, sizeof(path), "%s/prog", dir);
+	if (!err && bpf_program__pin(s->progs.v4via6_xdp, path))
+		err = -errno;
+	if (err)
+		fprintf(stderr, "xdpctl: load v4via6_nocount: %s\n", strerror(-err));
+	v4via6_nocount_bpf__destroy(s);
+	return err;
+}
+
 static int cmd_load(int argc, char **argv)
 {
-	const char *what = argv[0], *dir = argv[1], *routes_path = NULL, *out = NULL, *in = NULL;
+	const char *what = argv[0], *dir = argv[1], *routes_path = NULL, *out = NULL, *in = NULL,
+		   *maps_dir = NULL;
 	struct bench_gw gws[BENCH_MAX_GWS];
 	struct bench_route *routes = NULL;
 	size_t count = 0, nroutes = 0;
@@ -80,6 +122,8 @@ static int cmd_load(int argc, char **argv)
 			out = argv[i + 1];
 		else if (!strcmp(argv[i], "--in"))
 			in = argv[i + 1];
+		else if (!strcmp(argv[i], "--maps"))
+			maps_dir = argv[i + 1];
 		else if (!strcmp(argv[i], "--gw") && ngws < BENCH_MAX_GWS &&
 			 !bench_parse_gw(argv[i + 1], &gws[ngws]))
 			ngws++;
@@ -109,6 +153,10 @@ static int cmd_load(int argc, char **argv)
 		if (!err)
 			err = pin_all(s->obj, s->progs.v4via6_xdp, dir);
 		v4via6_bpf__destroy(s);
+	} else if (!strcmp(what, "v4via6_nocount")) {
+		if (!maps_dir)
+			return usage();
+		err = load_nocount(dir, maps_dir);
 	} else if (!strcmp(what, "fibfwd")) {
 		struct fibfwd_bpf *s = fibfwd_bpf__open_and_load();
 
@@ -229,6 +277,28 @@ static int cmd_fwd(const char *dir)
 	return 0;
 }
 
+/* Blocks of tbl8 in use (their owner entry says so: loader/fib24.h) and in the pool. */
+static int cmd_tbl8(const char *dir)
+{
+	char path[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), k, used = 0;
+	__u64 owner;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, V4VIA6_MAP_TBL8_OWNERS);
+	fd = bpf_obj_get(path);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		fprintf(stderr, "xdpctl: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < info.max_entries; k++)
+		used += !bpf_map_lookup_elem(fd, &k, &owner) && (owner & FIB24_GROUP_USED);
+	printf("%u %u\n", used, info.max_entries);
+	close(fd);
+	return 0;
+}
+
 static int cmd_runtime(const char *dir)
 {
 	struct bpf_prog_info info = {};
@@ -269,6 +339,8 @@ int main(int argc, char **argv)
 		return cmd_detach(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "count"))
 		return cmd_count(argv[2], 0);
+	if (argc == 3 && !strcmp(argv[1], "tbl8"))
+		return cmd_tbl8(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "runtime"))
 		return cmd_runtime(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "stats-hold"))
