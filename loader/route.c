@@ -34,6 +34,17 @@ const char route_usage[] =
 	"  writes routes); show leaves them out.\n"
 	"  check compares the program's /24 table with the routes and repairs it.\n";
 
+/* A full table: which of its pools is full. */
+static void pr_nospace(const struct fib24 *fib, const char *what, const char *pfx)
+{
+	__u32 nh_used, nh_total, b_used, b_total;
+
+	fib24_nexthops_used(fib, &nh_used, &nh_total);
+	fib24_groups_used(fib, &b_used, &b_total);
+	pr_err("%s: %s: %s (nexthop objects: %u of %u in use; tbl8 blocks: %u of %u in use)", what,
+	       pfx, strerror(ENOSPC), nh_used, nh_total, b_used, b_total);
+}
+
 /* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */
 static int route_from_args(int argc, char **argv, struct route_key *key, struct nexthop *nh,
 			   const char **dev)
@@ -103,6 +114,8 @@ static int route_update(int argc, char **argv, __u64 flags)
 		format_prefix(&key, pfx, sizeof(pfx));
 		if (err == -EEXIST)
 			pr_err("%s: %s: exists (v4via6 route replace overwrites)", what, pfx);
+		else if (err == -ENOSPC)
+			pr_nospace(&fib, what, pfx);
 		else
 			pr_err("%s: %s: %s", what, pfx, strerror(-err));
 		rc = EXIT_FAIL;
