@@ -102,7 +102,7 @@ static void bench_run(const struct world *full)
 	if (world_load_skel(&skel, &w, &fib) || world_hold_prog(w.prog_fd, "hold1") ||
 	    world_fill_maps(&w))
 		goto out;
-	for (i = 0; i < ARRAY_SIZE(w_routes); i++)
+	for (i = 0; i < w_n_routes; i++)
 		w_route_set(&w, &w_routes[i], false);
 
 	printf("bench: BPF_PROG_TEST_RUN, 60-byte frames, one route, warm caches\n"

@@ -53,7 +53,7 @@ static const struct w_route *ref_route(uint32_t dst, bool with_default)
 	const struct w_route *best = with_default ? &w_default : NULL;
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(w_routes); i++) {
+	for (i = 0; i < w_n_routes; i++) {
 		const struct w_route *r = &w_routes[i];
 		uint32_t mask = r->plen ? 0xffffffffu << (32 - r->plen) : 0;
 
@@ -79,7 +79,7 @@ static const struct w_kroute *ref_kroute(uint32_t dst)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(w_kroutes); i++)
+	for (i = 0; i < w_n_kroutes; i++)
 		if (parse_ip4(w_kroutes[i].dst) == dst)
 			return &w_kroutes[i];
 	return NULL;
@@ -138,13 +138,13 @@ static void ref_classify(const struct frame *f, bool with_default, struct ref *r
 		REF_PASS(r, pass_no_egress);
 	if (f->len - ETH_HLEN > W_MTU) /* the whole frame goes out, not only tot_len */
 		REF_PASS(r, pass_mtu);
-	n = ref_neigh(w_neighs, ARRAY_SIZE(w_neighs), &rt->hop);
+	n = ref_neigh(w_neighs, w_n_neighs, &rt->hop);
 	if (!n) {
 		/* the kernel's MAC counts only when the kernel routes to the same next hop */
 		kr = ref_kroute(dst);
 		if (!kr || !hop_eq(&kr->hop, &rt->hop))
 			REF_PASS(r, pass_no_neigh);
-		kn = ref_neigh(w_kneighs, ARRAY_SIZE(w_kneighs), &kr->hop);
+		kn = ref_neigh(w_kneighs, w_n_kneighs, &kr->hop);
 		if (!kn)
 			REF_PASS(r, pass_no_neigh);
 		n = kn;
