@@ -48,7 +48,7 @@ LOADER_SRCS := $(wildcard loader/*.c) $(wildcard loader/sync/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 # Code the tests share (declared in tests/*.h), in a library each test binary links.
 TEST_LIB_SRCS := tests/check.c tests/xdp_frame.c tests/xdp_world.c tests/xdp_run.c \
-		 tests/xdp_fuzz.c
+		 tests/xdp_fuzz.c tests/xdp_bench.c
 TEST_LIB   := $(BUILD)/tests/libtest.a
 TEST_SRCS  := $(filter-out %.bpf.c $(TEST_LIB_SRCS),$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
