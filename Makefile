@@ -52,7 +52,10 @@ TEST_LIB_SRCS := tests/check.c tests/xdp_frame.c tests/xdp_world.c tests/xdp_run
 TEST_LIB   := $(BUILD)/tests/libtest.a
 TEST_SRCS  := $(filter-out %.bpf.c $(TEST_LIB_SRCS),$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
-BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+# Code the bench tools share (declared in bench/benchlib.h), in a library each tool links.
+BENCH_LIB_SRCS := bench/benchlib.c
+BENCH_LIB  := $(BUILD)/bench/libbench.a
+BENCH_SRCS := $(filter-out %.bpf.c $(BENCH_LIB_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
 
 vpath %.bpf.c bpf bench tests
@@ -114,9 +117,18 @@ $(BUILD)/%: tests/%.c $(TEST_LIB) $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(TEST_LIB) $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(BUILD)/%: bench/%.c $(LIB_OBJS) | $(SKELS) $(BUILD)
+$(BUILD)/bench/%.o: bench/%.c | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) -c $< -o $@
+
+$(BENCH_LIB): $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_LIB_SRCS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/%: bench/%.c $(BENCH_LIB) $(LIB_OBJS) | $(SKELS) $(BUILD)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(BENCH_LIB) $(LIB_OBJS) -o $@ $(LDLIBS)
 
 # The C unit tests again with ASan and UBSan, no recovery: any report fails the test.
 # clang, as its runtime writes UBSan's reports to UBSAN_OPTIONS' log_path (gcc 12's
