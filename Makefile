@@ -104,27 +104,24 @@ $(BUILD)/v4via6: $(LOADER_OBJS)
 # A test or benchmark is one C file; it may use the loader's modules (all but main.o).
 LIB_OBJS := $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJS))
 
-$(BUILD)/tests/%.o: tests/%.c | $(SKELS) $(BUILD)
+# The objects of the test and bench libraries, and the two archives.
+TEST_LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(TEST_LIB_SRCS))
+BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_LIB_SRCS))
+
+$(TEST_LIB_OBJS) $(BENCH_LIB_OBJS): $(BUILD)/%.o: %.c | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) -c $< -o $@
 
-$(TEST_LIB): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_LIB_SRCS))
+$(TEST_LIB): $(TEST_LIB_OBJS)
+$(BENCH_LIB): $(BENCH_LIB_OBJS)
+$(TEST_LIB) $(BENCH_LIB):
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/%: tests/%.c $(TEST_LIB) $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(TEST_LIB) $(LIB_OBJS) -o $@ $(LDLIBS)
-
-$(BUILD)/bench/%.o: bench/%.c | $(SKELS) $(BUILD)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) -c $< -o $@
-
-$(BENCH_LIB): $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(BENCH_LIB_SRCS))
-	$(call msg,AR,$@)
-	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/%: bench/%.c $(BENCH_LIB) $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
