@@ -272,6 +272,7 @@ static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached
 /* sync's status file: the fields it writes, as metrics. */
 struct sync_ctx {
 	unsigned long table, resyncs, overruns, last_resync, nexthops, resolved, cut, errors;
+	unsigned long lag_last, lag_max;
 	int nroutes;
 	struct {
 		char reason[32];
@@ -294,6 +295,8 @@ static void sync_field(void *arg, const char *key, unsigned long val)
 		{ "neighs_resolved", offsetof(struct sync_ctx, resolved) },
 		{ "multipath_cut", offsetof(struct sync_ctx, cut) },
 		{ "map_errors", offsetof(struct sync_ctx, errors) },
+		{ "lag_us_last", offsetof(struct sync_ctx, lag_last) },
+		{ "lag_us_max", offsetof(struct sync_ctx, lag_max) },
 	};
 	size_t i;
 
@@ -344,6 +347,13 @@ static void write_sync(FILE *out, const char *pin_dir)
 	family(out, "v4via6_sync_map_errors_total", "counter",
 	       "Map writes by sync that failed (each is logged).");
 	fprintf(out, "v4via6_sync_map_errors_total %lu\n", c.errors);
+	family(out, "v4via6_sync_lag_seconds", "gauge",
+	       "From kernel notifications ready to read to their changes in the maps (the wait for "
+	       "the state lock included): the last batch's.");
+	fprintf(out, "v4via6_sync_lag_seconds %lu.%06lu\n", c.lag_last / 1000000, c.lag_last % 1000000);
+	family(out, "v4via6_sync_lag_max_seconds", "gauge",
+	       "The largest v4via6_sync_lag_seconds since sync started.");
+	fprintf(out, "v4via6_sync_lag_max_seconds %lu.%06lu\n", c.lag_max / 1000000, c.lag_max % 1000000);
 }
 
 int metrics_write(FILE *out, const char *pin_dir)
