@@ -46,6 +46,37 @@ void nh_view_close(struct nh_view *v)
 	memset(v, 0, sizeof(*v));
 }
 
+static struct {
+	__u32 id;
+	struct nh_view v;
+} cache;
+
+void nh_view_release(void)
+{
+	nh_view_close(&cache.v);
+	cache.id = 0;
+}
+
+int nh_view_cached(struct nh_view *v, int nexthops_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int err;
+
+	if (bpf_obj_get_info_by_fd(nexthops_fd, &info, &len))
+		return -errno;
+	if (info.id != cache.id || !cache.v.slots) {
+		nh_view_release();
+		err = nh_view_open(&cache.v, nexthops_fd);
+		if (err)
+			return err;
+		cache.id = info.id;
+	}
+	*v = cache.v;
+	v->size = 0; /* not the caller's to unmap */
+	return 0;
+}
+
 __u32 nh_view_list(const struct nh_view *v, __u32 *idx, __u32 max)
 {
 	__u32 i, n = 0;

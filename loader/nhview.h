@@ -25,6 +25,15 @@ struct nh_view {
 /* Maps the nexthops array read-only. 0 or -errno (-EINVAL: not a nexthops array). */
 int nh_view_open(struct nh_view *v, int nexthops_fd);
 void nh_view_close(struct nh_view *v);
+/*
+ * The same, but the mapping is kept for the next call while the map is the
+ * same (same id): the exporter reads the array at every scrape, and a fresh
+ * 2 MiB mapping costs its page tables every time. nh_view_close leaves it;
+ * nh_view_release drops it (the program is gone: the old map must not be
+ * kept alive).
+ */
+int nh_view_cached(struct nh_view *v, int nexthops_fd);
+void nh_view_release(void);
 
 /*
  * Slot i is a nexthop object in use: some tbl24 or tbl8 entry names it. A
