@@ -92,9 +92,10 @@ __u32 nh_view_list(const struct nh_view *v, __u32 *idx, __u32 max)
 }
 
 /*
- * Below this many slots, one lookup each (about 1 us a syscall); above, one
- * batch of the whole array (65536 slots x CPUs x 16 bytes: 2 MiB on 2 CPUs,
- * about as long as 1000 lookups here).
+ * Up to this many slots, one lookup each; above, one batch of the whole
+ * array (65536 slots x CPUs x 16 bytes: 2 MiB on 2 CPUs). Measured on the
+ * exporter here (2 CPUs, loaded): 100 objects cost 5 ms of CPU a scrape one
+ * by one, 13 ms with the batch; 1,000 objects 14 and 15 ms.
  */
 #define NH_STATS_PER_KEY_MAX 1024
 
