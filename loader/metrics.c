@@ -321,7 +321,9 @@ static void write_nexthops(FILE *out, const struct v4via6_state *st)
 	}
 	n = nh_view_list(&v, idx, v.n);
 	gauge(out, "v4via6_nexthops",
-	      "Nexthop objects in use: distinct next hops (throw included) that routes name.", n);
+	      "Nexthop objects in use (v4via6 nexthop show): one per next hop that routes "
+	      "name, throw included.",
+	      n);
 	gauge(out, "v4via6_nexthops_limit", "Most nexthop objects the nexthops array can hold.",
 	      v.n - 1);
 	gauge(out, "v4via6_nexthop_slots_used",
