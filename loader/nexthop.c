@@ -5,7 +5,6 @@
  * forwarding counters (nh_stats) as `ip -s nexthop show` does.
  */
 #include <errno.h>
-#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
