@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
+#include "egress.h"
 #include "fib24.h"
 #include "maps.h"
 #include "benchlib.h"
@@ -137,49 +138,61 @@ int bench_add_tx_port(int tx_ports_fd, __u32 ifindex)
 int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac, __u32 mtu)
 {
 	struct egress eg = { .mtu = mtu };
+	int err;
 
 	memcpy(eg.mac, mac, 6);
-	if (bpf_map_update_elem(egress_fd, &ifindex, &eg, BPF_ANY)) {
-		fprintf(stderr, "v4via6-bench: egress: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
+	err = egress_set(egress_fd, ifindex, &eg);
+	if (err)
+		fprintf(stderr, "v4via6-bench: egress: ifindex %u: %s\n", ifindex, strerror(-err));
+	return err;
 }
 
 int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifindex, const __u8 *out_mac,
 		      __u32 out_mtu, const struct bench_gw *gws, __u32 ngws,
 		      const struct bench_route *routes, size_t nroutes)
 {
-	struct nexthop nh = { .ifindex = out_ifindex };
+	struct nexthop nh = { .ifindex = out_ifindex }, *nhs = NULL;
+	struct route_key *keys = NULL;
 	struct fib24 fib;
-	size_t i;
+	size_t i, done = 0;
 	int err;
 
-	if (bench_add_egress(m->egress_fd, out_ifindex, out_mac, out_mtu))
-		return -errno;
-	if (bench_add_tx_port(m->tx_ports_fd, out_ifindex))
-		return -errno;
-	for (i = 0; i < ngws; i++) {
+	err = bench_add_egress(m->egress_fd, out_ifindex, out_mac, out_mtu);
+	if (!err)
+		err = bench_add_tx_port(m->tx_ports_fd, out_ifindex);
+	if (err)
+		return err;
+	err = fib24_open(&fib, m, NULL);
+	if (err) {
+		fprintf(stderr, "v4via6-bench: mapping the forwarding table: %s\n", strerror(-err));
+		return err;
+	}
+	for (i = 0; i < ngws && !err; i++) {
 		struct neigh ne = {};
 
 		memcpy(nh.addr, gws[i].addr, 16);
 		memcpy(ne.mac, gws[i].mac, 6);
-		if (bpf_map_update_elem(m->neighs_fd, &nh, &ne, BPF_ANY)) {
-			fprintf(stderr, "v4via6-bench: neighs: %s\n", strerror(errno));
-			return -errno;
-		}
-	}
-	err = fib24_open(&fib, m, NULL);
-	if (err) {
-		fprintf(stderr, "v4via6-bench: mapping tbl24: %s\n", strerror(-err));
-		return err;
-	}
-	for (i = 0; i < nroutes && !err; i++) {
-		memcpy(nh.addr, gws[routes[i].gw].addr, 16);
-		err = fib24_update(&fib, &routes[i].key, &nh, BPF_ANY);
+		err = fib24_neigh_update(&fib, &nh, &ne, BPF_ANY);
 		if (err)
-			fprintf(stderr, "v4via6-bench: routes: route %zu: %s\n", i, strerror(-err));
+			fprintf(stderr, "v4via6-bench: neighbour %zu: %s\n", i, strerror(-err));
 	}
+	/* one batch, as apply writes them: a million routes in seconds */
+	keys = calloc(nroutes ?: 1, sizeof(*keys));
+	nhs = calloc(nroutes ?: 1, sizeof(*nhs));
+	if (!err && (!keys || !nhs))
+		err = -ENOMEM;
+	for (i = 0; i < nroutes && !err; i++) {
+		keys[i] = routes[i].key;
+		nhs[i] = nh;
+		memcpy(nhs[i].addr, gws[routes[i].gw].addr, 16);
+	}
+	if (!err && nroutes) {
+		err = fib24_update_batch(&fib, keys, nhs, nroutes, &done);
+		if (err)
+			fprintf(stderr, "v4via6-bench: routes: route %zu: %s\n", done, strerror(-err));
+	}
+	free(keys);
+	free(nhs);
 	fib24_close(&fib);
 	return err;
 }

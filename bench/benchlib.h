@@ -47,15 +47,16 @@ int bench_read_routes(const char *path, size_t max, __u32 ngws, struct bench_rou
 		      size_t *n);
 /* The MAC and MTU of an interface of the current network namespace. */
 int bench_iface(const char *name, __u32 *ifindex, __u8 *mac, __u32 *mtu);
-/* Lets frames be redirected to ifindex through a DEVMAP_HASH. */
+/* Lets frames be redirected to ifindex through a DEVMAP (v4via6) or a DEVMAP_HASH (fibfwd). */
 int bench_add_tx_port(int tx_ports_fd, __u32 ifindex);
-/* Records an attached interface's MAC and MTU in v4via6's egress map, as `v4via6 attach` does. */
+/* Records an attached interface's MAC and MTU in v4via6's egress array, as `v4via6 attach` does. */
 int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac, __u32 mtu);
 /*
  * Fills v4via6's maps: egress and tx_ports for the out interface, one neighbour
  * per gateway, the routes. The caller adds the ingress interface to egress:
  * the program checks that a frame is addressed to that interface's MAC.
- * Routes go through loader/fib24.c, which keeps tbl24 and nexthops with them.
+ * Neighbours and routes go through loader/fib24.c, as the loader's do, which
+ * keeps tbl24, tbl8 and the nexthop objects (with their MACs) with them.
  */
 int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifindex, const __u8 *out_mac,
 		      __u32 out_mtu, const struct bench_gw *gws, __u32 ngws,
