@@ -110,6 +110,8 @@ nsx rt "$XDPCTL" attach "$PIN/v4via6" r0 || exit 1
 echo "v4via6 loaded with $count routes in $(awk -v a="$t0" -v b="$(date +%s.%N)" \
 	'BEGIN { printf "%.1f", b - a }') s"
 PROG_ID=$(bpftool prog show pinned "$PIN/v4via6/prog" | sed -n '1s/^\([0-9]*\):.*/\1/p')
+PROG_TAG=$(bpftool prog show pinned "$PIN/v4via6/prog" | sed -n '1s/.* tag \([0-9a-f]*\).*/\1/p')
+echo "program id $PROG_ID tag $PROG_TAG (bpftool prog dump jited id $PROG_ID: the JIT image)"
 
 sink_packets() { "$XDPCTL" count "$PIN/sink" | cut -d' ' -f1; }
 # "run_time_ns run_cnt" of the live program (0 0 while the statistics are off)
@@ -117,7 +119,7 @@ prog_runtime() {
 	bpftool prog show id "$PROG_ID" |
 		sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' | grep . || echo 0 0
 }
-median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | grep '^[0-9]' | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 per() { awk -v a="$1" -v b="$2" 'BEGIN { printf (b ? "%.1f" : "n/a"), b ? a / b : 0 }'; }
 
 # dests_cfg PATTERN: the trafgen file of PATTERN, and its destinations' /24s in $WORK/dests.txt
@@ -221,13 +223,24 @@ window_record() {
 	echo "  perf record -a -g, $SECS s ($(perf evlist -i "$WORK/perf.data" 2>/dev/null | head -1)" \
 		"sampling), $pk packets; top 20 (--no-children --sort sym):"
 	head -20 "$WORK/report.txt" | sed 's/^/    /'
+	# the machine is shared: the packet path alone (the softirqs run in trafgen's context)
+	echo "  the same, the packet path only (comms trafgen, ksoftirqd/*; % of their samples):"
+	perf report -i "$WORK/perf.data" --no-children --sort sym --stdio -g none --percentage relative \
+		--comms "trafgen$(printf ',ksoftirqd/%d' $(seq 0 $(($(nproc) - 1))))" 2>/dev/null |
+		grep -v '^#' | grep . | head -20 | sed 's/^/    /'
 	# of all the CPU time (2 CPUs x SECS, idle included): the program's part, per packet
-	share=$(awk '/bpf_prog_.*v4via6_xdp/ { sub("%", "", $1); s += $1 } END { print s + 0 }' \
+	share=$(awk -v re="bpf_prog_${PROG_TAG}_v4via6_xdp" '$0 ~ re { sub("%", "", $1); s += $1 } END { print s + 0 }' \
 		"$WORK/report.txt")
-	echo "  the program (bpf_prog_*_v4via6_xdp): $share% of the CPU time," \
+	echo "  the program (bpf_prog_${PROG_TAG}_v4via6_xdp; others of that tag too): $share% of the CPU time," \
 		"$(awk -v s="$share" -v c="$(nproc)" -v t="$SECS" -v p="$pk" \
 			'BEGIN { printf (p ? "%.0f" : "n/a"), p ? s / 100 * c * t * 1e9 / p : 0 }') ns per packet"
 	echo "$share" >"$WORK/share"
+	# where in the program: a stalled load's samples land on the instruction after it
+	echo "  its hottest instructions (offsets in the JIT image; % of the program's samples):"
+	perf script -i "$WORK/perf.data" -F ip,sym,symoff -G 2>/dev/null |
+		grep -o "bpf_prog_${PROG_TAG}_v4via6_xdp+0x[0-9a-f]*" | sed 's/.*+/+/' | sort | uniq -c |
+		sort -rn | awk '{ c[NR] = $1; o[NR] = $2; t += $1 } END {
+			for (i = 1; i <= 5 && i <= NR; i++) printf "    %s %.1f%%\n", o[i], 100 * c[i] / t }'
 }
 
 window_bpftool() {
