@@ -17,7 +17,7 @@
 #   spread        4096 destinations spread over the ROUTES routes, as make bench
 #   stride:S:F    F destinations, the i-th in the /24 number i*S counted from
 #                 1.0.0.0/24, so S (in /24s) sets how far apart their tbl24
-#                 entries lie (8 bytes each: S=8 is one cache line apart, S=512
+#                 entries lie (4 bytes each: S=16 is one cache line apart, S=1024
 #                 one 4 KiB page apart, S=0 all the same entry); a route
 #                 0.0.0.0/1 is loaded after the ROUTES routes so that each has one.
 # Knobs (environment): PROFILE_SECONDS (5), PROFILE_RUNS (3), PROFILE_TOOLS
@@ -143,17 +143,19 @@ for l in sys.stdin:
     print(b[30] << 16 | b[31] << 8 | b[32])' <"$WORK/traffic.cfg" >"$WORK/dests.txt"
 }
 
-# trie_share: how many of the distinct destination /24s have routes longer than
-# /24 inside (tbl24's "longer" bits), i.e. how many frames walk the LPM trie
-trie_share() {
-	sort -un "$WORK/dests.txt" | awk -v pin="$PIN/v4via6/tbl24" '{
-		printf "map lookup pinned %s key 0x%02x 0x%02x 0x%02x 0x%02x\n", pin,
-			$1 % 256, int($1 / 256) % 256, int($1 / 65536) % 256, 0 }' >"$WORK/lookups.batch"
-	# bpftool prints the entries as JSON (the map has BTF): "value": N; a
-	# value's bits 39..47 are V4VIA6_T24_LONGER
-	bpftool batch file "$WORK/lookups.batch" 2>/dev/null | "$PYTHON" -c 'import re, sys
-v = [int(x) for x in re.findall(r"\"value\": *([0-9]+)", sys.stdin.read())]
-print("%d of %d" % (sum(1 for x in v if x >> 39 & 0x1ff), len(v)))'
+# tbl8_share: how many of the distinct destination /24s hold routes longer than
+# /24 (their tbl24 entry names a tbl8 block: V4VIA6_T24_TBL8, bit 31), i.e. how
+# many of them read tbl8 too. A tbl24 key is a /16, its value the 256 entries
+# of its /24s (4 bytes each, little-endian here).
+tbl8_share() {
+	sort -un "$WORK/dests.txt" >"$WORK/dests.uniq"
+	awk -v pin="$PIN/v4via6/tbl24" '{ printf "map lookup pinned %s key 0x%02x 0x%02x 0 0\n",
+		pin, int($1 / 256) % 256, int($1 / 65536) % 256 }' "$WORK/dests.uniq" >"$WORK/lookups.batch"
+	bpftool -j batch file "$WORK/lookups.batch" 2>/dev/null | "$PYTHON" -c 'import json, sys
+dests = [int(l) for l in open(sys.argv[1])]
+out = json.load(sys.stdin)
+n = sum(int(r["output"]["value"][(d % 256) * 4 + 3], 16) >> 7 for d, r in zip(dests, out))
+print("%d of %d" % (n, len(out)))' "$WORK/dests.uniq"
 }
 
 TG=
@@ -257,8 +259,8 @@ window_bpftool() {
 for p in "${PATTERNS[@]}"; do
 	dests_cfg "$p" || exit 1
 	echo "== $count routes, traffic $p: $(sort -u "$WORK/dests.txt" | wc -l) distinct /24s," \
-		"$(awk '{ print int($1 / 512) }' "$WORK/dests.txt" | sort -u | wc -l) distinct tbl24 pages;" \
-		"trie path for $(trie_share) of them"
+		"$(awk '{ print int($1 / 1024) }' "$WORK/dests.txt" | sort -u | wc -l) distinct tbl24 pages;" \
+		"through tbl8 for $(tbl8_share) of them"
 	start_traffic || { echo "v4via6-profile: trafgen sent nothing" >&2; exit 1; }
 	rts=() pps=()
 	share=n/a
