@@ -8,7 +8,7 @@ set ylabel "ns per packet"
 set logscale x
 set logscale y
 set xrange [0.5:2e6]
-set yrange [10:*]
+set yrange [2:*]
 set format x "10^{%L}"
 set key top left
 set grid
