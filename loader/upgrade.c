@@ -36,6 +36,7 @@
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
+#include "egress.h"
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
@@ -508,7 +509,16 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 		pr_err("upgrade: no program %s in the object", V4VIA6_PROG_NAME);
 		goto out_obj;
 	}
-	n = iface_list(st, ifaces, ARRAY_SIZE(ifaces));
+	/*
+	 * The interfaces from the new egress map, the copy of the old one: an
+	 * older layout's egress may be of another type (layout 1: a hash).
+	 */
+	n = egress_list(bpf_map__fd(bpf_object__find_map_by_name(obj, V4VIA6_MAP_EGRESS)), ifaces,
+			ARRAY_SIZE(ifaces));
+	if (n < 0) {
+		pr_err("upgrade: listing the interfaces: %s", strerror(-n));
+		goto out_obj;
+	}
 	test_kill_point("copied");
 	/* from here on, commands find the new maps */
 	err = pindir_tmp_exchange(&tmp, st->pin_dir);

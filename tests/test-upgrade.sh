@@ -3,8 +3,8 @@
 # v4via6 upgrade on the seed's topology, under a ping every 10 ms across the router:
 # a build with other instructions replaces the program on both interfaces without
 # detaching (0 loss, the kernel forwards none of it, the new program id on both);
-# then a build with another map layout (tests/upgrade_v2.bpf.c) gets new maps built
-# from the old ones and swapped in, the same way. The "old" build is this tree's
+# then a build with the next map layout (tests/upgrade_next.bpf.c, layout NEXT) gets
+# new maps built from the old ones and swapped in, the same way. The "old" build is this tree's
 # program compiled with other instructions (clang -mcpu=v3), loaded through
 # V4VIA6_BPF_OBJ, so that the built-in program is the upgrade.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +14,9 @@ lib_init upgrade
 
 T=$(mktemp -d /tmp/v4via6-upgrade.XXXXXX)
 on_cleanup "rm -rf '$T'"
-V2_OBJ=$(realpath "$BUILD/upgrade_v2.bpf.o" 2>/dev/null)
+# this build's map layout, and the test build's (tests/upgrade_next.bpf.c)
+LAYOUT=2 NEXT=3
+NEXT_OBJ=$(realpath "$BUILD/upgrade_next.bpf.o" 2>/dev/null)
 CLANG=${CLANG:-clang}
 
 if ! seed_topology >"$T/topo" 2>&1; then
@@ -23,8 +25,8 @@ if ! seed_topology >"$T/topo" 2>&1; then
 fi
 forget_pins r
 PD=$(pin_dir_of r)
-# the layout-2 state is read and removed by a build that knows layout 2
-on_cleanup "V4VIA6_BPF_OBJ='$V2_OBJ' V4VIA6_BPF_LAYOUT=2 nsx r '$V4VIA6' detach --all"
+# the layout-NEXT state is read and removed by a build that knows layout NEXT
+on_cleanup "V4VIA6_BPF_OBJ='$NEXT_OBJ' V4VIA6_BPF_LAYOUT=$NEXT nsx r '$V4VIA6' detach --all"
 
 # prog_on NS IFACE: the id of the XDP program on IFACE
 prog_on() { ip -n "$(ns "$1")" -d link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1; }
@@ -103,8 +105,8 @@ jout=$(v6 r -j upgrade 2>&1)
 if [ $rc != 0 ] || ! grep -q "is this build's already" <<<"$out" || [ "$(prog_on r r0)" != "$new_id" ]; then
 	fail $t "a second upgrade with the same build (exit $rc)" "$out"
 elif ! "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin)
-assert d["old_id"] == d["new_id"] == int(sys.argv[1]) and d["moved"] == [] and d["layout"]["to"] == 1' \
-	"$new_id" <<<"$jout" >/dev/null 2>&1; then
+assert d["old_id"] == d["new_id"] == int(sys.argv[1]) and d["moved"] == [] and d["layout"]["to"] == int(sys.argv[2])' \
+	"$new_id" "$LAYOUT" <<<"$jout" >/dev/null 2>&1; then
 	fail $t "-j upgrade: not the JSON expected" "$jout"
 else
 	pass $t
@@ -151,21 +153,21 @@ fi
 
 # --- another map layout: new maps built from the old ones, swapped in ---------------------
 t=layout-change-hitless
-if [ -z "$V2_OBJ" ] || ! [ -f "$V2_OBJ" ]; then
-	skip $t "$BUILD/upgrade_v2.bpf.o not built"
+if [ -z "$NEXT_OBJ" ] || ! [ -f "$NEXT_OBJ" ]; then
+	skip $t "$BUILD/upgrade_next.bpf.o not built"
 	exit 0
 fi
 old_id=$(prog_on r r0)
 snap r >"$T/s0"
 ping_start "$T/ping"
 sleep 0.7
-out=$(V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2 v6 r upgrade 2>&1)
+out=$(V4VIA6_BPF_OBJ=$NEXT_OBJ V4VIA6_BPF_LAYOUT=$NEXT v6 r upgrade 2>&1)
 rc=$?
 wait "$PING_PID"
-export V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2
+export V4VIA6_BPF_OBJ=$NEXT_OBJ V4VIA6_BPF_LAYOUT=$NEXT
 snap r >"$T/s1"
 new_id=$(pinned_id)
-if [ $rc != 0 ] || ! grep -q "map layout 1 -> 2: .* replaced by id $new_id on 2 interfaces" <<<"$out"; then
+if [ $rc != 0 ] || ! grep -q "map layout $LAYOUT -> $NEXT: .* replaced by id $new_id on 2 interfaces" <<<"$out"; then
 	fail $t "upgrade exited $rc" "$out"
 elif ! ping_lossless "$T/ping"; then
 	fail $t "packets lost during the upgrade" "$(cat "$T/ping")"
@@ -173,8 +175,8 @@ elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
 	[ "$new_id" = "$old_id" ]; then
 	fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
 		"$(ip -n "$(ns r)" link show)"
-elif ! [ -e "$PD/layout-2" ] || [ -e "$PD/layout-1" ] || ! [ -e "$PD/upgrade_test" ]; then
-	fail $t "the pin dir is not layout 2's" "$(ls "$PD")"
+elif ! [ -e "$PD/layout-$NEXT" ] || [ -e "$PD/layout-$LAYOUT" ] || ! [ -e "$PD/upgrade_test" ]; then
+	fail $t "the pin dir is not layout $NEXT's" "$(ls "$PD")"
 elif [ "$(v6 r route show 2>&1)" != "$routes0" ] || [ "$(v6 r neigh show 2>&1)" != "$neighs0" ]; then
 	fail $t "routes or neighbours not carried over" "$(v6 r route show 2>&1; v6 r neigh show 2>&1)"
 elif ! out2=$(v6 r route check 2>&1); then
@@ -186,16 +188,16 @@ else
 fi
 unset V4VIA6_BPF_OBJ V4VIA6_BPF_LAYOUT
 
-# This build (layout 1) refuses the newer layout instead of misreading it.
+# This build (layout LAYOUT) refuses the newer layout instead of misreading it.
 t=newer-layout-refused
 out=$(v6 r route show 2>&1)
 rc=$?
 out2=$(v6 r upgrade 2>&1)
 rc2=$?
-if [ $rc != 1 ] || ! grep -q "map layout 2, made by a newer v4via6" <<<"$out"; then
-	fail $t "route show on a layout-2 pin dir (exit $rc)" "$out"
+if [ $rc != 1 ] || ! grep -q "map layout $NEXT, made by a newer v4via6" <<<"$out"; then
+	fail $t "route show on a layout-$NEXT pin dir (exit $rc)" "$out"
 elif [ $rc2 != 1 ] || ! grep -q "downgrade is not supported" <<<"$out2"; then
-	fail $t "upgrade back to layout 1 (exit $rc2)" "$out2"
+	fail $t "upgrade back to layout $LAYOUT (exit $rc2)" "$out2"
 else
 	pass $t
 fi
@@ -203,7 +205,7 @@ fi
 # (every interface on the pinned program, the routes and neighbours whole, nothing left over).
 t=layout-change-killed
 bad="" before=0 between=0 after=0
-export V4VIA6_BPF_OBJ=$V2_OBJ V4VIA6_BPF_LAYOUT=2
+export V4VIA6_BPF_OBJ=$NEXT_OBJ V4VIA6_BPF_LAYOUT=$NEXT
 # the first rounds die at named points (V4VIA6_TEST_KILL_AT), the others at random times
 points=(copied swapped moved-1 "" "" "")
 for round in 1 2 3 4 5 6; do
@@ -220,13 +222,13 @@ for round in 1 2 3 4 5 6; do
 		>/dev/null 2>&1 &
 	pid=$!
 	if [ -z "$point" ]; then
-		# an upgrade takes 0.5 to 5 s here (most of it tbl24: 128 MiB made and filled)
+		# an upgrade takes 0.5 to 5 s here (most of it tbl24 and tbl8: 96 MiB made and filled)
 		sleep "$((RANDOM % 3)).$((RANDOM % 10))"
 		kill -9 "$pid" 2>/dev/null
 	fi
 	wait "$pid" 2>/dev/null
 	# where the kill landed: before the swap, between the swap and the last move, or after
-	if [ -e "$PD/layout-1" ]; then
+	if [ -e "$PD/layout-$LAYOUT" ]; then
 		before=$((before + 1))
 	elif [ "$(prog_on r r0)" != "$(pinned_id)" ] || [ "$(prog_on r r1)" != "$(pinned_id)" ]; then
 		between=$((between + 1))
@@ -237,7 +239,7 @@ for round in 1 2 3 4 5 6; do
 	p=$(pinned_id)
 	[ "$(prog_on r r0)" = "$p" ] && [ "$(prog_on r r1)" = "$p" ] ||
 		bad+="round $round: r0 or r1 not on the pinned program $p: $out"$'\n'
-	[ -e "$PD/layout-2" ] || bad+="round $round: not layout 2: $(ls "$PD")"$'\n'
+	[ -e "$PD/layout-$NEXT" ] || bad+="round $round: not layout $NEXT: $(ls "$PD")"$'\n'
 	[ "$(v6 r route show 2>&1)" = "$routes0" ] && [ "$(v6 r neigh show 2>&1)" = "$neighs0" ] ||
 		bad+="round $round: routes or neighbours: $(v6 r route show 2>&1)"$'\n'
 	ls -d "$PD"~tmp-* >/dev/null 2>&1 && bad+="round $round: temporary dirs left"$'\n'
