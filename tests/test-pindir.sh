@@ -20,10 +20,14 @@ v6() {
 	nsx "$n" "$V4VIA6" "$@"
 }
 
+# this build's map layout (V4VIA6_LAYOUT)
+LAYOUT=2
+
 # complete DIR: every pin of a loaded state is there, and no temporary dir next to it
 complete() {
 	local d=$1 p
-	for p in prog routes neighs egress tx_ports stats tbl24 nexthops layout-1; do
+	for p in prog routes neighs egress tx_ports stats tbl24 tbl8 tbl8_owners nexthops nh_stats \
+		layout-$LAYOUT; do
 		[ -e "$d/$p" ] || { echo "$d/$p missing"; return 1; }
 	done
 	if ls -d "$d"~tmp-* 2>/dev/null; then
@@ -151,22 +155,30 @@ v6 r detach --all >/dev/null 2>&1
 # --- layout: a pin dir of an unknown (newer) layout is refused -------------------------
 t=layout-unknown
 v6 r attach p0 >/dev/null 2>&1
-rmdir "$PD/layout-1" && mkdir "$PD/layout-99"
+rmdir "$PD/layout-$LAYOUT" && mkdir "$PD/layout-99"
 out=$(v6 r route show 2>&1)
 rc=$?
-rmdir "$PD/layout-99" && mkdir "$PD/layout-1"
+rmdir "$PD/layout-99" && mkdir "$PD/layout-$LAYOUT"
 if [ $rc != 1 ] || ! grep -q "layout 99, made by a newer v4via6" <<<"$out"; then
 	fail $t "a pin dir of layout 99 was not refused clearly (exit $rc)" "$out"
 else
 	pass $t
 fi
+# A pin dir without a mark is layout 1's (made before layouts were numbered): older than this
+# build's, so refused with the way out (upgrade), and left as it is.
 t=layout-none-is-1
-rmdir "$PD/layout-1"
-if ! out=$(v6 r route show 2>&1); then
-	fail $t "a pin dir without a layout mark (the previous release's) was refused" "$out"
+rmdir "$PD/layout-$LAYOUT"
+out=$(v6 r route show 2>&1)
+rc=$?
+want="map layout 1, made by an older v4via6 (this one uses layout $LAYOUT): v4via6 upgrade moves"
+if [ $rc != 1 ] || ! grep -qF "$want" <<<"$out"; then
+	fail $t "a pin dir without a layout mark was not refused as layout 1 (exit $rc)" "$out"
+elif ! [ -e "$PD/prog" ] || [ -e "$PD/layout-$LAYOUT" ]; then
+	fail $t "the pin dir changed" "$(ls "$PD")"
 else
 	pass $t
 fi
+mkdir "$PD/layout-$LAYOUT"
 v6 r detach --all >/dev/null 2>&1
 
 # --- defect 12: a namespace deleted without detach --all --------------------------------
