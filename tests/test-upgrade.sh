@@ -14,8 +14,9 @@ lib_init upgrade
 
 T=$(mktemp -d /tmp/v4via6-upgrade.XXXXXX)
 on_cleanup "rm -rf '$T'"
-# this build's map layout, and the test build's (tests/upgrade_next.bpf.c)
-LAYOUT=2 NEXT=3
+# this build's map layout (include/v4via6.h), and the test build's (tests/upgrade_next.bpf.c)
+LAYOUT=$(awk '$1 == "#define" && $2 == "V4VIA6_LAYOUT" { print $3 }' "$here/../include/v4via6.h")
+NEXT=$((LAYOUT + 1))
 NEXT_OBJ=$(realpath "$BUILD/upgrade_next.bpf.o" 2>/dev/null)
 CLANG=${CLANG:-clang}
 
@@ -49,6 +50,161 @@ ping_start() {
 }
 # ping_lossless FILE: every one of the 300 echoes answered
 ping_lossless() { grep -q '300 packets transmitted, 300 received' "$1"; }
+
+# --- the real layout 1 -> 2 upgrade ------------------------------------------------------
+# The layout-1 program as released (tests/layout1/, built into $BUILD/layout1.bpf.o), its pin
+# dir, maps and attachments made as the layout-1 loader made them (tests/layout1/state.py):
+# routes of every kind (/32s and a /25 inside one /24, which layout 2 puts in a tbl8 block; a
+# /24 and a /16 in tbl24 alone), neighbours for both next hops, traffic through it.
+L1_OBJ=$(realpath "$BUILD/layout1.bpf.o" 2>/dev/null)
+L1_ROUTES=("$A_IP/32 $A_LL r0" "$B_IP/32 $B_LL r1" "10.0.8.128/25 $B_LL r1" "10.0.9.0/24 $B_LL r1"
+	"10.20.0.0/16 $A_LL r0")
+# what route show and neigh show print for them (sorted)
+l1_routes_shown() {
+	local r
+	for r in "${L1_ROUTES[@]}"; do
+		set -- $r
+		echo "$1 via inet6 $2 dev $3"
+	done | sort
+}
+l1_neighs_shown() {
+	printf '%s\n' "$A_LL dev r0 lladdr $A_MAC" "$B_LL dev r1 lladdr $B_MAC" | sort
+}
+# map_bytes MAP: the pinned map's entries as sorted "key = value" lines (raw bytes)
+map_bytes() {
+	bpftool -j map dump pinned "$PD/$1" | "$PYTHON" -c 'import json, sys
+print("\n".join(sorted("%s = %s" % (" ".join(e["key"]), " ".join(e["value"]))
+	for e in json.load(sys.stdin))))'
+}
+# stats_sum COUNTER: a fwd_stats counter summed over the CPUs, read with bpftool (this build
+# refuses to read a layout-1 pin dir: only upgrade opens it)
+stats_sum() {
+	bpftool -j map dump pinned "$PD/stats" | "$PYTHON" -c 'import json, sys
+print(sum(v["value"][sys.argv[1]] for e in json.load(sys.stdin)
+	for v in e["formatted"]["values"]))' "$1"
+}
+# tbl24_of A.B.C: the layout-2 tbl24 entry of the /24 A.B.C (one fib_block of 256 per /16)
+tbl24_of() {
+	local IFS=. g
+	set -- $1
+	g=$(($1 * 256 + $2))
+	bpftool -j map lookup pinned "$PD/tbl24" key $((g & 255)) $((g >> 8)) 0 0 | "$PYTHON" -c '
+import json, sys
+v = bytes(int(b, 16) for b in json.load(sys.stdin)["value"])
+print(int.from_bytes(v[4 * int(sys.argv[1]):4 * int(sys.argv[1]) + 4], "little"))' "$3"
+}
+
+t=layout1-old-side
+args=()
+# shellcheck disable=SC2206 # each is "PREFIX LL IFACE": three arguments
+for r in "${L1_ROUTES[@]}"; do args+=(route $r); done
+if [ -z "$L1_OBJ" ] || ! [ -f "$L1_OBJ" ]; then
+	skip $t "$BUILD/layout1.bpf.o not built (make binaries)"
+elif ! nsx r "$PYTHON" "$here/layout1/state.py" "$PD" "$L1_OBJ" r0,r1 "${args[@]}" \
+	neigh "$A_LL" "$A_MAC" r0 neigh "$B_LL" "$B_MAC" r1 >"$T/out" 2>&1; then
+	fail $t "making the layout-1 state" "$(cat "$T/out")"
+else
+	fwd0=$(stats_sum fwd_packets) ipf0=$(ip_fwd r)
+	out=$(v6 r route show 2>&1)
+	rc=$?
+	routes1=$(map_bytes routes) neighs1=$(map_bytes neighs)
+	if ! nsx a ping -c 3 -i 0.1 -W 1 "$B_IP" >"$T/out" 2>&1; then
+		fail $t "no ping through the layout-1 program" "$(cat "$T/out")"
+	elif [ "$(($(stats_sum fwd_packets) - fwd0))" -lt 6 ] || [ "$(ip_fwd r)" != "$ipf0" ]; then
+		fail $t "the layout-1 program did not forward the pings (fwd_packets $fwd0 -> \
+$(stats_sum fwd_packets), IpForwDatagrams $ipf0 -> $(ip_fwd r))"
+	elif [ $rc != 1 ] || ! grep -q "map layout 1, made by an older v4via6 (this one uses layout \
+$LAYOUT): v4via6 upgrade moves the state to it" <<<"$out"; then
+		fail $t "route show of this build on the layout-1 pin dir (exit $rc)" "$out"
+	elif ! [ -e "$PD/layout-1" ] || [ -e "$PD/layout-$LAYOUT" ]; then
+		fail $t "route show changed the layout-1 pin dir" "$(ls "$PD")"
+	else
+		pass "$t (layout-1 program id $(prog_on r r0) forwards; this build points to upgrade)"
+	fi
+fi
+
+# upgrade under a ping every 10 ms: nothing lost, the kernel forwards none of it, the
+# counters go on from the layout-1 ones, the maps are layout 2's, the routes and neighbours
+# the same (the shown ones, and the trie's and neighbour map's bytes), tbl24 and tbl8 right
+t=layout1-upgrade-hitless
+if [ -e "$PD/layout-1" ] && [ "$(prog_on r r0)" ]; then
+	old_id=$(prog_on r r0)
+	fwd0=$(stats_sum fwd_packets) ipf0=$(ip_fwd r)
+	ping_start "$T/ping"
+	sleep 0.7
+	out=$(v6 r upgrade 2>&1)
+	rc=$?
+	wait "$PING_PID"
+	new_id=$(pinned_id)
+	if [ $rc != 0 ] ||
+		! grep -q "map layout 1 -> $LAYOUT: .* replaced by id $new_id on 2 interfaces: r0 r1" \
+			<<<"$out"; then
+		fail $t "upgrade exited $rc" "$out"
+	elif ! ping_lossless "$T/ping"; then
+		fail $t "packets lost during the upgrade" "$out$(cat "$T/ping")"
+	elif [ "$(ip_fwd r)" != "$ipf0" ]; then
+		fail $t "the kernel forwarded packets (IpForwDatagrams $ipf0 -> $(ip_fwd r))"
+	elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
+		[ "$new_id" = "$old_id" ]; then
+		fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
+			"$(ip -n "$(ns r)" link show)"
+	elif ! [ -e "$PD/layout-$LAYOUT" ] || [ -e "$PD/layout-1" ] || ! [ -e "$PD/tbl8" ] ||
+		! [ -e "$PD/nh_stats" ] || ls -d "$PD"~tmp-* >/dev/null 2>&1; then
+		fail $t "the pin dir is not layout $LAYOUT's alone" "$(ls -d "$PD" "$PD"~* 2>&1; ls "$PD")"
+	elif [ "$(v6 r route show 2>&1 | sort)" != "$(l1_routes_shown)" ] ||
+		[ "$(v6 r neigh show 2>&1 | sort)" != "$(l1_neighs_shown)" ]; then
+		fail $t "routes or neighbours not carried over" "$(v6 r route show 2>&1
+			v6 r neigh show 2>&1)"
+	elif [ "$(map_bytes routes)" != "$routes1" ] || [ "$(map_bytes neighs)" != "$neighs1" ]; then
+		fail $t "the routes or neighs map's bytes changed" "$(map_bytes routes; map_bytes neighs)"
+	elif ! out2=$(v6 r route check 2>&1) || [ -n "$out2" ]; then
+		fail $t "route check after the upgrade" "$out2"
+	elif (($(tbl24_of 10.0.8) >> 31 != 1)) || (($(tbl24_of 10.0.9) >> 30 != 1)) ||
+		(($(tbl24_of 10.20.255) >> 30 != 1)) || [ "$(tbl24_of 10.21.0)" != 0 ]; then
+		fail $t "tbl24: 10.0.8 not a tbl8 block, 10.0.9 or 10.20.255 no route, 10.21.0 one" \
+			"$(for p in 10.0.8 10.0.9 10.20.255 10.21.0; do echo "$p $(tbl24_of $p)"; done)"
+	elif [ "$(($(stats_sum fwd_packets) - fwd0))" -lt 600 ]; then
+		fail $t "fwd_packets not carried over or not moving: $fwd0 -> $(stats_sum fwd_packets)"
+	else
+		pass "$t ($out)"
+	fi
+else
+	skip $t "no layout-1 state to upgrade"
+fi
+
+# after the upgrade, frames to each kind of route (a /32 and a /25 in the /24 with a tbl8 block,
+# a /24 in tbl24), compared byte for byte at B; the MAC from the rebuilt nexthop objects
+t=layout1-frames-after
+"$PYTHON" "$here/frames.py" list >"$T/cases" 2>&1
+mapfile -t fwd_cases < <(awk '$2 == "fwd_packets" { print $1 }' "$T/cases")
+if ! [ -e "$PD/layout-$LAYOUT" ] || [ ${#fwd_cases[@]} = 0 ]; then
+	skip $t "no layout-$LAYOUT state after the upgrade, or no frame cases: $(head -3 "$T/cases")"
+else
+	bad=""
+	snap r >"$T/s0"
+	for dst in "$B_IP" 10.0.8.200 10.0.9.7; do
+		if ! cap_start b b0 "$T/f.pcap" ip src "$A_IP" and dst "$dst"; then
+			bad+="$dst: tcpdump did not start in B"$'\n'
+			continue
+		fi
+		nsx a "$PYTHON" "$here/frames.py" send a0 "$A_MAC" "$R0_MAC" "$A_IP" "$dst" \
+			"${fwd_cases[@]}" >"$T/send" 2>&1
+		cap_stop "$CAP_PID"
+		out=$("$PYTHON" "$here/frames.py" check "$T/f.pcap" "$R1_MAC" "$B_MAC" "$A_IP" "$dst" \
+			"${fwd_cases[@]}" 2>&1) || bad+="$dst: $out $(cat "$T/send")"$'\n'
+	done
+	snap r >"$T/s1"
+	if [ -n "$bad" ]; then
+		fail $t "forwarded frames differ" "$bad"
+	else
+		want_delta $t "$T/s0" "$T/s1" fwd_packets -ge $((3 * ${#fwd_cases[@]})) &&
+			want_delta $t "$T/s0" "$T/s1" fwd_fib -eq 0 &&
+			want_delta $t "$T/s0" "$T/s1" IpForwDatagrams -eq 0 &&
+			pass "$t (${#fwd_cases[@]} cases to each of $B_IP 10.0.8.200 10.0.9.7)"
+	fi
+fi
+v6 r detach --all >/dev/null 2>&1
+rm -rf "$PD"
 
 MULTIARCH=$(gcc -print-multiarch 2>/dev/null)
 if ! "$CLANG" -target bpf -O2 -g -mcpu=v3 -I"$here/../include" -I"$here/../bpf" \
@@ -105,7 +261,8 @@ jout=$(v6 r -j upgrade 2>&1)
 if [ $rc != 0 ] || ! grep -q "is this build's already" <<<"$out" || [ "$(prog_on r r0)" != "$new_id" ]; then
 	fail $t "a second upgrade with the same build (exit $rc)" "$out"
 elif ! "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin)
-assert d["old_id"] == d["new_id"] == int(sys.argv[1]) and d["moved"] == [] and d["layout"]["to"] == int(sys.argv[2])' \
+assert d["old_id"] == d["new_id"] == int(sys.argv[1]) and d["moved"] == []
+assert d["layout"]["to"] == int(sys.argv[2])' \
 	"$new_id" "$LAYOUT" <<<"$jout" >/dev/null 2>&1; then
 	fail $t "-j upgrade: not the JSON expected" "$jout"
 else
@@ -167,7 +324,8 @@ wait "$PING_PID"
 export V4VIA6_BPF_OBJ=$NEXT_OBJ V4VIA6_BPF_LAYOUT=$NEXT
 snap r >"$T/s1"
 new_id=$(pinned_id)
-if [ $rc != 0 ] || ! grep -q "map layout $LAYOUT -> $NEXT: .* replaced by id $new_id on 2 interfaces" <<<"$out"; then
+if [ $rc != 0 ] ||
+	! grep -q "map layout $LAYOUT -> $NEXT: .* replaced by id $new_id on 2 interfaces" <<<"$out"; then
 	fail $t "upgrade exited $rc" "$out"
 elif ! ping_lossless "$T/ping"; then
 	fail $t "packets lost during the upgrade" "$(cat "$T/ping")"
