@@ -203,6 +203,40 @@ else
 			pass "$t (${#fwd_cases[@]} cases to each of $B_IP 10.0.8.200 10.0.9.7)"
 	fi
 fi
+
+# A layout-1 pin dir with a map this build cannot convert (neighs with 16-byte values, by hand):
+# upgrade says which map and why, exits 1, and changes nothing (the tmp dir of new maps removed).
+t=layout1-unconvertible-refused
+v6 r detach --all >/dev/null 2>&1
+rm -rf "$PD"
+if [ -z "$L1_OBJ" ] || ! [ -f "$L1_OBJ" ]; then
+	skip $t "$BUILD/layout1.bpf.o not built (make binaries)"
+elif ! nsx r "$PYTHON" "$here/layout1/state.py" "$PD" "$L1_OBJ" r0,r1 "${args[@]}" \
+	neigh "$A_LL" "$A_MAC" r0 neigh "$B_LL" "$B_MAC" r1 >"$T/out" 2>&1 || ! rm "$PD/neighs" ||
+	! bpftool map create "$PD/neighs" type hash key 20 value 16 entries 16 name neighs \
+		>>"$T/out" 2>&1; then
+	fail $t "making the layout-1 state" "$(cat "$T/out")"
+else
+	old_id=$(prog_on r r0) before=$(ls "$PD")
+	out=$(v6 r upgrade 2>&1)
+	rc=$?
+	want="upgrade: map neighs: this build cannot convert it from layout 1 to $LAYOUT (key 20 -> 20"
+	want+=" bytes, value 16 -> 8 bytes)"
+	if [ $rc != 1 ] || ! grep -qF "v4via6: $want" <<<"$out"; then
+		fail $t "upgrade exited $rc" "$out"
+	elif [ "$(ls "$PD")" != "$before" ] || [ "$(pinned_id)" != "$old_id" ] ||
+		[ "$(prog_on r r0)" != "$old_id" ] || [ "$(prog_on r r1)" != "$old_id" ] ||
+		ls -d "$PD"~* >/dev/null 2>&1; then
+		fail $t "something changed" "$before / $(ls "$PD"; ls -d "$PD"~* 2>&1)"
+	elif ! nsx a ping -c 2 -i 0.1 -W 1 "$B_IP" >"$T/out" 2>&1; then
+		fail $t "the layout-1 program no longer forwards" "$(cat "$T/out")"
+	else
+		pass "$t ($out)"
+	fi
+fi
+# (this build cannot read a layout-1 pin dir: its pins go by hand, the interfaces' programs too)
+ip -n "$(ns r)" link set dev r0 xdp off 2>/dev/null
+ip -n "$(ns r)" link set dev r1 xdp off 2>/dev/null
 v6 r detach --all >/dev/null 2>&1
 rm -rf "$PD"
 
