@@ -234,11 +234,54 @@ else
 		pass "$t ($out)"
 	fi
 fi
-# (this build cannot read a layout-1 pin dir: its pins go by hand, the interfaces' programs too)
-ip -n "$(ns r)" link set dev r0 xdp off 2>/dev/null
-ip -n "$(ns r)" link set dev r1 xdp off 2>/dev/null
-v6 r detach --all >/dev/null 2>&1
-rm -rf "$PD"
+# l1_clear: no state at all (this build cannot read a layout-1 pin dir: its pins go by hand,
+# the interfaces' programs too)
+l1_clear() {
+	ip -n "$(ns r)" link set dev r0 xdp off 2>/dev/null
+	ip -n "$(ns r)" link set dev r1 xdp off 2>/dev/null
+	v6 r detach --all >/dev/null 2>&1
+	rm -rf "$PD" "$PD"~*
+}
+l1_clear
+
+# The layout 1 -> 2 upgrade killed with -9 before the swap, after it, and after the first
+# interface moved: running it again finishes it (both interfaces on the pinned layout-2
+# program, the routes and neighbours whole, route check clean, nothing left over, forwarding).
+t=layout1-upgrade-killed
+if [ -z "$L1_OBJ" ] || ! [ -f "$L1_OBJ" ]; then
+	skip $t "$BUILD/layout1.bpf.o not built (make binaries)"
+else
+	bad=""
+	for point in copied swapped moved-1; do
+		l1_clear
+		if ! nsx r "$PYTHON" "$here/layout1/state.py" "$PD" "$L1_OBJ" r0,r1 "${args[@]}" \
+			neigh "$A_LL" "$A_MAC" r0 neigh "$B_LL" "$B_MAC" r1 >"$T/out" 2>&1; then
+			bad+="$point: making the layout-1 state: $(cat "$T/out")"$'\n'
+			continue
+		fi
+		V4VIA6_TEST_KILL_AT=$point v6 r upgrade >"$T/out" 2>&1
+		rc=$?
+		[ $rc = 137 ] || bad+="$point: not killed there (exit $rc): $(cat "$T/out")"$'\n'
+		out=$(v6 r upgrade 2>&1) || bad+="$point: upgrade after kill -9: $out"$'\n'
+		p=$(pinned_id)
+		[ "$(prog_on r r0)" = "$p" ] && [ "$(prog_on r r1)" = "$p" ] ||
+			bad+="$point: r0 or r1 not on the pinned program $p: $out"$'\n'
+		[ -e "$PD/layout-$LAYOUT" ] && ! [ -e "$PD/layout-1" ] ||
+			bad+="$point: not layout $LAYOUT: $(ls "$PD")"$'\n'
+		[ "$(v6 r route show 2>&1 | sort)" = "$(l1_routes_shown)" ] &&
+			[ "$(v6 r neigh show 2>&1 | sort)" = "$(l1_neighs_shown)" ] ||
+			bad+="$point: routes or neighbours: $(v6 r route show 2>&1)"$'\n'
+		out=$(v6 r route check 2>&1) && [ -z "$out" ] || bad+="$point: route check: $out"$'\n'
+		ls -d "$PD"~* >/dev/null 2>&1 && bad+="$point: temporary dirs left"$'\n'
+		nsx a ping -c 2 -i 0.1 -W 1 "$B_IP" >/dev/null 2>&1 || bad+="$point: ping failed"$'\n'
+	done
+	if [ -n "$bad" ]; then
+		fail $t "upgrade from layout 1 killed with -9, then run again" "$bad"
+	else
+		pass "$t (killed after the copy, after the swap, after the first move)"
+	fi
+fi
+l1_clear
 
 MULTIARCH=$(gcc -print-multiarch 2>/dev/null)
 if ! "$CLANG" -target bpf -O2 -g -mcpu=v3 -I"$here/../include" -I"$here/../bpf" \
