@@ -18,13 +18,16 @@
 #include "iface.h"
 #include "json.h"
 #include "local.h"
+#include "nhview.h"
 #include "parse.h"
 #include "sync/sync_status.h"
 
 const char status_usage[] =
 	"Usage: v4via6 status\n"
 	"  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
-	"  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
+	"  numbers of routes, neighbours, nexthop objects in use (of the nexthops array's\n"
+	"  65535) and tbl8 blocks in use (one per /24 holding routes longer than /24).\n"
+	"  Says so when nothing is loaded (exit 0).\n";
 
 /* How an interface in our maps runs: our program's mode, or why it does not. */
 static const char *iface_state(const struct v4via6_state *st, __u32 ifindex)
@@ -113,12 +116,32 @@ static void count_routes(const struct v4via6_state *st, const struct route_entry
 	}
 }
 
+/* The nexthop objects in use and the tbl8 blocks in use: -1 each when unreadable. */
+static void count_tables(const struct v4via6_state *st, long long *nh, long long *nh_limit,
+			 long long *t8_used, long long *t8_total)
+{
+	__u32 used, total;
+	struct nh_view v;
+
+	*nh = *nh_limit = *t8_used = *t8_total = -1;
+	if (!nh_view_open(&v, st->nexthops_fd)) {
+		*nh = nh_view_list(&v, NULL, 0);
+		*nh_limit = v.n - 1; /* slot 0 is never a next hop */
+		nh_view_close(&v);
+	}
+	if (!tbl8_blocks_used(st->tbl8_owners_fd, &used, &total)) {
+		*t8_used = used;
+		*t8_total = total;
+	}
+}
+
 int do_status(int argc, char **argv)
 {
 	struct route_entry *routes = NULL;
 	struct v4via6_state st;
 	char dir[PATH_MAX];
 	size_t nroutes = 0, nneighs, n_throw, n_unattached, n_local;
+	long long nh, nh_limit, t8_used, t8_total;
 	__u32 prog_id;
 	int err, tables;
 
@@ -151,6 +174,7 @@ int do_status(int argc, char **argv)
 	nroutes -= n_local;
 	free(routes);
 	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
+	count_tables(&st, &nh, &nh_limit, &t8_used, &t8_total);
 	if (json_output) {
 		json_object_start();
 		json_kv_string("pin_dir", dir);
@@ -172,6 +196,14 @@ int do_status(int argc, char **argv)
 		json_kv_uint("routes_unattached", n_unattached);
 		json_kv_uint("local_addresses", n_local);
 		json_kv_uint("neighbours", nneighs);
+		if (nh >= 0) {
+			json_kv_uint("nexthops", nh);
+			json_kv_uint("nexthops_limit", nh_limit);
+		}
+		if (t8_used >= 0) {
+			json_kv_uint("tbl8_blocks_used", t8_used);
+			json_kv_uint("tbl8_blocks_total", t8_total);
+		}
 		sync_status_print(dir, true);
 		json_object_end();
 	} else {
@@ -185,6 +217,12 @@ int do_status(int argc, char **argv)
 			       n_unattached);
 		printf("\nlocal addresses: %zu\n", n_local);
 		printf("neighbours: %zu\n", nneighs);
+		if (nh >= 0)
+			printf("nexthops: %lld in use of %lld\n", nh, nh_limit);
+		if (t8_used >= 0)
+			printf("tbl8 blocks: %lld used of %lld (one per /24 holding routes longer "
+			       "than /24)\n",
+			       t8_used, t8_total);
 		if (tables == FIB24_STATE_DIRTY)
 			printf("tables: dirty (a writer was interrupted; the next command repairs "
 			       "it)\n");
