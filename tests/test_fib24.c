@@ -468,14 +468,37 @@ static bool test_rebuild(const struct world *w, struct fib24 *fib)
 }
 
 /* More distinct next hops over time than slots: released slots go to new ones. */
+static void hop_many(__u32 k, struct nexthop *nh);
+static __u32 slot_of(struct fib24 *fib, __u32 d);
+static int nh_stats_sum(const struct world *w, __u32 idx, struct nh_stats *sum);
+static bool send_n(struct tlog *l, const struct world *w, __u32 d, int n, int payload, size_t *len);
+
+/*
+ * More distinct next hops over time than slots: released slots go to new
+ * ones. A released slot that forwarded frames is wiped with its counters
+ * before another next hop takes it.
+ */
 static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 {
-	struct route_key k = key_of(0x0a030000, 24);
-	struct nexthop nh;
+	struct route_key k = key_of(0x0a030000, 24), kx = key_of(0x0ac80100, 24);
+	struct neigh nb = { .mac = { 0x02, 0, 0, 0, 0xab, 0xcd } };
+	struct nexthop nh, nhx;
+	struct nh_stats st;
 	struct tlog l;
+	__u32 x = 0;
+	size_t len;
 	int i, err = 0;
 
 	tlog_begin(&l);
+	/* 10.200.1.0/24 via a next hop of its own forwards 5 frames, then goes */
+	hop_many(0xabcdef, &nhx);
+	ASSERT_EQ(fib24_neigh_update(fib, &nhx, &nb, BPF_ANY), 0, "fib24_neigh_update");
+	ASSERT_EQ(fib24_update(fib, &kx, &nhx, BPF_ANY), 0, "add 10.200.1.0/24");
+	x = slot_of(fib, 0x0ac80101);
+	send_n(&l, w, 0x0ac80101, 5, 20, &len);
+	ASSERT_OK(nh_stats_sum(w, x, &st), "reading nh_stats");
+	ASSERT_EQ(st.packets, 5, "packets of 10.200.1.0/24's slot");
+	ASSERT_EQ(fib24_delete(fib, &kx), 0, "delete 10.200.1.0/24");
 	hop_of(0, &nh);
 	for (i = 0; i < V4VIA6_MAX_NEXTHOPS + 5000 && !err; i++) {
 		nh.ifindex = 1000 + i; /* never attached: only the slot matters */
@@ -484,6 +507,12 @@ static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 			err = fib24_delete(fib, &k);
 	}
 	ASSERT_EQ(err, 0, "add/delete with a new next hop each time: error");
+	ASSERT_TRUE(x && (!fib->slots[x].used || memcmp(&fib->slots[x].nh, &nhx, sizeof(nhx))),
+		    "slot %u of the deleted route was never reclaimed", x);
+	ASSERT_OK(nh_stats_sum(w, x, &st), "reading nh_stats");
+	ASSERT_EQ(st.packets, 0, "packets of the reclaimed slot");
+	ASSERT_EQ(st.bytes, 0, "bytes of the reclaimed slot");
+	ASSERT_EQ(fib24_neigh_delete(fib, &nhx), 0, "fib24_neigh_delete");
 	check_table(&l, fib);
 	for (i = 0; i < 200 && !l.fails; i++)
 		check_dest(&l, w, random_dest());
@@ -841,6 +870,13 @@ static bool test_tbl8_damage(const struct world *w, struct fib24 *fib)
 	ASSERT_TRUE(fib24_check(fib) >= 3, "fib24_check after damaging 3 entries: %ld",
 		    fib24_check(fib));
 	ASSERT_EQ(fib24_rebuild(fib), 0, "fib24_rebuild");
+	check_table(&l, fib);
+	/* bits the program ignores in an entry that points to a block are damage all the same */
+	*fib24_entry(fib, i) = e | V4VIA6_E_VALID | 5U << V4VIA6_E_LEN_SHIFT;
+	ASSERT_TRUE(fib24_check(fib) >= 1, "fib24_check after damaging a block's tbl24 entry: %ld",
+		    fib24_check(fib));
+	ASSERT_EQ(fib24_rebuild(fib), 0, "fib24_rebuild");
+	ASSERT_EQ(*fib24_entry(fib, i), e, "the block's tbl24 entry after the rebuild");
 	check_table(&l, fib);
 	check_24(&l, w, i);
 	return tlog_end(&l, "fib24_check_repairs_tbl8_entry");
