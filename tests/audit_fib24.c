@@ -192,6 +192,9 @@ static void check_block(struct audit *a, __u32 j, __u32 e, __u32 base, const siz
 		report(a, j, -1, "entry 0x%08x, but longer routes need a tbl8 block", e);
 		return;
 	}
+	/* bits the program ignores are damage all the same */
+	if (e != (V4VIA6_T24_TBL8 | g))
+		report(a, j, -1, "entry 0x%08x has bits set beside its tbl8 block", e);
 	if (g >= a->ngroups) {
 		report(a, j, -1, "tbl8 block %u beyond the pool", g);
 		return;
