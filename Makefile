@@ -47,11 +47,15 @@ SKELS      := $(patsubst %.bpf.c,$(BUILD)/%.skel.h,$(notdir $(BPF_SRCS)))
 LOADER_SRCS := $(wildcard loader/*.c) $(wildcard loader/sync/*.c)
 LOADER_OBJS := $(patsubst loader/%.c,$(BUILD)/loader/%.o,$(LOADER_SRCS))
 # Code the tests share (declared in tests/*.h), in a library each test binary links.
-TEST_LIB_SRCS := tests/check.c
+TEST_LIB_SRCS := tests/check.c tests/xdp_frame.c tests/xdp_world.c tests/xdp_run.c \
+		 tests/xdp_fuzz.c tests/xdp_bench.c
 TEST_LIB   := $(BUILD)/tests/libtest.a
 TEST_SRCS  := $(filter-out %.bpf.c $(TEST_LIB_SRCS),$(wildcard tests/*.c))
 TEST_BINS  := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
-BENCH_SRCS := $(filter-out %.bpf.c,$(wildcard bench/*.c))
+# Code the bench tools share (declared in bench/benchlib.h), in a library each tool links.
+BENCH_LIB_SRCS := bench/benchlib.c
+BENCH_LIB  := $(BUILD)/bench/libbench.a
+BENCH_SRCS := $(filter-out %.bpf.c $(BENCH_LIB_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
 
 vpath %.bpf.c bpf bench tests
@@ -100,12 +104,18 @@ $(BUILD)/v4via6: $(LOADER_OBJS)
 # A test or benchmark is one C file; it may use the loader's modules (all but main.o).
 LIB_OBJS := $(filter-out $(BUILD)/loader/main.o,$(LOADER_OBJS))
 
-$(BUILD)/tests/%.o: tests/%.c | $(SKELS) $(BUILD)
+# The objects of the test and bench libraries, and the two archives.
+TEST_LIB_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(TEST_LIB_SRCS))
+BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(BENCH_LIB_SRCS))
+
+$(TEST_LIB_OBJS) $(BENCH_LIB_OBJS): $(BUILD)/%.o: %.c | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) -c $< -o $@
 
-$(TEST_LIB): $(patsubst tests/%.c,$(BUILD)/tests/%.o,$(TEST_LIB_SRCS))
+$(TEST_LIB): $(TEST_LIB_OBJS)
+$(BENCH_LIB): $(BENCH_LIB_OBJS)
+$(TEST_LIB) $(BENCH_LIB):
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -113,9 +123,9 @@ $(BUILD)/%: tests/%.c $(TEST_LIB) $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(TEST_LIB) $(LIB_OBJS) -o $@ $(LDLIBS)
 
-$(BUILD)/%: bench/%.c $(LIB_OBJS) | $(SKELS) $(BUILD)
+$(BUILD)/%: bench/%.c $(BENCH_LIB) $(LIB_OBJS) | $(SKELS) $(BUILD)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WFLAGS) $< $(BENCH_LIB) $(LIB_OBJS) -o $@ $(LDLIBS)
 
 # The C unit tests again with ASan and UBSan, no recovery: any report fails the test.
 # clang, as its runtime writes UBSan's reports to UBSAN_OPTIONS' log_path (gcc 12's

@@ -61,7 +61,7 @@ static int attach_local(const struct v4via6_state *st)
 	int err = fib24_open_state(&fib, st);
 
 	if (err) {
-		pr_err("attach: mapping the /24 table: %s", strerror(-err));
+		pr_err("attach: mapping the forwarding table: %s", strerror(-err));
 		return EXIT_FAIL;
 	}
 	err = local_refresh(&fib, st->pin_dir);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "common.h"
 #include "config.h"
@@ -358,7 +359,7 @@ static int neigh_line_cmp(const void *a, const void *b)
 	return c ? c : (x->line < y->line ? -1 : x->line > y->line);
 }
 
-/* Usable nexthops slots: slot 0 is never used (a tbl24 entry of 0 means no route). */
+/* Usable nexthops slots: slot 0 is never used (it holds the tables' state). */
 #define MAX_SLOTS (V4VIA6_MAX_NEXTHOPS - 1)
 
 struct hop_line {
@@ -382,29 +383,25 @@ static int uint_cmp(const void *a, const void *b)
 }
 
 /*
- * The distinct next hops of routes /24 and shorter (each takes a nexthops
- * slot), beyond the slots there are: the line that brings the first one too
- * many, or 0.
+ * The distinct next hops of the routes (each takes a nexthop object, a
+ * nexthops slot), beyond the slots there are: the line that brings the first
+ * one too many, or 0.
  */
 static unsigned int slots_overflow(struct reader *r)
 {
 	const struct config *cfg = r->cfg;
 	unsigned int *first = NULL, line = 0;
 	struct hop_line *h = NULL;
-	size_t i, n = 0, k = 0;
+	size_t i, n = cfg->n_routes, k = 0;
 
-	for (i = 0; i < cfg->n_routes; i++)
-		n += cfg->routes[i].key.prefixlen <= 24;
 	if (n <= MAX_SLOTS)
 		return 0;
 	h = malloc(n * sizeof(*h));
 	if (!h)
 		goto oom;
-	for (i = 0, n = 0; i < cfg->n_routes; i++) {
-		if (cfg->routes[i].key.prefixlen > 24)
-			continue;
-		h[n].nh = cfg->routes[i].nh;
-		h[n++].line = cfg->routes[i].line;
+	for (i = 0; i < n; i++) {
+		h[i].nh = cfg->routes[i].nh;
+		h[i].line = cfg->routes[i].line;
 	}
 	qsort(h, n, sizeof(*h), hop_line_cmp);
 	first = malloc(n * sizeof(*first));
@@ -417,6 +414,51 @@ static unsigned int slots_overflow(struct reader *r)
 	if (k > MAX_SLOTS) {
 		qsort(first, k, sizeof(*first), uint_cmp);
 		line = first[MAX_SLOTS];
+	}
+	goto out;
+oom:
+	r->out_of_memory = true;
+out:
+	free(first);
+	free(h);
+	return line;
+}
+
+/*
+ * The /24s that hold routes longer than /24 (each takes a tbl8 block), beyond
+ * the blocks there are: the line that brings the first one too many, or 0.
+ */
+static unsigned int blocks_overflow(struct reader *r)
+{
+	const struct config *cfg = r->cfg;
+	unsigned int *first = NULL, line = 0;
+	struct hop_line *h = NULL;
+	size_t i, n = 0, k = 0;
+
+	for (i = 0; i < cfg->n_routes; i++)
+		n += cfg->routes[i].key.prefixlen > 24;
+	if (n <= V4VIA6_TBL8_GROUPS)
+		return 0;
+	/* a hop_line's next hop holds the /24 here: the same sort finds the distinct ones */
+	h = calloc(n, sizeof(*h));
+	if (!h)
+		goto oom;
+	for (i = 0, n = 0; i < cfg->n_routes; i++) {
+		if (cfg->routes[i].key.prefixlen <= 24)
+			continue;
+		h[n].nh.ifindex = ntohl(cfg->routes[i].key.addr) >> 8;
+		h[n++].line = cfg->routes[i].line;
+	}
+	qsort(h, n, sizeof(*h), hop_line_cmp);
+	first = malloc(n * sizeof(*first));
+	if (!first)
+		goto oom;
+	for (i = 0; i < n; i++)
+		if (!i || h[i].nh.ifindex != h[i - 1].nh.ifindex)
+			first[k++] = h[i].line;
+	if (k > V4VIA6_TBL8_GROUPS) {
+		qsort(first, k, sizeof(*first), uint_cmp);
+		line = first[V4VIA6_TBL8_GROUPS];
 	}
 	goto out;
 oom:
@@ -449,9 +491,12 @@ static void check_capacity(struct reader *r)
 	line = slots_overflow(r);
 	if (line)
 		problem(r, line,
-			"too many distinct next hops for routes of /24 and shorter: "
-			"the nexthops map holds %u",
-			MAX_SLOTS);
+			"too many distinct next hops: the nexthops map holds %u", MAX_SLOTS);
+	line = blocks_overflow(r);
+	if (line)
+		problem(r, line,
+			"too many /24s with routes longer than /24: the tbl8 pool holds %u blocks",
+			V4VIA6_TBL8_GROUPS);
 }
 
 /* Interfaces named without an attach line; duplicates (found by sorting). */

@@ -415,13 +415,16 @@ static __u32 groups_reclaim(struct fib24 *f)
 
 int group_alloc(struct fib24 *f, __u32 i24)
 {
-	__u32 g;
+	__u32 g, k;
 	int pass, err;
 
 	for (pass = 0; pass < 2; pass++) {
-		for (g = 0; g < f->ngroups; g++) {
+		/* from where the last one was found: a batch of new blocks takes them in order */
+		for (k = 0; k < f->ngroups; k++) {
+			g = (f->group_hint + k) % f->ngroups;
 			if (f->owners[g] != FIB24_GROUP_FREE)
 				continue;
+			f->group_hint = g + 1;
 			err = t8_map(f, g);
 			if (err)
 				return err;

@@ -56,6 +56,7 @@ struct fib24 {
 	int neighs_fd;
 	int nh_stats_fd; /* -1: none (counters then not reset with a slot) */
 	__u32 ngroups; /* tbl8 blocks: the map's size */
+	__u32 group_hint; /* where group_alloc looks first */
 	const char *lock_dir; /* its state lock (lock.h) guards writes; NULL: maps of one process */
 	/*
 	 * tbl24 and tbl8, mmapped a window at a time, when first needed:
@@ -90,6 +91,8 @@ __u32 *fib24_entry(struct fib24 *f, __u32 i);
 __u32 *fib24_block(struct fib24 *f, __u32 g);
 /* tbl8 blocks in use (pointed to by tbl24) and in the pool. */
 void fib24_groups_used(const struct fib24 *f, __u32 *used, __u32 *total);
+/* Nexthop objects in use (referenced) and usable (slot 0 is not). */
+void fib24_nexthops_used(const struct fib24 *f, __u32 *used, __u32 *total);
 
 /* True when the tables' state word says clean (no repair needed). */
 bool fib24_clean(const struct fib24 *f);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* v4via6 route add|replace|del|show|flush|check: the routes LPM trie (and its tbl24). */
+/* v4via6 route add|replace|del|show|flush|check: the routes LPM trie (and its forwarding table). */
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -32,7 +32,19 @@ const char route_usage[] =
 	"  show local lists the router's own and broadcast addresses, which v4via6 leaves to\n"
 	"  the kernel by itself (read from the kernel's local table by every command that\n"
 	"  writes routes); show leaves them out.\n"
-	"  check compares the program's /24 table with the routes and repairs it.\n";
+	"  check compares the program's forwarding table (tbl24, tbl8 and the nexthop objects\n"
+	"  with their MACs) with the routes and neighbours, and repairs it.\n";
+
+/* A full table: which of its pools is full. */
+static void pr_nospace(const struct fib24 *fib, const char *what, const char *pfx)
+{
+	__u32 nh_used, nh_total, b_used, b_total;
+
+	fib24_nexthops_used(fib, &nh_used, &nh_total);
+	fib24_groups_used(fib, &b_used, &b_total);
+	pr_err("%s: %s: %s (nexthop objects: %u of %u in use; tbl8 blocks: %u of %u in use)", what,
+	       pfx, strerror(ENOSPC), nh_used, nh_total, b_used, b_total);
+}
 
 /* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */
 static int route_from_args(int argc, char **argv, struct route_key *key, struct nexthop *nh,
@@ -103,6 +115,8 @@ static int route_update(int argc, char **argv, __u64 flags)
 		format_prefix(&key, pfx, sizeof(pfx));
 		if (err == -EEXIST)
 			pr_err("%s: %s: exists (v4via6 route replace overwrites)", what, pfx);
+		else if (err == -ENOSPC)
+			pr_nospace(&fib, what, pfx);
 		else
 			pr_err("%s: %s: %s", what, pfx, strerror(-err));
 		rc = EXIT_FAIL;
@@ -296,8 +310,9 @@ static int route_flush(int argc, char **argv)
 }
 
 /*
- * Compares tbl24 with the trie, and rebuilds it when they differ: after a
- * writer died half-way, or a route was written into the trie by hand.
+ * Compares the forwarding table with the trie and the neighbour map, and
+ * rebuilds it when they differ: after a writer died half-way, or an entry
+ * was written by hand.
  */
 static int route_check(int argc, char **argv)
 {
@@ -325,7 +340,9 @@ static int route_check(int argc, char **argv)
 		pr_err("route check: %s", strerror((int)-bad));
 		rc = EXIT_FAIL;
 	} else if (bad) {
-		pr_err("route check: %ld /24 entries differ from the routes; rebuilt", bad);
+		pr_err("route check: %ld entries of the forwarding table differ from the routes "
+		       "and neighbours; rebuilt",
+		       bad);
 		bad = fib24_rebuild(&fib);
 		if (bad)
 			pr_err("route check: rebuilding: %s", strerror((int)-bad));

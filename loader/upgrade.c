@@ -463,7 +463,7 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 	err = fib24_rebuild(&f);
 	fib24_close(&f);
 	if (err)
-		pr_err("upgrade: rebuilding tbl24: %s", strerror(-err));
+		pr_err("upgrade: rebuilding the forwarding table: %s", strerror(-err));
 	return err;
 }
 

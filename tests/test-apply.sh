@@ -290,21 +290,64 @@ capacity_case capacity-neighs neighbours "$T/neighs.conf"
 	awk 'BEGIN { for (i = 0; i < 70000; i++)
 		printf "route %d.%d.%d.0/24 via inet6 fe80::1:%x dev r0\n",
 			20 + int(i / 65536), int(i / 256) % 256, i % 256, i }'
-	# /25 and longer routes take no slot of their own
+	# routes longer than /24 name a nexthop object too
 	awk 'BEGIN { for (i = 0; i < 10; i++) printf "route 10.99.0.%d/32 via inet6 fe80::2:%x dev r0\n", i, i }'
 } >"$T/slots.conf"
-# the line bringing the 65,536th distinct (via, dev) of a route /24 or shorter (a throw is one)
+# the line bringing the 65,536th distinct (via, dev) of a route (a throw is one)
 over_line() {
 	awk '$1 != "route" { next }
-	{ p = $2 == "throw" ? $3 : $2; len = p == "default" ? 0 : p ~ /\// ? substr(p, index(p, "/") + 1) : 32
-	  if (len > 24) next
-	  key = "throw"
+	{ key = "throw"
 	  for (i = 2; i < NF; i++) { if ($i == "via") v = $(i + 1) == "inet6" ? $(i + 2) : $(i + 1)
 		if ($i == "dev") d = $(i + 1) }
 	  if ($2 != "throw") key = v " " d
 	  if (!(key in seen)) { seen[key] = 1; if (++n == 65536) { print NR; exit } } }' "$1"
 }
 capacity_case capacity-nexthops "distinct next hops" "$T/slots.conf"
+
+# 33,000 /24s with a /25 each: the tbl8 pool has 32,768 blocks, one per /24 with longer routes
+{
+	cat "$T/small.conf"
+	awk 'BEGIN { for (i = 0; i < 33000; i++)
+		printf "route %d.%d.%d.128/25 via inet6 fe80::1 dev r0\n", 20 + int(i / 65536), int(i / 256) % 256, i % 256 }'
+} >"$T/blocks.conf"
+# the line bringing the 32,769th distinct /24 of a route longer than /24
+over_line() {
+	awk '$1 != "route" || $2 !~ /\/(2[5-9]|3[0-2])$/ { next }
+	{ split($2, a, "."); k = a[1] "." a[2] "." a[3]; if (!(k in seen)) { seen[k] = 1; if (++n == 32769) { print NR; exit } } }' "$1"
+}
+capacity_case capacity-tbl8 "/24s with routes longer than /24" "$T/blocks.conf"
+
+# The pool filled (a file with 32,766 /24s holding a /25; the router's own /32s and the
+# file's take a few more), then route add until it is full: the /24 one too many is refused, whole
+t=tbl8-full-route-add
+{
+	cat "$T/small.conf"
+	awk 'BEGIN { for (i = 0; i < 32766; i++)
+		printf "route %d.%d.%d.128/25 via inet6 fe80::1 dev r0\n", 20 + int(i / 65536), int(i / 256) % 256, i % 256 }'
+} >"$T/full.conf"
+if ! v6 r apply "$T/full.conf" >"$T/out" 2>&1; then
+	fail $t "applying 32,766 /25s in as many /24s" "$(head -5 "$T/out")"
+else
+	for ((i = 0; i < 8; i++)); do
+		before=$(state)
+		v6 r route add 30.0.$i.128/25 via inet6 fe80::1 dev r0 >"$T/out" 2>&1
+		rc=$?
+		[ $rc = 0 ] || break
+	done
+	after=$(state)
+	v6 r route check >"$T/check" 2>&1
+	crc=$?
+	if [ $rc != 1 ] || ! grep -q "route add: 30.0.$i.128/25: No space left on device (.*tbl8 blocks: 32768 of 32768 in use)" "$T/out"; then
+		fail $t "route add exited $rc after $i more" "$(cat "$T/out")"
+	elif [ "$before" != "$after" ] || [ $crc != 0 ]; then
+		fail $t "the state changed, or route check (exit $crc) differs" "$(cat "$T/check")"
+	elif ! v6 r route add 20.0.0.192/26 via inet6 fe80::1 dev r0 >"$T/out" 2>&1; then
+		fail $t "a /26 in a /24 that has its block already must still go in" "$(cat "$T/out")"
+	else
+		pass $t "$i more /24s fitted"
+	fi
+fi
+v6 r apply "$T/small.conf" >/dev/null 2>&1
 
 # 257 attach lines (XDP attaches to at most 256 interfaces): 129 more veth pairs in the router
 t=capacity-interfaces

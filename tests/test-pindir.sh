@@ -20,10 +20,14 @@ v6() {
 	nsx "$n" "$V4VIA6" "$@"
 }
 
+# this build's map layout (include/v4via6.h)
+LAYOUT=$(awk '$1 == "#define" && $2 == "V4VIA6_LAYOUT" { print $3 }' "$(dirname "$0")/../include/v4via6.h")
+
 # complete DIR: every pin of a loaded state is there, and no temporary dir next to it
 complete() {
 	local d=$1 p
-	for p in prog routes neighs egress tx_ports stats tbl24 nexthops layout-1; do
+	for p in prog routes neighs egress tx_ports stats tbl24 tbl8 tbl8_owners nexthops nh_stats \
+		layout-$LAYOUT; do
 		[ -e "$d/$p" ] || { echo "$d/$p missing"; return 1; }
 	done
 	if ls -d "$d"~tmp-* 2>/dev/null; then
@@ -151,22 +155,29 @@ v6 r detach --all >/dev/null 2>&1
 # --- layout: a pin dir of an unknown (newer) layout is refused -------------------------
 t=layout-unknown
 v6 r attach p0 >/dev/null 2>&1
-rmdir "$PD/layout-1" && mkdir "$PD/layout-99"
+rmdir "$PD/layout-$LAYOUT" && mkdir "$PD/layout-99"
 out=$(v6 r route show 2>&1)
 rc=$?
-rmdir "$PD/layout-99" && mkdir "$PD/layout-1"
+rmdir "$PD/layout-99" && mkdir "$PD/layout-$LAYOUT"
 if [ $rc != 1 ] || ! grep -q "layout 99, made by a newer v4via6" <<<"$out"; then
 	fail $t "a pin dir of layout 99 was not refused clearly (exit $rc)" "$out"
 else
 	pass $t
 fi
+# A pin dir without a layout mark is the first release's: layout 1, which this build
+# reads only through `v4via6 upgrade`
 t=layout-none-is-1
-rmdir "$PD/layout-1"
-if ! out=$(v6 r route show 2>&1); then
+rmdir "$PD/layout-$LAYOUT"
+out=$(v6 r route show 2>&1)
+rc=$?
+if [ "$LAYOUT" = 1 ] && [ $rc != 0 ]; then
 	fail $t "a pin dir without a layout mark (the previous release's) was refused" "$out"
+elif [ "$LAYOUT" != 1 ] && { [ $rc != 1 ] || ! grep -q "map layout 1, made by an older v4via6 .*upgrade" <<<"$out"; }; then
+	fail $t "a pin dir without a layout mark (layout 1) was not refused clearly (exit $rc)" "$out"
 else
 	pass $t
 fi
+mkdir "$PD/layout-$LAYOUT"
 v6 r detach --all >/dev/null 2>&1
 
 # --- defect 12: a namespace deleted without detach --all --------------------------------

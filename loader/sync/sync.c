@@ -503,7 +503,7 @@ int do_sync(int argc, char **argv)
 		goto out_free;
 	err = fib24_open_state(&s->fib, &s->st);
 	if (err) {
-		pr_err("sync: mapping the /24 table: %s", strerror(-err));
+		pr_err("sync: mapping the forwarding table: %s", strerror(-err));
 		state_close(&s->st);
 		goto out_free;
 	}

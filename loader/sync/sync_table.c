@@ -814,7 +814,7 @@ void sync_table_apply(struct sync_table *t)
 	if (!err) {
 		err = fib24_rebuild(t->fib);
 		if (err)
-			map_error(t, "rebuilding", "the /24 table", -err);
+			map_error(t, "rebuilding", "the forwarding table", -err);
 		fib24_unlock(t->fib);
 	}
 	htab_for_each(u, &t->uses, &it)

@@ -20,6 +20,8 @@
 #include <bpf/bpf.h>
 
 #include "fuzz.h"
+#include "egress.h"
+#include "fib24.h"
 #include "sync/sync_table.h"
 
 /* --- fake maps: sorted arrays behind made-up fds ------------------------------------------ */
@@ -155,6 +157,44 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
 int fib24_delete(struct fib24 *f, const struct route_key *key)
 {
 	return bpf_map_delete_elem(f->routes_fd, key);
+}
+
+/* the neighbour map alone: copying MACs into nexthop objects is fib24's (test_fib24) */
+int fib24_neigh_update(struct fib24 *f, const struct nexthop *key, const struct neigh *val,
+		       __u64 flags)
+{
+	return bpf_map_update_elem(f->neighs_fd, key, val, flags) ? -errno : 0;
+}
+
+int fib24_neigh_delete(struct fib24 *f, const struct nexthop *key)
+{
+	return bpf_map_delete_elem(f->neighs_fd, key) ? -errno : 0;
+}
+
+/* --- fake egress array: a fake map whose keys are the attached interfaces ------------------ */
+
+int egress_get(int fd, __u32 ifindex, struct egress *eg)
+{
+	return bpf_map_lookup_elem(fd, &ifindex, eg) ? -errno : 0;
+}
+
+int egress_set(int fd, __u32 ifindex, const struct egress *eg)
+{
+	return bpf_map_update_elem(fd, &ifindex, eg, BPF_ANY) ? -errno : 0;
+}
+
+int egress_list(int fd, __u32 *ifindexes, int max)
+{
+	__u32 key, next, *prev = NULL;
+	int n = 0;
+
+	/* the fake map keeps its keys sorted: ascending, as the real list is */
+	while (n < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		ifindexes[n++] = next;
+		key = next;
+		prev = &key;
+	}
+	return n;
 }
 
 /* --- the kernel's state, as the events left it ------------------------------------------- */
@@ -405,6 +445,7 @@ static void world_init(struct world *w, int routes_fd, int neighs_fd, int egress
 {
 	memset(&w->fib, 0, sizeof(w->fib));
 	w->fib.routes_fd = routes_fd;
+	w->fib.neighs_fd = neighs_fd;
 	sync_table_init(&w->t, &w->fib, neighs_fd, egress_fd, RT_TABLE_MAIN);
 }
 
