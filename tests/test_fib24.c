@@ -1317,31 +1317,6 @@ static bool test_dirty_repair(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "fib24_dirty_repaired_at_open");
 }
 
-/* TEMPORARY until xdp_world.c exists: world_load_skel with a tbl8 pool of w_tbl8_groups. */
-static __u32 w_tbl8_groups;
-static int world_load_small(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
-{
-	int err;
-
-	w->fib = NULL;
-	*skel = v4via6_bpf__open();
-	if (!*skel)
-		return -1;
-	if (w_tbl8_groups && (bpf_map__set_max_entries((*skel)->maps.tbl8, w_tbl8_groups) ||
-			      bpf_map__set_max_entries((*skel)->maps.tbl8_owners, w_tbl8_groups)))
-		return -1;
-	if (v4via6_bpf__load(*skel)) {
-		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
-		return -1;
-	}
-	w->prog_fd = bpf_program__fd((*skel)->progs.v4via6_xdp);
-	if (maps_from_object(&w->maps, (*skel)->obj))
-		return -1;
-	err = fib24_open(fib, &w->maps, NULL);
-	w->fib = err ? NULL : fib;
-	return err;
-}
-
 static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 {
 	struct neigh nb = {};
@@ -1349,8 +1324,7 @@ static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 	int k;
 
 	w_tbl8_groups = TEST_GROUPS;
-	(void)world_load_skel;
-	if (world_load_small(skel, w, fib) || world_hold_prog(w->prog_fd, "hold0") ||
+	if (world_load_skel(skel, w, fib) || world_hold_prog(w->prog_fd, "hold0") ||
 	    world_fill_maps(w))
 		return -1;
 	/* the world's own routes go: this test's reference knows only its own */
