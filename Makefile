@@ -58,6 +58,8 @@ BENCH_LIB_SRCS := bench/benchlib.c
 BENCH_LIB  := $(BUILD)/bench/libbench.a
 BENCH_SRCS := $(filter-out %.bpf.c $(BENCH_LIB_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
+# The layout-1 program as released, frozen for tests/test-upgrade.sh (tests/layout1/README).
+FIXTURE_OBJS := $(BUILD)/layout1.bpf.o
 
 vpath %.bpf.c bpf bench tests
 
@@ -67,7 +69,7 @@ vpath %.bpf.c bpf bench tests
 
 all: binaries
 
-binaries: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS)
+binaries: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS) $(FIXTURE_OBJS)
 
 # Installs only what is missing; apt-get update first, as a fresh machine has no package lists.
 deps:
@@ -84,6 +86,11 @@ $(BUILD) $(BUILD)/loader:
 
 # Header dependencies come from the compiler (-MMD -MP: one .d file beside each object).
 $(BUILD)/%.bpf.o: %.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Its quoted includes resolve in tests/layout1/ first (the directory of the including file).
+$(BUILD)/layout1.bpf.o: tests/layout1/v4via6.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

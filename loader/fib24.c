@@ -566,6 +566,26 @@ static int t24_map_key(struct fib24 *f, const struct route_key *key)
 }
 
 /*
+ * Whether /24 i24 has a block or can get one (a free block, or a released one
+ * to reclaim): a route refused for want of a block must take nothing, not
+ * even a slot that would stay behind, released.
+ */
+static bool group_possible(struct fib24 *f, __u32 i24)
+{
+	__u32 g, k;
+
+	if (*t24(f, i24) & V4VIA6_T24_TBL8)
+		return true;
+	/* from where group_alloc looks first: what it took before is in use */
+	for (k = 0; k < f->ngroups; k++) {
+		g = (f->group_hint + k) % f->ngroups;
+		if (f->owners[g] == FIB24_GROUP_FREE || f->owners[g] == FIB24_GROUP_RELEASED)
+			return true;
+	}
+	return false;
+}
+
+/*
  * What a route needs before it goes into the trie: its slot (with a hold)
  * and, longer than /24, its /24's block. Returns the slot or -errno (then
  * nothing is held).
@@ -579,6 +599,8 @@ static int prepare(struct fib24 *f, const struct route_key *key, const struct ne
 	err = t24_map_key(f, key);
 	if (err)
 		return err;
+	if (key->prefixlen > 24 && !group_possible(f, ntohl(key->addr) >> 8))
+		return -ENOSPC;
 	idx = slot_get(f, nh);
 	if (idx < 0 || key->prefixlen <= 24)
 		return idx;

@@ -214,7 +214,8 @@ static int rebuild_block(struct fib24 *f, const struct route_entry *routes, int 
 		if (b[j] != v)
 			e_store(f, &b[j], v);
 	}
-	if (!own)
+	/* also where bits the program ignores were set by hand */
+	if (!own || cur != (V4VIA6_T24_TBL8 | g))
 		e_store(f, t24(f, i), V4VIA6_T24_TBL8 | g);
 	return 0;
 }
@@ -331,7 +332,7 @@ static long check_tables(struct fib24 *f, const struct route_entry *routes, cons
 			continue;
 		}
 		g = V4VIA6_E_GROUP(e);
-		if (!(e & V4VIA6_T24_TBL8) || g >= f->ngroups || seen[g] != j + 1 ||
+		if (e != (V4VIA6_T24_TBL8 | g) || g >= f->ngroups || seen[g] != j + 1 ||
 		    f->owners[g] != (FIB24_GROUP_USED | j)) {
 			bad++;
 			continue;

@@ -129,21 +129,14 @@ static int nexthop_show(int argc, char **argv)
 	struct v4via6_state st;
 	struct nh_filter flt;
 	struct nh_view v;
-	struct fib24 fib;
 	__u32 *idx = NULL, n, i, k;
 	int rc, err;
 
 	rc = parse_show_args(argc, argv, &flt);
 	if (rc)
 		return rc;
-	if (open_state(&st, false))
+	if (open_state_repaired(&st))
 		return EXIT_FAIL;
-	/* tables a dead writer left dirty are repaired first, as route show does (fib24_open) */
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
-	fib24_close(&fib);
 	err = nh_view_open(&v, st.nexthops_fd);
 	if (err) {
 		pr_err("%s: reading the nexthops array: %s", cmd_name(), strerror(-err));

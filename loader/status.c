@@ -135,28 +135,103 @@ static void count_tables(const struct v4via6_state *st, long long *nh, long long
 	}
 }
 
-int do_status(int argc, char **argv)
+/* What status counts in a loaded state. */
+struct status_counts {
+	size_t routes, throw, unattached, local, neighs;
+	long long nh, nh_limit, t8_used, t8_total; /* -1: not readable */
+	int tables; /* FIB24_STATE_* */
+};
+
+static int read_counts(const struct v4via6_state *st, struct status_counts *c)
 {
 	struct route_entry *routes = NULL;
+	int err;
+
+	err = route_dump(st->routes_fd, &routes, &c->routes);
+	if (err) {
+		pr_err("status: reading routes: %s", strerror(-err));
+		return err;
+	}
+	count_routes(st, routes, c->routes, &c->throw, &c->unattached, &c->local);
+	c->routes -= c->local;
+	free(routes);
+	c->neighs = map_count(st->neighs_fd, sizeof(struct nexthop));
+	count_tables(st, &c->nh, &c->nh_limit, &c->t8_used, &c->t8_total);
+	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
+	c->tables = fib24_tables_state(st->nexthops_fd, st->pin_dir);
+	return 0;
+}
+
+static void print_counts_json(const struct status_counts *c)
+{
+	json_kv_string("tables", c->tables == FIB24_STATE_DIRTY	  ? "dirty" :
+				 c->tables == FIB24_STATE_WRITING ? "writing" :
+								    "clean");
+	json_kv_uint("routes", c->routes);
+	json_kv_uint("routes_throw", c->throw);
+	json_kv_uint("routes_unattached", c->unattached);
+	json_kv_uint("local_addresses", c->local);
+	json_kv_uint("neighbours", c->neighs);
+	if (c->nh >= 0) {
+		json_kv_uint("nexthops", c->nh);
+		json_kv_uint("nexthops_limit", c->nh_limit);
+	}
+	if (c->t8_used >= 0) {
+		json_kv_uint("tbl8_blocks_used", c->t8_used);
+		json_kv_uint("tbl8_blocks_total", c->t8_total);
+	}
+}
+
+static void print_counts_text(const struct status_counts *c)
+{
+	printf("routes: %zu", c->routes);
+	if (c->throw || c->unattached)
+		printf(" (");
+	if (c->throw)
+		printf("%zu throw%s", c->throw, c->unattached ? ", " : ")");
+	if (c->unattached)
+		printf("%zu via interfaces not attached: the kernel forwards those)",
+		       c->unattached);
+	printf("\nlocal addresses: %zu\n", c->local);
+	printf("neighbours: %zu\n", c->neighs);
+	if (c->nh >= 0)
+		printf("nexthops: %lld in use of %lld\n", c->nh, c->nh_limit);
+	if (c->t8_used >= 0)
+		printf("tbl8 blocks: %lld used of %lld (one per /24 holding routes longer than /24)\n",
+		       c->t8_used, c->t8_total);
+	if (c->tables == FIB24_STATE_DIRTY)
+		printf("tables: dirty (a writer was interrupted; the next command repairs it)\n");
+	else if (c->tables == FIB24_STATE_WRITING)
+		printf("tables: being written (a v4via6 command is at work)\n");
+	else
+		printf("tables: clean\n");
+}
+
+static void print_not_loaded(const char *dir)
+{
+	if (json_output) {
+		json_object_start();
+		json_kv_string("pin_dir", dir);
+		json_kv_bool("loaded", false);
+		json_object_end();
+	} else {
+		printf("pin dir: %s\nprogram: not loaded\n", dir);
+	}
+}
+
+int do_status(int argc, char **argv)
+{
+	struct status_counts c = {};
 	struct v4via6_state st;
 	char dir[PATH_MAX];
-	size_t nroutes = 0, nneighs, n_throw, n_unattached, n_local;
-	long long nh, nh_limit, t8_used, t8_total;
 	__u32 prog_id;
-	int err, tables;
+	int err;
 
 	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT) {
-		if (json_output) {
-			json_object_start();
-			json_kv_string("pin_dir", dir);
-			json_kv_bool("loaded", false);
-			json_object_end();
-		} else {
-			printf("pin dir: %s\nprogram: not loaded\n", dir);
-		}
+		print_not_loaded(dir);
 		return EXIT_OK;
 	}
 	if (err) {
@@ -164,17 +239,10 @@ int do_status(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	prog_id = prog_id_of(st.prog_fd);
-	err = route_dump(st.routes_fd, &routes, &nroutes);
-	if (err) {
-		pr_err("status: reading routes: %s", strerror(-err));
+	if (read_counts(&st, &c)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	count_routes(&st, routes, nroutes, &n_throw, &n_unattached, &n_local);
-	nroutes -= n_local;
-	free(routes);
-	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
-	count_tables(&st, &nh, &nh_limit, &t8_used, &t8_total);
 	if (json_output) {
 		json_object_start();
 		json_kv_string("pin_dir", dir);
@@ -185,53 +253,13 @@ int do_status(int argc, char **argv)
 		printf("pin dir: %s\nprogram: %s id %u\n", dir, V4VIA6_PROG_NAME, prog_id);
 	}
 	print_ifaces(&st);
-	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
-	tables = fib24_tables_state(st.nexthops_fd, st.pin_dir);
-	if (json_output) {
-		json_kv_string("tables", tables == FIB24_STATE_DIRTY   ? "dirty" :
-					 tables == FIB24_STATE_WRITING ? "writing" :
-									 "clean");
-		json_kv_uint("routes", nroutes);
-		json_kv_uint("routes_throw", n_throw);
-		json_kv_uint("routes_unattached", n_unattached);
-		json_kv_uint("local_addresses", n_local);
-		json_kv_uint("neighbours", nneighs);
-		if (nh >= 0) {
-			json_kv_uint("nexthops", nh);
-			json_kv_uint("nexthops_limit", nh_limit);
-		}
-		if (t8_used >= 0) {
-			json_kv_uint("tbl8_blocks_used", t8_used);
-			json_kv_uint("tbl8_blocks_total", t8_total);
-		}
-		sync_status_print(dir, true);
+	if (json_output)
+		print_counts_json(&c);
+	else
+		print_counts_text(&c);
+	sync_status_print(dir, json_output);
+	if (json_output)
 		json_object_end();
-	} else {
-		printf("routes: %zu", nroutes);
-		if (n_throw || n_unattached)
-			printf(" (");
-		if (n_throw)
-			printf("%zu throw%s", n_throw, n_unattached ? ", " : ")");
-		if (n_unattached)
-			printf("%zu via interfaces not attached: the kernel forwards those)",
-			       n_unattached);
-		printf("\nlocal addresses: %zu\n", n_local);
-		printf("neighbours: %zu\n", nneighs);
-		if (nh >= 0)
-			printf("nexthops: %lld in use of %lld\n", nh, nh_limit);
-		if (t8_used >= 0)
-			printf("tbl8 blocks: %lld used of %lld (one per /24 holding routes longer "
-			       "than /24)\n",
-			       t8_used, t8_total);
-		if (tables == FIB24_STATE_DIRTY)
-			printf("tables: dirty (a writer was interrupted; the next command repairs "
-			       "it)\n");
-		else if (tables == FIB24_STATE_WRITING)
-			printf("tables: being written (a v4via6 command is at work)\n");
-		else
-			printf("tables: clean\n");
-		sync_status_print(dir, false);
-	}
 	state_close(&st);
 	return EXIT_OK;
 }

@@ -85,13 +85,21 @@ const size_t w_n_neighs = ARRAY_SIZE(w_neighs);
 const size_t w_n_kroutes = ARRAY_SIZE(w_kroutes);
 const size_t w_n_kneighs = ARRAY_SIZE(w_kneighs);
 
+__u32 w_tbl8_groups;
+
 int world_load_skel(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 {
 	int err;
 
 	w->fib = NULL;
-	*skel = v4via6_bpf__open_and_load();
-	if (!*skel) {
+	*skel = v4via6_bpf__open();
+	if (*skel && w_tbl8_groups &&
+	    (bpf_map__set_max_entries((*skel)->maps.tbl8, w_tbl8_groups) ||
+	     bpf_map__set_max_entries((*skel)->maps.tbl8_owners, w_tbl8_groups))) {
+		fprintf(stderr, "    v4via6: setting the tbl8 pool's size: %s\n", strerror(errno));
+		return -1;
+	}
+	if (!*skel || v4via6_bpf__load(*skel)) {
 		fprintf(stderr, "    v4via6: loading the XDP program: %s\n", strerror(errno));
 		return -1;
 	}

@@ -98,6 +98,12 @@ struct world {
 };
 
 /*
+ * The tbl8 pool's size in blocks (tbl8 and tbl8_owners), set before
+ * world_load_skel; 0: the program's own (V4VIA6_TBL8_GROUPS). A test makes it
+ * small to fill it and see its blocks reused.
+ */
+extern __u32 w_tbl8_groups;
+/*
  * Loads the program and takes its maps into w; routes go through fib (the
  * caller's), which maps tbl24 and nexthops.
  */
