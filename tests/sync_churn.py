@@ -90,6 +90,12 @@ def kernel_view():
         first = [r for r in rs if r.get("metric", 0) == best]
         chosen[dst] = (first[0], len(first))
         want[dst] = expect_route(first[0], objs)
+        # several unicast defaults of one metric: the kernel picks by neighbour state
+        # (fib_select_default), which sync leaves to the kernel
+        if dst == "0.0.0.0/0" and sum(1 for r in first if r.get("type", "unicast") == "unicast"
+                                      and not r.get("tos") and not r.get("dsfield")) > 1:
+            want[dst] = "throw"
+            chosen[dst] = (first[0], 1)
     return want, chosen
 
 

@@ -221,6 +221,21 @@ fi
 nsx r ip -4 route del 0/0
 wait_for 2000 no_route default || fail $t-del "default stayed after ip route del" "$(v6 r route show)"
 
+# two default routes of one metric (append): the kernel picks by its neighbours' state
+# (fib_select_default), so sync leaves the default to the kernel, and says so
+t=default-aliases
+nsx r ip -4 route add 0/0 via inet6 "$B_LL" dev r1
+nsx r ip -4 route append 0/0 via inet6 "$C_LL" dev r2
+if wait_for 2000 has_route "throw default" &&
+	grep -q "warning: several default routes of one metric" "$T/sync.log"; then pass $t; else
+	fail $t "want a throw default and a warning" "$(v6 r route show; nsx r ip route; tail -5 "$T/sync.log")"
+fi
+nsx r ip -4 route del 0/0 via inet6 "$C_LL" dev r2
+wait_for 2000 has_route "default via inet6 $B_LL dev r1" ||
+	fail $t-one-left "one default left: want it mirrored" "$(v6 r route show)"
+nsx r ip -4 route del 0/0
+wait_for 2000 no_route default || fail $t-del "default stayed after ip route del" "$(v6 r route show)"
+
 # --- what stays with the kernel gets a kernel entry, so that 10/8 cannot capture it -------------
 t=kernel-entries
 nsx r ip route add 10.0.0.0/8 via inet6 "$B_LL" dev r1

@@ -383,6 +383,27 @@ static const struct variant *choose(const struct sync_table *t, const struct pre
 	return best;
 }
 
+/*
+ * Default routes the kernel chooses among by its neighbours' state: with two
+ * or more unicast default routes of the same metric in the table, it takes
+ * the first whose gateway it does not believe dead (fib_select_default, on
+ * every lookup), not simply the first. XDP cannot follow that: such a default
+ * is left to the kernel.
+ */
+static bool kernel_picks_default(const struct sync_table *t, const struct prefix *p,
+				 const struct variant *best)
+{
+	const struct variant *v;
+	int n = 0;
+
+	if (p->key.prefixlen || best->type != RTN_UNICAST || best->table != t->table)
+		return false;
+	for (v = p->variants; v; v = v->next)
+		n += v->table == t->table && v->priority == best->priority && !v->tos &&
+		     v->type == RTN_UNICAST;
+	return n > 1;
+}
+
 /* True the first time a prefix is seen multipath, over the whole run (resyncs included). */
 static bool warn_once(struct sync_table *t, const struct route_key *key)
 {
@@ -401,7 +422,15 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 
 	p->chosen = choose(t, p);
 	present = p->chosen != NULL;
-	if (present) {
+	if (present && kernel_picks_default(t, p, p->chosen)) {
+		p->reason = SR_UNSUPPORTED;
+		p->multipath_cut = false;
+		if (!t->warned_defaults)
+			fprintf(stderr, "v4via6: sync: warning: several default routes of one metric: "
+					"the kernel chooses among them by its neighbours' state; left "
+					"to the kernel\n");
+		t->warned_defaults = true;
+	} else if (present) {
 		p->reason = evaluate(t, p->chosen, &want, &nhops);
 		p->multipath_cut = p->reason == SR_MIRRORED && nhops > 1;
 	}

@@ -42,7 +42,8 @@ enum sync_reason {
 	SR_LOCAL, /* local table: the router's own and broadcast addresses */
 	SR_NOT_ATTACHED, /* an IPv6 next hop on an interface v4via6 is not attached to */
 	SR_UNUSABLE, /* next hop down, unknown nexthop object, TOS route, other route types */
-	SR_UNSUPPORTED, /* what XDP cannot do as the kernel does: encapsulation, an mtu metric */
+	SR_UNSUPPORTED, /* what XDP cannot do as the kernel does: encapsulation, an mtu metric,
+			 * defaults the kernel picks among by neighbour state */
 	SR_SHADOWED, /* not the kernel's choice (a higher metric, a later alias) */
 	SR_OTHER_TABLE, /* in a table sync does not follow */
 	SR_COUNT
@@ -78,6 +79,7 @@ struct sync_table {
 	int nattached;
 	unsigned long map_errors;
 	bool changed; /* something changed since the caller last cleared it */
+	bool warned_defaults; /* the warning on several default routes was given */
 	/* Called when a next hop comes into use, to have the kernel resolve it at once. */
 	void (*on_new_nexthop)(void *arg, const struct nexthop *nh);
 	void *arg;
