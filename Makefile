@@ -6,6 +6,7 @@
 #   make fuzz       make deps, then run each fuzzer for FUZZ_SECONDS and the frame fuzzer (root)
 #   make demo       make deps, then the seed's scenario in three namespaces (root)
 #   make bench      make deps, then benchmarks against the kernel and a bpf_fib_lookup forwarder (root)
+#   make bench-profile  perf profile of the live run at 1 and at 1M routes (root; bench/profile.sh)
 #   make V=1        show the full commands
 
 BUILD    ?= build
@@ -20,7 +21,7 @@ DESTDIR  ?=
 # Packages the build, the tests, the demo and the benchmarks need (Debian 12).
 DEB_PKGS := clang llvm gcc make pkg-config libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev \
 	    libmnl-dev bpftool iproute2 ethtool tcpdump python3-scapy netsniff-ng bird2 frr gnuplot-nox \
-	    iputils-ping procps kmod libclang-rt-14-dev prometheus libmicrohttpd-dev curl util-linux
+	    iputils-ping procps kmod libclang-rt-14-dev prometheus libmicrohttpd-dev curl util-linux linux-perf
 
 ifeq ($(V),1)
 Q :=
@@ -57,16 +58,18 @@ BENCH_LIB_SRCS := bench/benchlib.c
 BENCH_LIB  := $(BUILD)/bench/libbench.a
 BENCH_SRCS := $(filter-out %.bpf.c $(BENCH_LIB_SRCS),$(wildcard bench/*.c))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
+# The layout-1 program as released, frozen for tests/test-upgrade.sh (tests/layout1/README).
+FIXTURE_OBJS := $(BUILD)/layout1.bpf.o
 
 vpath %.bpf.c bpf bench tests
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all binaries deps test demo bench fuzz install clean format
+.PHONY: all binaries deps test demo bench bench-profile fuzz install clean format
 
 all: binaries
 
-binaries: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS)
+binaries: $(BUILD)/v4via6 $(TEST_BINS) $(BENCH_BINS) $(FIXTURE_OBJS)
 
 # Installs only what is missing; apt-get update first, as a fresh machine has no package lists.
 deps:
@@ -83,6 +86,11 @@ $(BUILD) $(BUILD)/loader:
 
 # Header dependencies come from the compiler (-MMD -MP: one .d file beside each object).
 $(BUILD)/%.bpf.o: %.bpf.c | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Its quoted includes resolve in tests/layout1/ first (the directory of the including file).
+$(BUILD)/layout1.bpf.o: tests/layout1/v4via6.bpf.c | $(BUILD)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
@@ -216,6 +224,11 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash bench/run.sh
+
+# Where the live cost per packet goes, at 1 and at 1M routes (perf stat, perf record, run_time_ns).
+bench-profile: deps
+	$(Q)$(MAKE) --no-print-directory binaries
+	$(Q)for n in 1 1000000; do BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash bench/profile.sh $$n || exit 1; done
 
 # The units name $(PREFIX)/sbin/v4via6: written for /usr/local, rewritten for another PREFIX.
 UNITDIR ?= /lib/systemd/system

@@ -323,18 +323,98 @@ static void print_summary(const struct summary *s, bool failed)
 	printf("\n");
 }
 
-int do_apply(int argc, char **argv)
+/* What the file no longer has goes: routes (leaving the tables first), then neighbours. */
+static int remove_old(const struct v4via6_state *st, struct fib24 *fib, struct summary *sum,
+		      const struct route_entry *routes, size_t n_routes,
+		      const struct neigh_entry *neighs, size_t n_neighs)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < n_routes; i++) {
+		err = fib24_delete(fib, &routes[i].key);
+		if (err == -ENOENT)
+			err = 0;
+		if (err)
+			pr_err("apply: removing a route: %s", strerror(-err));
+		else
+			sum->routes.removed++;
+	}
+	for (i = 0; !err && i < n_neighs; i++) {
+		if (bpf_map_delete_elem(st->neighs_fd, &neighs[i].key) && errno != ENOENT) {
+			err = -errno;
+			pr_err("apply: removing a neighbour: %s", strerror(-err));
+		} else {
+			sum->neighs.removed++;
+		}
+	}
+	return err;
+}
+
+/*
+ * The routes and neighbours of the file into the maps and the forwarding
+ * table, under the state lock, the router's own addresses first.
+ */
+static int write_tables(struct v4via6_state *st, struct config *cfg, const char *file,
+			struct summary *sum)
 {
 	struct route_entry *old_routes = NULL;
 	struct neigh_entry *old_neighs = NULL;
-	size_t n_old_routes = 0, n_old_neighs = 0, i;
-	struct summary sum = {};
-	struct v4via6_state st;
+	size_t n_old_routes = 0, n_old_neighs = 0;
+	bool local_held, neighs_held;
 	struct local_set ls;
 	struct fib24 fib;
+	int err;
+
+	err = fib24_open_state(&fib, st);
+	if (err) {
+		pr_err("apply: mapping the forwarding table: %s", strerror(-err));
+		return err;
+	}
+	/* other writers (sync, route add) wait until the routes are all written */
+	err = fib24_lock(&fib);
+	if (err) {
+		pr_err("apply: locking %s: %s", st->pin_dir, strerror(-err));
+		fib24_close(&fib);
+		return err;
+	}
+	/* the router's own addresses first: the file's routes must not capture them */
+	err = local_begin(&fib, &ls);
+	local_held = !err;
+	if (!err)
+		err = local_update(&fib, st->pin_dir, &ls, NULL, 0);
+	if (!err) {
+		local_skip_config(&ls, cfg, file);
+		err = update_routes(st, &fib, cfg, &ls, &sum->routes, &old_routes, &n_old_routes);
+	}
+	/* the neighbour map's writes, then every nexthop object's MAC, as one change */
+	neighs_held = !err && !fib24_write_begin(&fib);
+	if (!err && !neighs_held)
+		err = -ENOLCK;
+	if (!err)
+		err = update_neighs(st, cfg, &sum->neighs, &old_neighs, &n_old_neighs);
+	if (!err)
+		err = remove_old(st, &fib, sum, old_routes, n_old_routes, old_neighs, n_old_neighs);
+	if (neighs_held && fib24_write_end(&fib) && !err) {
+		pr_err("apply: the nexthop objects' MACs: repair failed");
+		err = -EIO;
+	}
+	/* a throw removed at a local prefix gives way to a local entry */
+	if (local_held)
+		err = local_end(&fib, st->pin_dir, &ls, err);
+	fib24_unlock(&fib);
+	fib24_close(&fib);
+	free(old_routes);
+	free(old_neighs);
+	return err;
+}
+
+int do_apply(int argc, char **argv)
+{
+	struct summary sum = {};
+	struct v4via6_state st;
 	struct config cfg;
 	char dir[PATH_MAX];
-	bool local_held, neighs_held;
 	int err, rc = EXIT_FAIL;
 
 	/*
@@ -366,66 +446,12 @@ int do_apply(int argc, char **argv)
 		}
 		goto out_state;
 	}
-	err = fib24_open_state(&fib, &st);
-	if (err) {
-		pr_err("apply: mapping the forwarding table: %s", strerror(-err));
-		goto out_state;
-	}
-	/* other writers (sync, route add) wait until the routes are all written */
-	err = fib24_lock(&fib);
-	if (err) {
-		pr_err("apply: locking %s: %s", dir, strerror(-err));
-		fib24_close(&fib);
-		goto out_state;
-	}
-	/* the router's own addresses first: the file's routes must not capture them */
-	err = local_begin(&fib, &ls);
-	local_held = !err;
-	if (!err)
-		err = local_update(&fib, st.pin_dir, &ls, NULL, 0);
-	if (!err) {
-		local_skip_config(&ls, &cfg, argv[0]);
-		err = update_routes(&st, &fib, &cfg, &ls, &sum.routes, &old_routes, &n_old_routes);
-	}
-	/* the neighbour map's writes, then every nexthop object's MAC, as one change */
-	neighs_held = !err && !fib24_write_begin(&fib);
-	if (!err && !neighs_held)
-		err = -ENOLCK;
-	if (!err)
-		err = update_neighs(&st, &cfg, &sum.neighs, &old_neighs, &n_old_neighs);
-	for (i = 0; !err && i < n_old_routes; i++) {
-		err = fib24_delete(&fib, &old_routes[i].key);
-		if (err == -ENOENT)
-			err = 0;
-		if (err)
-			pr_err("apply: removing a route: %s", strerror(-err));
-		else
-			sum.routes.removed++;
-	}
-	for (i = 0; !err && i < n_old_neighs; i++) {
-		if (bpf_map_delete_elem(st.neighs_fd, &old_neighs[i].key) && errno != ENOENT) {
-			err = -errno;
-			pr_err("apply: removing a neighbour: %s", strerror(-err));
-		} else {
-			sum.neighs.removed++;
-		}
-	}
-	if (neighs_held && fib24_write_end(&fib) && !err) {
-		pr_err("apply: the nexthop objects' MACs: repair failed");
-		err = -EIO;
-	}
-	/* a throw removed at a local prefix gives way to a local entry */
-	if (local_held)
-		err = local_end(&fib, st.pin_dir, &ls, err);
-	fib24_unlock(&fib);
-	fib24_close(&fib);
+	err = write_tables(&st, &cfg, argv[0], &sum);
 	if (!err)
 		err = detach_others(&st, &cfg, &sum);
 	print_summary(&sum, err != 0);
 	if (!err)
 		rc = EXIT_OK;
-	free(old_routes);
-	free(old_neighs);
 out_state:
 	state_close(&st);
 out_cfg:

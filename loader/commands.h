@@ -12,6 +12,7 @@ int do_attach(int argc, char **argv); /* attach.c */
 int do_detach(int argc, char **argv); /* attach.c */
 int do_route(int argc, char **argv); /* route.c */
 int do_neigh(int argc, char **argv); /* neigh.c */
+int do_nexthop(int argc, char **argv); /* nexthop.c */
 int do_apply(int argc, char **argv); /* apply.c */
 int do_stats(int argc, char **argv); /* stats.c */
 int do_status(int argc, char **argv); /* status.c */
@@ -21,6 +22,7 @@ int do_exporter(int argc, char **argv); /* exporter.c */
 int do_upgrade(int argc, char **argv); /* upgrade.c */
 
 extern const char attach_usage[], detach_usage[], route_usage[], neigh_usage[];
+extern const char nexthop_usage[];
 extern const char apply_usage[], stats_usage[], status_usage[], sync_usage[];
 extern const char metrics_usage[], exporter_usage[], upgrade_usage[];
 

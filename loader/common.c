@@ -155,3 +155,24 @@ int open_fib(const struct v4via6_state *st, struct fib24 *fib)
 		pr_err("%s: mapping the forwarding table: %s", cmd_name(), strerror(-err));
 	return err;
 }
+
+int open_state_fib(struct v4via6_state *st, struct fib24 *fib)
+{
+	if (open_state(st, false))
+		return -1;
+	if (open_fib(st, fib)) {
+		state_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+int open_state_repaired(struct v4via6_state *st)
+{
+	struct fib24 fib;
+
+	if (open_state_fib(st, &fib))
+		return -1;
+	fib24_close(&fib);
+	return 0;
+}

@@ -39,6 +39,13 @@ int open_state(struct v4via6_state *st, bool create);
 /* fib24_open_state, saying what failed. Returns 0 or -errno. */
 struct fib24;
 int open_fib(const struct v4via6_state *st, struct fib24 *fib);
+/* open_state (not creating), then open_fib; on failure (-1) nothing is left open. */
+int open_state_fib(struct v4via6_state *st, struct fib24 *fib);
+/*
+ * open_state for a command that only reads: tables a dead writer left dirty
+ * are repaired first (fib24_open), so what it shows is what the program does.
+ */
+int open_state_repaired(struct v4via6_state *st);
 
 /*
  * Says why state_open(dir) failed with err, unless state_open said so itself;

@@ -383,6 +383,39 @@ static int uint_cmp(const void *a, const void *b)
 }
 
 /*
+ * Of the n keys in h (sorted here), the line that brings the (limit + 1)th
+ * distinct one, by order in the file, or 0 when they fit. Frees h.
+ */
+static unsigned int distinct_over(struct reader *r, struct hop_line *h, size_t n, size_t limit)
+{
+	unsigned int *first = NULL, line = 0;
+	size_t i, k = 0;
+
+	if (!h) {
+		r->out_of_memory = true;
+		return 0;
+	}
+	qsort(h, n, sizeof(*h), hop_line_cmp);
+	first = malloc((n ? n : 1) * sizeof(*first));
+	if (!first) {
+		r->out_of_memory = true;
+		free(h);
+		return 0;
+	}
+	/* the line where each key first appears */
+	for (i = 0; i < n; i++)
+		if (!i || memcmp(&h[i].nh, &h[i - 1].nh, sizeof(h[i].nh)))
+			first[k++] = h[i].line;
+	if (k > limit) {
+		qsort(first, k, sizeof(*first), uint_cmp);
+		line = first[limit];
+	}
+	free(first);
+	free(h);
+	return line;
+}
+
+/*
  * The distinct next hops of the routes (each takes a nexthop object, a
  * nexthops slot), beyond the slots there are: the line that brings the first
  * one too many, or 0.
@@ -390,38 +423,17 @@ static int uint_cmp(const void *a, const void *b)
 static unsigned int slots_overflow(struct reader *r)
 {
 	const struct config *cfg = r->cfg;
-	unsigned int *first = NULL, line = 0;
-	struct hop_line *h = NULL;
-	size_t i, n = cfg->n_routes, k = 0;
+	size_t i, n = cfg->n_routes;
+	struct hop_line *h;
 
 	if (n <= MAX_SLOTS)
 		return 0;
 	h = malloc(n * sizeof(*h));
-	if (!h)
-		goto oom;
-	for (i = 0; i < n; i++) {
+	for (i = 0; h && i < n; i++) {
 		h[i].nh = cfg->routes[i].nh;
 		h[i].line = cfg->routes[i].line;
 	}
-	qsort(h, n, sizeof(*h), hop_line_cmp);
-	first = malloc(n * sizeof(*first));
-	if (!first)
-		goto oom;
-	/* the line where each next hop first appears */
-	for (i = 0; i < n; i++)
-		if (!i || memcmp(&h[i].nh, &h[i - 1].nh, sizeof(h[i].nh)))
-			first[k++] = h[i].line;
-	if (k > MAX_SLOTS) {
-		qsort(first, k, sizeof(*first), uint_cmp);
-		line = first[MAX_SLOTS];
-	}
-	goto out;
-oom:
-	r->out_of_memory = true;
-out:
-	free(first);
-	free(h);
-	return line;
+	return distinct_over(r, h, n, MAX_SLOTS);
 }
 
 /*
@@ -431,42 +443,22 @@ out:
 static unsigned int blocks_overflow(struct reader *r)
 {
 	const struct config *cfg = r->cfg;
-	unsigned int *first = NULL, line = 0;
-	struct hop_line *h = NULL;
-	size_t i, n = 0, k = 0;
+	struct hop_line *h;
+	size_t i, n = 0;
 
 	for (i = 0; i < cfg->n_routes; i++)
 		n += cfg->routes[i].key.prefixlen > 24;
 	if (n <= V4VIA6_TBL8_GROUPS)
 		return 0;
-	/* a hop_line's next hop holds the /24 here: the same sort finds the distinct ones */
+	/* the /24 in place of a next hop: the same sort finds the distinct ones */
 	h = calloc(n, sizeof(*h));
-	if (!h)
-		goto oom;
-	for (i = 0, n = 0; i < cfg->n_routes; i++) {
+	for (i = 0, n = 0; h && i < cfg->n_routes; i++) {
 		if (cfg->routes[i].key.prefixlen <= 24)
 			continue;
 		h[n].nh.ifindex = ntohl(cfg->routes[i].key.addr) >> 8;
 		h[n++].line = cfg->routes[i].line;
 	}
-	qsort(h, n, sizeof(*h), hop_line_cmp);
-	first = malloc(n * sizeof(*first));
-	if (!first)
-		goto oom;
-	for (i = 0; i < n; i++)
-		if (!i || h[i].nh.ifindex != h[i - 1].nh.ifindex)
-			first[k++] = h[i].line;
-	if (k > V4VIA6_TBL8_GROUPS) {
-		qsort(first, k, sizeof(*first), uint_cmp);
-		line = first[V4VIA6_TBL8_GROUPS];
-	}
-	goto out;
-oom:
-	r->out_of_memory = true;
-out:
-	free(first);
-	free(h);
-	return line;
+	return distinct_over(r, h, n, V4VIA6_TBL8_GROUPS);
 }
 
 /*

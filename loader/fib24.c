@@ -572,13 +572,16 @@ static int t24_map_key(struct fib24 *f, const struct route_key *key)
  */
 static bool group_possible(struct fib24 *f, __u32 i24)
 {
-	__u32 g;
+	__u32 g, k;
 
 	if (*t24(f, i24) & V4VIA6_T24_TBL8)
 		return true;
-	for (g = 0; g < f->ngroups; g++)
+	/* from where group_alloc looks first: what it took before is in use */
+	for (k = 0; k < f->ngroups; k++) {
+		g = (f->group_hint + k) % f->ngroups;
 		if (f->owners[g] == FIB24_GROUP_FREE || f->owners[g] == FIB24_GROUP_RELEASED)
 			return true;
+	}
 	return false;
 }
 

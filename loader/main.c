@@ -19,6 +19,7 @@ static const char usage[] =
 	"  route del PREFIX | show [PREFIX] | flush\n"
 	"  neigh add|replace IPV6 lladdr MAC dev IFACE\n"
 	"  neigh del IPV6 dev IFACE | show | flush\n"
+	"  nexthop show [-s] [id ID] [dev IFACE]   the nexthop objects in use; -s: counters\n"
 	"  apply FILE                              make the state equal to FILE (- = stdin)\n"
 	"  stats [-w [SECONDS]]                    forwarding counters, summed over CPUs; -w: rates\n"
 	"  status                                  interfaces, program, pin dir, counts\n"
@@ -38,6 +39,7 @@ static const struct cmd commands[] = {
 	{ "detach", do_detach, detach_usage, 1, CMD_ANY, "IFACE or --all", .writes = true },
 	{ "route", do_route, route_usage, .group = true },
 	{ "neigh", do_neigh, neigh_usage, .group = true },
+	{ "nexthop", do_nexthop, nexthop_usage, .group = true },
 	{ "apply", do_apply, apply_usage, 1, 1, "FILE", .writes = true },
 	{ "stats", do_stats, stats_usage, 0, CMD_ANY },
 	{ "status", do_status, status_usage, 0, 0 },

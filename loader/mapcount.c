@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/mman.h>
 #include <bpf/bpf.h>
 
 #include "v4via6.h"
@@ -96,50 +95,4 @@ size_t keys_count(int fd, size_t key_size)
 		n++;
 	}
 	return n;
-}
-
-/*
- * The exporter counts the same array at every scrape: its mapping is kept
- * while the map stays the same (same id), which halves a scrape's cost (a
- * fresh 1.5 MiB mapping costs its page tables and TLB misses every time).
- */
-static struct {
-	__u32 id;
-	const struct nexthop_slot *slots;
-	size_t size;
-} nh_map;
-
-void mapcount_release(void)
-{
-	if (nh_map.slots)
-		munmap((void *)nh_map.slots, nh_map.size);
-	memset(&nh_map, 0, sizeof(nh_map));
-}
-
-int nexthop_slots_used(int nexthops_fd, size_t *used, size_t *total)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), i;
-	void *p;
-
-	if (bpf_obj_get_info_by_fd(nexthops_fd, &info, &len))
-		return -errno;
-	if (info.value_size != sizeof(*nh_map.slots))
-		return -EINVAL;
-	if (info.id != nh_map.id || !nh_map.slots) {
-		mapcount_release();
-		nh_map.size = (size_t)info.max_entries * sizeof(*nh_map.slots);
-		p = mmap(NULL, nh_map.size, PROT_READ, MAP_SHARED, nexthops_fd, 0);
-		if (p == MAP_FAILED) {
-			memset(&nh_map, 0, sizeof(nh_map));
-			return -errno;
-		}
-		nh_map.slots = p;
-		nh_map.id = info.id;
-	}
-	*used = 0;
-	for (i = 1; i < info.max_entries; i++) /* slot 0 is never used */
-		*used += nh_map.slots[i].used != 0;
-	*total = info.max_entries - 1;
-	return 0;
 }

@@ -22,12 +22,4 @@ int trie_count(int trie_fd, size_t *n, bool *walked);
 /* The keys of a small map (neighbours, interfaces), walked. */
 size_t keys_count(int fd, size_t key_size);
 
-/*
- * Used slots of the nexthops array, read in one pass through a mapping that is
- * kept for the next call while the map is the same. 0 or -errno.
- */
-int nexthop_slots_used(int nexthops_fd, size_t *used, size_t *total);
-/* Drops that mapping (the program is gone: the old map must not be kept alive). */
-void mapcount_release(void);
-
 #endif /* V4VIA6_MAPCOUNT_H */

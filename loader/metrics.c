@@ -8,10 +8,10 @@
  *   other *_packets, *_bytes    v4via6_<name>_total
  *   anything else (fwd_fib)     v4via6_<name>_packets_total
  *   if_stats member <name>      v4via6_interface_<name>_total{interface,ifindex}
- * Every family is keyed by labels that a per-nexthop family (the nexthop
- * objects of the forwarding-table issue) can reuse: it would be
- * v4via6_nexthop_<name>_total{nexthop="IPV6",interface,ifindex}, read the
- * same way from its own per-CPU array.
+ *   nh_stats per next hop       v4via6_nexthop_{packets,bytes}_total{nexthop,interface,ifindex}
+ * A scrape does no per-route work: the routes are counted from the kernel's
+ * figure (mapcount.c), the nexthop objects read through a kept mapping of
+ * the nexthops array (2 MiB) and their counters in one batch.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -32,6 +32,8 @@
 #include "egress.h"
 #include "mapcount.h"
 #include "metrics.h"
+#include "nhview.h"
+#include "parse.h"
 #include "sync/sync_status.h"
 
 static void family(FILE *out, const char *name, const char *type, const char *help)
@@ -227,11 +229,155 @@ out:
 	free(ifnames);
 }
 
+/*
+ * A nexthop object in use, copied: a writer may reuse a slot during the
+ * scrape, and the series must still be one per next hop.
+ */
+struct nh_row {
+	struct nexthop nh;
+	__u32 idx;
+};
+
+/* Two objects of the same next hop (see nhobj.c) sort next to each other. */
+static int cmp_row(const void *a, const void *b)
+{
+	const struct nh_row *x = a, *y = b;
+
+	return memcmp(&x->nh, &y->nh, sizeof(x->nh));
+}
+
+/* Sums the counters of rows[i..n-1] of rows[i]'s next hop; returns the index after them. */
+static __u32 sum_same(const struct nh_row *rows, const struct nh_stats *c, __u32 i, __u32 n,
+		      struct nh_stats *sum)
+{
+	const struct nexthop *nh = &rows[i].nh;
+
+	sum->packets = sum->bytes = 0;
+	for (; i < n && !memcmp(&rows[i].nh, nh, sizeof(*nh)); i++) {
+		sum->packets += c[i].packets;
+		sum->bytes += c[i].bytes;
+	}
+	return i;
+}
+
+/* The per-nexthop families from the rows (sorted) and their counters. */
+static void write_nexthop_series(FILE *out, const struct nh_row *rows, const struct nh_stats *c,
+				 __u32 n)
+{
+	static const char *const fam[] = { "v4via6_nexthop_packets_total",
+					   "v4via6_nexthop_bytes_total" };
+	static const char *const help[] = {
+		"Frames the fast path forwarded through this next hop (its nexthop objects' "
+		"counters, summed over CPUs).",
+		"Bytes of the frames the fast path forwarded through this next hop.",
+	};
+	char addr[ADDR_STR_LEN], dev[IF_NAMESIZE];
+	__u32 i, j, f, last = 0;
+	struct nh_stats sum;
+
+	for (f = 0; f < ARRAY_SIZE(fam); f++) {
+		family(out, fam[f], "counter", help[f]);
+		for (i = 0; i < n; i = j) {
+			j = sum_same(rows, c, i, n, &sum);
+			format_ipv6(rows[i].nh.addr, addr, sizeof(addr));
+			/* the rows of one interface are together: one name lookup each */
+			if (!i || rows[i].nh.ifindex != last)
+				ifname_of(rows[i].nh.ifindex, dev);
+			last = rows[i].nh.ifindex;
+			fprintf(out, "%s{nexthop=\"%s\",interface=\"", fam[f], addr);
+			label_value(out, dev);
+			fprintf(out, "\",ifindex=\"%u\"} %llu\n", rows[i].nh.ifindex,
+				(unsigned long long)(f ? sum.bytes : sum.packets));
+		}
+	}
+}
+
+/*
+ * The nexthop objects: how many, and the counters of each next hop. The
+ * series are per next hop, not per object: a next hop that holds two slots
+ * (nhobj.c) sums them, and its series keeps its labels when its routes move
+ * to another slot (the counters then restart from 0, which Prometheus' rate()
+ * takes as a reset). Throw objects forward nothing: no series.
+ */
+static void write_nexthops(FILE *out, const struct v4via6_state *st)
+{
+	struct nh_stats *c = NULL;
+	struct nh_row *rows = NULL;
+	__u32 *idx = NULL, n, nfwd = 0, taken = 0, i;
+	struct nh_view v;
+	int err;
+
+	err = nh_view_cached(&v, st->nexthops_fd);
+	if (err) {
+		pr_err("metrics: reading the nexthops array: %s", strerror(-err));
+		return;
+	}
+	for (i = 1; i < v.n; i++)
+		taken += v.slots[i].used != 0;
+	idx = calloc(v.n, sizeof(*idx));
+	if (!idx) {
+		pr_err("metrics: %s", strerror(ENOMEM));
+		return;
+	}
+	n = nh_view_list(&v, idx, v.n);
+	gauge(out, "v4via6_nexthops",
+	      "Nexthop objects in use (v4via6 nexthop show): one per next hop that routes "
+	      "name, throw included.",
+	      n);
+	gauge(out, "v4via6_nexthops_limit", "Most nexthop objects the nexthops array can hold.",
+	      v.n - 1);
+	gauge(out, "v4via6_nexthop_slots_used",
+	      "Slots of the nexthops array taken: the objects in use and those released, "
+	      "wiped for reuse when the array is full.",
+	      taken);
+	gauge(out, "v4via6_nexthop_slots_free", "Slots of the nexthops array never taken or wiped.",
+	      v.n - 1 - taken);
+	rows = calloc(n ? n : 1, sizeof(*rows));
+	c = calloc(n ? n : 1, sizeof(*c));
+	err = rows && c ? 0 : -ENOMEM;
+	for (i = 0; !err && i < n; i++) {
+		rows[nfwd].nh = v.slots[idx[i]].nh;
+		rows[nfwd].idx = idx[i];
+		nfwd += rows[nfwd].nh.ifindex != V4VIA6_IFINDEX_KERNEL;
+	}
+	qsort(rows, nfwd, sizeof(*rows), cmp_row);
+	for (i = 0; i < nfwd; i++)
+		idx[i] = rows[i].idx;
+	if (!err && st->nh_stats_fd < 0)
+		err = -ENOENT;
+	if (!err)
+		err = nh_stats_read(st->nh_stats_fd, idx, nfwd, c);
+	if (err)
+		pr_err("metrics: reading the nh_stats map: %s", strerror(-err));
+	else
+		write_nexthop_series(out, rows, c, nfwd);
+	free(rows);
+	free(c);
+	free(idx);
+}
+
+static void write_tbl8(FILE *out, const struct v4via6_state *st)
+{
+	__u32 used, total;
+	int err;
+
+	err = tbl8_blocks_used(st->tbl8_owners_fd, &used, &total);
+	if (err) {
+		pr_err("metrics: reading tbl8_owners: %s", strerror(-err));
+		return;
+	}
+	gauge(out, "v4via6_tbl8_blocks_used",
+	      "tbl8 blocks in use: one per /24 that holds routes longer than /24.", used);
+	gauge(out, "v4via6_tbl8_blocks_free",
+	      "tbl8 blocks left (a route longer than /24 in a new /24 fails when none is).",
+	      total - used);
+}
+
 static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	size_t n, used, total;
+	size_t n;
 	bool walked;
 	int err;
 
@@ -252,19 +398,6 @@ static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached
 	if (!bpf_obj_get_info_by_fd(st->neighs_fd, &info, &len))
 		gauge(out, "v4via6_neighbours_limit", "Most entries the neighbour map can hold.",
 		      info.max_entries);
-	err = nexthop_slots_used(st->nexthops_fd, &used, &total);
-	if (err) {
-		pr_err("metrics: reading the nexthops array: %s", strerror(-err));
-	} else {
-		gauge(out, "v4via6_nexthop_slots_used",
-		      "Slots of the nexthops array (distinct next hops of routes of /24 and "
-		      "shorter, read through tbl24) in use.",
-		      used);
-		gauge(out, "v4via6_nexthop_slots_free",
-		      "Slots of the nexthops array still free (a route needing a new one fails "
-		      "when none is left).",
-		      total - used);
-	}
 	gauge(out, "v4via6_interfaces_attached",
 	      "Interfaces v4via6 is attached to (entries of the egress map).", nattached);
 }
@@ -272,6 +405,7 @@ static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached
 /* sync's status file: the fields it writes, as metrics. */
 struct sync_ctx {
 	unsigned long table, resyncs, overruns, last_resync, nexthops, resolved, cut, errors;
+	unsigned long lag_last, lag_max;
 	int nroutes;
 	struct {
 		char reason[32];
@@ -294,6 +428,8 @@ static void sync_field(void *arg, const char *key, unsigned long val)
 		{ "neighs_resolved", offsetof(struct sync_ctx, resolved) },
 		{ "multipath_cut", offsetof(struct sync_ctx, cut) },
 		{ "map_errors", offsetof(struct sync_ctx, errors) },
+		{ "lag_us_last", offsetof(struct sync_ctx, lag_last) },
+		{ "lag_us_max", offsetof(struct sync_ctx, lag_max) },
 	};
 	size_t i;
 
@@ -344,6 +480,13 @@ static void write_sync(FILE *out, const char *pin_dir)
 	family(out, "v4via6_sync_map_errors_total", "counter",
 	       "Map writes by sync that failed (each is logged).");
 	fprintf(out, "v4via6_sync_map_errors_total %lu\n", c.errors);
+	family(out, "v4via6_sync_lag_seconds", "gauge",
+	       "From kernel notifications ready to read to their changes in the maps (the wait for "
+	       "the state lock included): the last batch's.");
+	fprintf(out, "v4via6_sync_lag_seconds %lu.%06lu\n", c.lag_last / 1000000, c.lag_last % 1000000);
+	family(out, "v4via6_sync_lag_max_seconds", "gauge",
+	       "The largest v4via6_sync_lag_seconds since sync started.");
+	fprintf(out, "v4via6_sync_lag_max_seconds %lu.%06lu\n", c.lag_max / 1000000, c.lag_max % 1000000);
 }
 
 int metrics_write(FILE *out, const char *pin_dir)
@@ -364,9 +507,11 @@ int metrics_write(FILE *out, const char *pin_dir)
 		write_global(out, &st);
 		write_ifaces(out, &st, attached, n);
 		write_gauges(out, &st, n);
+		write_nexthops(out, &st);
+		write_tbl8(out, &st);
 		state_close(&st);
 	} else {
-		mapcount_release();
+		nh_view_release();
 	}
 	write_sync(out, pin_dir);
 	fflush(out);

@@ -110,12 +110,8 @@ static int neigh_del(int argc, char **argv)
 	rc = neigh_from_args(argc, argv, false, &key, &val, &name);
 	if (rc)
 		return rc;
-	if (open_state(&st, false))
+	if (open_state_fib(&st, &fib))
 		return EXIT_FAIL;
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
 	err = fib24_neigh_delete(&fib, &key);
 	if (err) {
 		format_ipv6(key.addr, addr, sizeof(addr));
@@ -183,12 +179,8 @@ static int neigh_flush(int argc, char **argv)
 
 	struct fib24 fib;
 
-	if (open_state(&st, false))
+	if (open_state_fib(&st, &fib))
 		return EXIT_FAIL;
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
 	err = neigh_dump(st.neighs_fd, &neighs, &n) ?: fib24_write_begin(&fib);
 	if (err) {
 		pr_err("neigh flush: reading neighbours: %s", strerror(-err));

@@ -158,12 +158,8 @@ static int route_del(int argc, char **argv)
 		pr_err("route del: %s", err);
 		return EXIT_FAIL;
 	}
-	if (open_state(&st, false))
+	if (open_state_fib(&st, &fib))
 		return EXIT_FAIL;
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
 	if (local_before(&fib, &r.key, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
@@ -232,7 +228,6 @@ static int route_show(int argc, char **argv)
 	struct route_entry *routes = NULL;
 	struct v4via6_state st;
 	struct route_spec r;
-	struct fib24 fib;
 	size_t i, n = 0;
 	bool local = false;
 	int rc;
@@ -252,14 +247,8 @@ static int route_show(int argc, char **argv)
 			return rc;
 		}
 	}
-	if (open_state(&st, false))
+	if (open_state_repaired(&st))
 		return EXIT_FAIL;
-	/* tables a dead writer left dirty are repaired here too (fib24_open) */
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
-	fib24_close(&fib);
 	rc = route_dump(st.routes_fd, &routes, &n);
 	state_close(&st);
 	if (rc) {
@@ -285,12 +274,8 @@ static int route_flush(int argc, char **argv)
 	struct fib24 fib;
 	int rc = EXIT_OK, err;
 
-	if (open_state(&st, false))
+	if (open_state_fib(&st, &fib))
 		return EXIT_FAIL;
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
 	if (local_begin(&fib, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);
@@ -324,12 +309,8 @@ static int route_check(int argc, char **argv)
 	size_t n = 0;
 	long bad;
 
-	if (open_state(&st, false))
+	if (open_state_fib(&st, &fib))
 		return EXIT_FAIL;
-	if (open_fib(&st, &fib)) {
-		state_close(&st);
-		return EXIT_FAIL;
-	}
 	if (local_begin(&fib, &ls)) {
 		fib24_close(&fib);
 		state_close(&st);

@@ -396,7 +396,12 @@ static bool pin_exists(const char *pin_dir, const char *name)
 	return !pin_path(path, pin_dir, name) && !access(path, F_OK);
 }
 
-static int open_pinned(struct v4via6_state *st)
+/*
+ * Opens the program and map pins. With older (upgrade, on a pin dir of an
+ * older layout), a map that layout did not have is left at -1: upgrade makes
+ * it new, and copies only the maps both layouts have (carry_over).
+ */
+static int open_pinned(struct v4via6_state *st, bool older)
 {
 	int i, fd;
 
@@ -407,7 +412,7 @@ static int open_pinned(struct v4via6_state *st)
 	st->prog_fd = fd;
 	for (i = 0; i < v4via6_n_maps; i++) {
 		/* a pin dir of an older build, still running, may lack it (if_stats): not an error */
-		if ((v4via6_map_defs[i].flags & MAP_OPTIONAL) &&
+		if ((older || (v4via6_map_defs[i].flags & MAP_OPTIONAL)) &&
 		    !pin_exists(st->pin_dir, v4via6_map_defs[i].name))
 			continue;
 		fd = open_pin(st->pin_dir, v4via6_map_defs[i].name, false);
@@ -556,7 +561,7 @@ static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool c
 {
 	char path[PATH_MAX];
 	struct stat sb;
-	bool lost;
+	bool lost, older;
 	int err, tries;
 
 	state_init(st, pin_dir);
@@ -579,7 +584,8 @@ static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool c
 			if (!access(path, F_OK)) {
 				if (!any_layout && check_layout(pin_dir))
 					return -EPROTO;
-				return open_pinned(st);
+				older = any_layout && state_pinned_layout(pin_dir) < state_layout();
+				return open_pinned(st, older);
 			}
 			if (errno != ENOENT) /* EACCES is not "nothing there" */
 				return -errno;
@@ -595,7 +601,7 @@ static int state_open_flags(struct v4via6_state *st, const char *pin_dir, bool c
 		if (err)
 			return err;
 		if (!lost) {
-			err = open_pinned(st);
+			err = open_pinned(st, false);
 			st->created = !err;
 			return err;
 		}

@@ -18,13 +18,16 @@
 #include "iface.h"
 #include "json.h"
 #include "local.h"
+#include "nhview.h"
 #include "parse.h"
 #include "sync/sync_status.h"
 
 const char status_usage[] =
 	"Usage: v4via6 status\n"
 	"  The pin dir, the program, each interface with its XDP mode, MTU and MAC, and the\n"
-	"  numbers of routes and neighbours. Says so when nothing is loaded (exit 0).\n";
+	"  numbers of routes, neighbours, nexthop objects in use (of the nexthops array's\n"
+	"  65535) and tbl8 blocks in use (one per /24 holding routes longer than /24).\n"
+	"  Says so when nothing is loaded (exit 0).\n";
 
 /* How an interface in our maps runs: our program's mode, or why it does not. */
 static const char *iface_state(const struct v4via6_state *st, __u32 ifindex)
@@ -113,27 +116,122 @@ static void count_routes(const struct v4via6_state *st, const struct route_entry
 	}
 }
 
-int do_status(int argc, char **argv)
+/* The nexthop objects in use and the tbl8 blocks in use: -1 each when unreadable. */
+static void count_tables(const struct v4via6_state *st, long long *nh, long long *nh_limit,
+			 long long *t8_used, long long *t8_total)
+{
+	__u32 used, total;
+	struct nh_view v;
+
+	*nh = *nh_limit = *t8_used = *t8_total = -1;
+	if (!nh_view_open(&v, st->nexthops_fd)) {
+		*nh = nh_view_list(&v, NULL, 0);
+		*nh_limit = v.n - 1; /* slot 0 is never a next hop */
+		nh_view_close(&v);
+	}
+	if (!tbl8_blocks_used(st->tbl8_owners_fd, &used, &total)) {
+		*t8_used = used;
+		*t8_total = total;
+	}
+}
+
+/* What status counts in a loaded state. */
+struct status_counts {
+	size_t routes, throw, unattached, local, neighs;
+	long long nh, nh_limit, t8_used, t8_total; /* -1: not readable */
+	int tables; /* FIB24_STATE_* */
+};
+
+static int read_counts(const struct v4via6_state *st, struct status_counts *c)
 {
 	struct route_entry *routes = NULL;
+	int err;
+
+	err = route_dump(st->routes_fd, &routes, &c->routes);
+	if (err) {
+		pr_err("status: reading routes: %s", strerror(-err));
+		return err;
+	}
+	count_routes(st, routes, c->routes, &c->throw, &c->unattached, &c->local);
+	c->routes -= c->local;
+	free(routes);
+	c->neighs = map_count(st->neighs_fd, sizeof(struct nexthop));
+	count_tables(st, &c->nh, &c->nh_limit, &c->t8_used, &c->t8_total);
+	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
+	c->tables = fib24_tables_state(st->nexthops_fd, st->pin_dir);
+	return 0;
+}
+
+static void print_counts_json(const struct status_counts *c)
+{
+	json_kv_string("tables", c->tables == FIB24_STATE_DIRTY	  ? "dirty" :
+				 c->tables == FIB24_STATE_WRITING ? "writing" :
+								    "clean");
+	json_kv_uint("routes", c->routes);
+	json_kv_uint("routes_throw", c->throw);
+	json_kv_uint("routes_unattached", c->unattached);
+	json_kv_uint("local_addresses", c->local);
+	json_kv_uint("neighbours", c->neighs);
+	if (c->nh >= 0) {
+		json_kv_uint("nexthops", c->nh);
+		json_kv_uint("nexthops_limit", c->nh_limit);
+	}
+	if (c->t8_used >= 0) {
+		json_kv_uint("tbl8_blocks_used", c->t8_used);
+		json_kv_uint("tbl8_blocks_total", c->t8_total);
+	}
+}
+
+static void print_counts_text(const struct status_counts *c)
+{
+	printf("routes: %zu", c->routes);
+	if (c->throw || c->unattached)
+		printf(" (");
+	if (c->throw)
+		printf("%zu throw%s", c->throw, c->unattached ? ", " : ")");
+	if (c->unattached)
+		printf("%zu via interfaces not attached: the kernel forwards those)",
+		       c->unattached);
+	printf("\nlocal addresses: %zu\n", c->local);
+	printf("neighbours: %zu\n", c->neighs);
+	if (c->nh >= 0)
+		printf("nexthops: %lld in use of %lld\n", c->nh, c->nh_limit);
+	if (c->t8_used >= 0)
+		printf("tbl8 blocks: %lld used of %lld (one per /24 holding routes longer than /24)\n",
+		       c->t8_used, c->t8_total);
+	if (c->tables == FIB24_STATE_DIRTY)
+		printf("tables: dirty (a writer was interrupted; the next command repairs it)\n");
+	else if (c->tables == FIB24_STATE_WRITING)
+		printf("tables: being written (a v4via6 command is at work)\n");
+	else
+		printf("tables: clean\n");
+}
+
+static void print_not_loaded(const char *dir)
+{
+	if (json_output) {
+		json_object_start();
+		json_kv_string("pin_dir", dir);
+		json_kv_bool("loaded", false);
+		json_object_end();
+	} else {
+		printf("pin dir: %s\nprogram: not loaded\n", dir);
+	}
+}
+
+int do_status(int argc, char **argv)
+{
+	struct status_counts c = {};
 	struct v4via6_state st;
 	char dir[PATH_MAX];
-	size_t nroutes = 0, nneighs, n_throw, n_unattached, n_local;
 	__u32 prog_id;
-	int err, tables;
+	int err;
 
 	if (resolve_pin_dir(dir, sizeof(dir), false))
 		return EXIT_FAIL;
 	err = state_open(&st, dir, false);
 	if (err == -ENOENT) {
-		if (json_output) {
-			json_object_start();
-			json_kv_string("pin_dir", dir);
-			json_kv_bool("loaded", false);
-			json_object_end();
-		} else {
-			printf("pin dir: %s\nprogram: not loaded\n", dir);
-		}
+		print_not_loaded(dir);
 		return EXIT_OK;
 	}
 	if (err) {
@@ -141,16 +239,10 @@ int do_status(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	prog_id = prog_id_of(st.prog_fd);
-	err = route_dump(st.routes_fd, &routes, &nroutes);
-	if (err) {
-		pr_err("status: reading routes: %s", strerror(-err));
+	if (read_counts(&st, &c)) {
 		state_close(&st);
 		return EXIT_FAIL;
 	}
-	count_routes(&st, routes, nroutes, &n_throw, &n_unattached, &n_local);
-	nroutes -= n_local;
-	free(routes);
-	nneighs = map_count(st.neighs_fd, sizeof(struct nexthop));
 	if (json_output) {
 		json_object_start();
 		json_kv_string("pin_dir", dir);
@@ -161,39 +253,13 @@ int do_status(int argc, char **argv)
 		printf("pin dir: %s\nprogram: %s id %u\n", dir, V4VIA6_PROG_NAME, prog_id);
 	}
 	print_ifaces(&st);
-	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
-	tables = fib24_tables_state(st.nexthops_fd, st.pin_dir);
-	if (json_output) {
-		json_kv_string("tables", tables == FIB24_STATE_DIRTY   ? "dirty" :
-					 tables == FIB24_STATE_WRITING ? "writing" :
-									 "clean");
-		json_kv_uint("routes", nroutes);
-		json_kv_uint("routes_throw", n_throw);
-		json_kv_uint("routes_unattached", n_unattached);
-		json_kv_uint("local_addresses", n_local);
-		json_kv_uint("neighbours", nneighs);
-		sync_status_print(dir, true);
+	if (json_output)
+		print_counts_json(&c);
+	else
+		print_counts_text(&c);
+	sync_status_print(dir, json_output);
+	if (json_output)
 		json_object_end();
-	} else {
-		printf("routes: %zu", nroutes);
-		if (n_throw || n_unattached)
-			printf(" (");
-		if (n_throw)
-			printf("%zu throw%s", n_throw, n_unattached ? ", " : ")");
-		if (n_unattached)
-			printf("%zu via interfaces not attached: the kernel forwards those)",
-			       n_unattached);
-		printf("\nlocal addresses: %zu\n", n_local);
-		printf("neighbours: %zu\n", nneighs);
-		if (tables == FIB24_STATE_DIRTY)
-			printf("tables: dirty (a writer was interrupted; the next command repairs "
-			       "it)\n");
-		else if (tables == FIB24_STATE_WRITING)
-			printf("tables: being written (a v4via6 command is at work)\n");
-		else
-			printf("tables: clean\n");
-		sync_status_print(dir, false);
-	}
 	state_close(&st);
 	return EXIT_OK;
 }

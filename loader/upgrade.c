@@ -11,7 +11,7 @@
  *
  * Another layout: new maps are made and pinned in a temporary directory next
  * to the pin dir, filled from the old ones (routes, neighbours, interfaces,
- * counters; tbl24 and nexthops are rebuilt from the routes), the two
+ * counters; tbl24, tbl8 and nexthops are rebuilt from the routes), the two
  * directories are swapped with one rename (RENAME_EXCHANGE), and each
  * interface moves to the new program. Until it has moved, an interface runs
  * the old program on the old maps, which hold the same routes.
@@ -36,6 +36,7 @@
 #include "cmd.h"
 #include "commands.h"
 #include "common.h"
+#include "egress.h"
 #include "fib24.h"
 #include "iface.h"
 #include "json.h"
@@ -409,11 +410,78 @@ static int map_sizes(int fd, __u32 *key, __u32 *value)
 	return 0;
 }
 
+/*
+ * The counters (stats): the old program counts on the old map until its last
+ * interface has moved, seconds after the other maps are copied (tbl24 and
+ * tbl8 are rebuilt meanwhile). So they are copied last before the swap, and
+ * what the old program counted after that is added once every interface has
+ * moved. A packet that the new program counts on a CPU between our read and
+ * our write of that CPU's counters is lost from them: a window of
+ * microseconds, where copying them first lost seconds of traffic.
+ */
+struct stats_carry {
+	int old_fd, new_fd; /* -1 when not carried (counters of another shape restart) */
+	size_t words; /* the __u64 words of every CPU's value */
+	__u64 *at_copy, *now;
+};
+
+static int stats_copy(struct stats_carry *sc, __u32 value_size)
+{
+	const __u32 key = V4VIA6_STATS_KEY;
+	int ncpus = libbpf_num_possible_cpus();
+
+	if (ncpus < 0)
+		return ncpus;
+	sc->words = (size_t)ncpus * ((value_size + 7) / 8);
+	sc->at_copy = calloc(sc->words, sizeof(__u64));
+	sc->now = calloc(sc->words, sizeof(__u64));
+	if (!sc->at_copy || !sc->now)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(sc->old_fd, &key, sc->at_copy) ||
+	    bpf_map_update_elem(sc->new_fd, &key, sc->at_copy, BPF_ANY)) {
+		pr_err("upgrade: copying %s: %s", V4VIA6_MAP_STATS, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Adds to the new counters what the old program counted since stats_copy. */
+static void stats_fold(struct stats_carry *sc)
+{
+	const __u32 key = V4VIA6_STATS_KEY;
+	size_t i;
+
+	if (sc->old_fd < 0 || !sc->now)
+		return;
+	if (bpf_map_lookup_elem(sc->old_fd, &key, sc->now)) {
+		pr_err("upgrade: reading the old %s: %s (counted since the copy: lost)",
+		       V4VIA6_MAP_STATS, strerror(errno));
+		return;
+	}
+	for (i = 0; i < sc->words; i++)
+		sc->now[i] -= sc->at_copy[i];
+	if (bpf_map_lookup_elem(sc->new_fd, &key, sc->at_copy))
+		return;
+	for (i = 0; i < sc->words; i++)
+		sc->at_copy[i] += sc->now[i];
+	if (bpf_map_update_elem(sc->new_fd, &key, sc->at_copy, BPF_ANY))
+		pr_err("upgrade: adding to the new %s: %s", V4VIA6_MAP_STATS, strerror(errno));
+}
+
+static void stats_carry_free(struct stats_carry *sc)
+{
+	if (sc->old_fd >= 0)
+		close(sc->old_fd);
+	free(sc->at_copy);
+	free(sc->now);
+	*sc = (struct stats_carry){ .old_fd = -1, .new_fd = -1 };
+}
+
 /* Fills the new maps (in dir, loaded as obj) from the pinned ones in old_dir. */
 static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int from,
-		      unsigned int to)
+		      unsigned int to, struct stats_carry *sc)
 {
-	__u32 ok, ov, nk, nv;
+	__u32 ok, ov, nk, nv, stats_size = 0;
 	struct v4via6_maps maps;
 	struct bpf_map *map;
 	char path[PATH_MAX];
@@ -438,14 +506,25 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 			err = map_sizes(fd, &ok, &ov);
 			nk = bpf_map__key_size(map);
 			nv = bpf_map__value_size(map);
-			if (!err && ok == nk && ov == nv)
-				err = copy_map(fd, bpf_map__fd(map), name);
-			else if (!err && strcmp(name, V4VIA6_MAP_STATS)) {
+			if (err) {
+				pr_err("upgrade: map %s: %s", name, strerror(-err));
+			} else if (ok != nk || ov != nv) {
 				/* (counters of another shape just start again from zero) */
-				pr_err("upgrade: map %s: this build cannot convert it from layout "
-				       "%u to %u (key %u -> %u bytes, value %u -> %u bytes)",
-				       name, from, to, ok, nk, ov, nv);
-				err = -EPROTO;
+				if (strcmp(name, V4VIA6_MAP_STATS)) {
+					pr_err("upgrade: map %s: this build cannot convert it from "
+					       "layout %u to %u (key %u -> %u bytes, value %u -> %u "
+					       "bytes)",
+					       name, from, to, ok, nk, ov, nv);
+					err = -EPROTO;
+				}
+			} else if (!strcmp(name, V4VIA6_MAP_STATS)) {
+				/* copied last (stats_copy): the old program counts on */
+				sc->old_fd = fd;
+				sc->new_fd = bpf_map__fd(map);
+				stats_size = nv;
+				fd = -1;
+			} else {
+				err = copy_map(fd, bpf_map__fd(map), name);
 			}
 		}
 		if (fd >= 0)
@@ -464,6 +543,8 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 	fib24_close(&f);
 	if (err)
 		pr_err("upgrade: rebuilding the forwarding table: %s", strerror(-err));
+	if (!err && sc->old_fd >= 0)
+		err = stats_copy(sc, stats_size);
 	return err;
 }
 
@@ -473,6 +554,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct pindir_tmp tmp = { .fd = -1 };
+	struct stats_carry sc = { .old_fd = -1, .new_fd = -1 };
 	char names[512];
 	int err, n, moved = 0, lock_fd, rc = EXIT_FAIL;
 	bool swapped = false;
@@ -500,7 +582,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 		pr_err("upgrade: loading layout %u in %s: %s", to, tmp.path, strerror(-err));
 		goto out_obj;
 	}
-	err = carry_over(obj, st->pin_dir, from, to);
+	err = carry_over(obj, st->pin_dir, from, to, &sc);
 	if (err)
 		goto out_obj;
 	prog = bpf_object__find_program_by_name(obj, V4VIA6_PROG_NAME);
@@ -508,7 +590,16 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 		pr_err("upgrade: no program %s in the object", V4VIA6_PROG_NAME);
 		goto out_obj;
 	}
-	n = iface_list(st, ifaces, ARRAY_SIZE(ifaces));
+	/*
+	 * The interfaces from the new egress map, the copy of the old one: an
+	 * older layout's egress may be of another type (layout 1: a hash).
+	 */
+	n = egress_list(bpf_map__fd(bpf_object__find_map_by_name(obj, V4VIA6_MAP_EGRESS)), ifaces,
+			ARRAY_SIZE(ifaces));
+	if (n < 0) {
+		pr_err("upgrade: listing the interfaces: %s", strerror(-n));
+		goto out_obj;
+	}
 	test_kill_point("copied");
 	/* from here on, commands find the new maps */
 	err = pindir_tmp_exchange(&tmp, st->pin_dir);
@@ -527,6 +618,7 @@ static int upgrade_new_layout(struct v4via6_state *st, unsigned int from, unsign
 			       st->pin_dir);
 		goto out_obj;
 	}
+	stats_fold(&sc);
 	rc = EXIT_OK;
 	if (json_output) {
 		print_json(from, to, prog_id_of(st->prog_fd), prog_id_of(bpf_program__fd(prog)),
@@ -542,6 +634,7 @@ out_obj:
 	(void)swapped;
 	/* tmp now holds the old maps after a swap, the new ones otherwise: either goes */
 	pindir_tmp_drop(&tmp);
+	stats_carry_free(&sc);
 	bpf_object__close(obj);
 out:
 	if (lock_fd >= 0)

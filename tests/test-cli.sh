@@ -159,7 +159,7 @@ expect status-extra "2" status now
 
 # --help of every command and sub-command exits 0 and prints something
 for cmd in "" attach detach route "route add" "route del" "route show" neigh "neigh add" apply \
-	stats status; do
+	stats status nexthop "nexthop show"; do
 	name="help-${cmd// /-}"
 	# shellcheck disable=SC2086 # the command's words are separate arguments
 	if out=$(v6 r $cmd --help 2>&1) && [ -n "$out" ]; then pass "${name%-}"; else
@@ -169,7 +169,7 @@ done
 # -j output parses as JSON, with something in it (a route and a neighbour are there)
 v6 r route replace 10.2.0.0/16 via inet6 fe80::1 dev r0 >/dev/null 2>&1
 v6 r neigh replace fe80::1 lladdr 02:00:00:00:00:01 dev r0 >/dev/null 2>&1
-for cmd in "route show" "neigh show" stats status; do
+for cmd in "route show" "neigh show" stats status "nexthop show -s"; do
 	name="json-${cmd// /-}"
 	# shellcheck disable=SC2086 # the command's words are separate arguments
 	if out=$(v6 r -j $cmd 2>&1) && "$PYTHON" -c 'import json, sys; assert json.load(sys.stdin)' \
@@ -191,7 +191,7 @@ else
 		v6 r route replace 10.4.0.0/16 via inet6 fe80::4 dev "$ctl" >>"$T/out" 2>&1 &&
 		v6 r neigh replace fe80::3 lladdr 02:00:00:00:00:03 dev "$bad" >>"$T/out" 2>&1
 	rc=$?
-	for cmd in "route show" "neigh show" status; do
+	for cmd in "route show" "neigh show" status "nexthop show"; do
 		# shellcheck disable=SC2086 # the command's words are separate arguments
 		v6 r -j $cmd >"$T/j-${cmd// /-}" 2>&1
 	done
@@ -209,6 +209,8 @@ assert routes["10.4.0.0/16"] == "c\u0001\u007f", routes
 neighs = load("neigh-show")
 assert any(n.get("dev") == "\u00ff\u00fe" for n in neighs), neighs
 load("status")
+hops = {h.get("dev") for h in load("nexthop-show")}
+assert "\u00ff\u00fe" in hops and "c\u0001\u007f" in hops, hops
 PY
 	); then
 		fail $t "-j output is not valid JSON, or the names differ" \
@@ -335,6 +337,7 @@ else
 		route-show route show
 		route-check route check
 		neigh-show neigh show
+		nexthop-show nexthop show
 		neigh-add neigh add fe80::1 lladdr 02:00:00:00:00:01 dev r0
 		apply apply -
 		stats stats

@@ -4,7 +4,8 @@
 # /usr/bin/prometheus, its own config and data dir in a tmpdir, every 1 s).
 # Both run in the router's namespace, on its loopback: nothing listens on the
 # host's network. While A pings B through the router, Prometheus' HTTP API
-# shows the forwarded-packets counter rising by at least the frames sent.
+# shows the forwarded-packets counter rising by at least the frames sent, and
+# the per-nexthop series of the seed's two next hops by at least the pings.
 # The exporter follows detach --all and attach under it (v4via6_up 0, then 1),
 # stops cleanly on SIGTERM, and refuses bad input (port in use, bad address,
 # missing pin dir) with exit 1. Also: the systemd unit passes systemd-analyze
@@ -141,6 +142,11 @@ else
 		sleep 1.2
 		v0=$(prom_query "$q")
 		i0=$(prom_query 'v4via6_interface_fwd_packets_total{interface="r0"}')
+		# the seed's next hops: B's carries the requests, A's the replies
+		qb="v4via6_nexthop_packets_total{nexthop=\"$B_LL\",interface=\"r1\"}"
+		qa="v4via6_nexthop_packets_total{nexthop=\"$A_LL\",interface=\"r0\"}"
+		b0=$(prom_query "$qb")
+		a0=$(prom_query "$qa")
 		nsx a ping -q -c $PINGS -i 0.02 -W 1 "$B_IP" >"$T/ping" 2>&1
 		# each ping and its reply are forwarded: 2 frames a ping, PINGS of them entering on r0
 		if [ -z "$v0" ] || ! wait_for 10000 prom_at_least "$q" $((v0 + 2 * PINGS)); then
@@ -151,6 +157,17 @@ else
 			fail $t "r0's forwarded packets did not rise by $PINGS from $i0"
 		else
 			pass "$t ($q: $v0 -> $(prom_query "$q"))"
+		fi
+		t=prometheus-per-nexthop
+		if [ -z "$b0" ] || [ -z "$a0" ]; then
+			fail $t "no per-nexthop series for the seed's next hops before the pings" \
+				"$(scrape | grep nexthop)"
+		elif ! wait_for 10000 prom_at_least "$qb" $((b0 + PINGS)) ||
+			! wait_for 5000 prom_at_least "$qa" $((a0 + PINGS)); then
+			fail $t "$qb went from $b0 to '$(prom_query "$qb")', $qa from $a0 to '$(prom_query "$qa")', expected + $PINGS each" \
+				"$(scrape | grep nexthop)"
+		else
+			pass "$t ($B_LL: $b0 -> $(prom_query "$qb"), $A_LL: $a0 -> $(prom_query "$qa"))"
 		fi
 	fi
 fi

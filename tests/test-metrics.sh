@@ -3,8 +3,9 @@
 # v4via6 metrics and stats -w on the seed's router under traffic: promtool
 # accepts the metrics with no warning; the outcome, byte and per-interface
 # counters move by the pings that crossed the router (A->B enters on r0, the
-# replies on r1); the gauges count routes, neighbours, next-hop slots and
-# interfaces; a pin dir without the per-interface map (a router still running
+# replies on r1), and so do the per-nexthop ones (requests via B's next hop,
+# replies via A's); the gauges count routes, neighbours, nexthop objects, tbl8
+# blocks and interfaces; a pin dir without the per-interface map (a router still running
 # the previous build) is reported as such, not a crash; stats -w prints two
 # intervals of rates, as text blocks and as JSON lines; the README's alert
 # rules pass promtool check rules.
@@ -109,18 +110,54 @@ done
 [ $ok = 1 ] && pass "$t (r0 ifindex $i0, r1 ifindex $i1)"
 
 t=gauges
-# slots: fe80::b on r1 (10.9.0.0/16) and the throw route's; /32 routes take none
+# nexthop objects: fe80::b on r1 (10.0.8.3/32 and 10.9.0.0/16), fe80::a on r0, the throw
+# route's; tbl8 blocks: 10.0.8.0/24 (its /32s)
 want="v4via6_up 1
 v4via6_routes 4
 v4via6_neighbours 2
-v4via6_nexthop_slots_used 2
 v4via6_interfaces_attached 2
+v4via6_nexthops 3
+v4via6_nexthops_limit 65535
+v4via6_nexthop_slots_used 3
+v4via6_tbl8_blocks_used 1
 v4via6_sync_up 0"
-got=$(grep -E '^v4via6_(up|routes|neighbours|nexthop_slots_used|interfaces_attached|sync_up) ' "$T/m1")
+got=$(grep -E '^v4via6_(up|routes|neighbours|nexthops|nexthops_limit|nexthop_slots_used|tbl8_blocks_used|interfaces_attached|sync_up) ' "$T/m1")
+t8=$(($(metric "$T/m1" v4via6_tbl8_blocks_used) + $(metric "$T/m1" v4via6_tbl8_blocks_free)))
 if [ "$got" != "$want" ]; then
 	fail $t "gauges differ from the state" "$(diff <(echo "$want") <(echo "$got"))"
+elif [ "$t8" != "$(v6 r -j status | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["tbl8_blocks_total"])')" ]; then
+	fail $t "tbl8 blocks used + free = $t8, not status's tbl8_blocks_total" "$(grep tbl8 "$T/m1")"
 else
 	pass $t
+fi
+
+t=per-nexthop
+# one series per next hop, labelled with it; the pings' requests go through B's, the replies
+# through A's, and nothing else was forwarded: their sum moved as the fwd outcome did
+ok=1
+for hop in "$B_LL r1" "$A_LL r0"; do
+	read -r addr dev <<<"$hop"
+	l="nexthop=\"$addr\",interface=\"$dev\",ifindex=\"$(ifindex_of "$dev")\""
+	p0=$(metric "$T/m0" v4via6_nexthop_packets_total "$l")
+	p1=$(metric "$T/m1" v4via6_nexthop_packets_total "$l")
+	b0=$(metric "$T/m0" v4via6_nexthop_bytes_total "$l")
+	b1=$(metric "$T/m1" v4via6_nexthop_bytes_total "$l")
+	if [ -z "$p0" ] || [ -z "$b1" ] || [ $((p1 - p0)) -lt $PINGS ] || [ $((b1 - b0)) -lt $((98 * PINGS)) ]; then
+		fail $t "$addr on $dev: packets moved by $((p1 - p0)), bytes by $((b1 - b0)), expected >= $PINGS and $((98 * PINGS))" \
+			"$(grep nexthop "$T/m1")"
+		ok=0
+	fi
+done
+s0=$(awk '$1 ~ /^v4via6_nexthop_packets_total\{/ { s += $2 } END { print s + 0 }' "$T/m0")
+s1=$(awk '$1 ~ /^v4via6_nexthop_packets_total\{/ { s += $2 } END { print s + 0 }' "$T/m1")
+series=$(grep -c '^v4via6_nexthop_packets_total{' "$T/m1")
+if [ $ok = 0 ]; then
+	:
+elif [ $((s1 - s0)) != $((f1 - f0)) ] || [ "$series" != 2 ]; then
+	fail $t "$series series (want 2: no throw series) moved by $((s1 - s0)), the fwd outcome by $((f1 - f0))" \
+		"$(grep nexthop "$T/m1")"
+else
+	pass "$t (+$((s1 - s0)))"
 fi
 
 t=old-pin-dir
@@ -263,6 +300,27 @@ else
 		fail $t "sync's metrics: mirrored ${mirrored:-none} (want >= 2), last resync ${last:-none}" \
 			"$(grep sync "$T/ms")"
 	else
+		pass $t
+		# a kernel route added while sync runs: its batch's lag shows in the next status file
+		t=sync-lag
+		ip -n "$(ns r)" route add 10.77.0.0/24 via inet6 "$B_LL" dev r1
+		lag_set() {
+			v6 r metrics >"$T/ml"
+			[ "$(metric "$T/ml" v4via6_sync_lag_max_seconds)" != "0.000000" ] &&
+				v6 r route show 10.77.0.0/24 | grep -q "via inet6 $B_LL"
+		}
+		if ! wait_for 10000 lag_set; then
+			fail $t "no lag measured, or the route not mirrored" "$(grep lag "$T/ml"; v6 r route show)"
+		elif ! awk '/^v4via6_sync_lag_seconds / { l = $2 } /^v4via6_sync_lag_max_seconds / { m = $2 }
+			END { exit !(l > 0 && l <= m && m < 10) }' "$T/ml"; then
+			fail $t "lag not 0 < last <= max < 10 s" "$(grep lag "$T/ml")"
+		elif ! promtool check metrics <"$T/ml" >"$T/pc" 2>&1 || [ -s "$T/pc" ]; then
+			fail $t "promtool with the lag" "$(cat "$T/pc")"
+		else
+			pass $t "$(awk '/^v4via6_sync_lag_seconds / { printf "last batch %.0f us", $2 * 1e6 }' "$T/ml")"
+		fi
+		ip -n "$(ns r)" route del 10.77.0.0/24 2>/dev/null
+		t=sync-stopped
 		kill -TERM $sp
 		wait $sp
 		if v6 r metrics | grep -qx 'v4via6_sync_up 0'; then pass $t; else

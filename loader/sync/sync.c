@@ -204,6 +204,23 @@ static void log_counts(struct syncer *s, const char *when)
 		s->run.dumps_interrupted, s->run.invalid, s->run.foreign);
 }
 
+static unsigned long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000UL + ts.tv_nsec / 1000;
+}
+
+/* A batch of notifications is in the maps, lag microseconds after it could be read. */
+static void note_lag(struct syncer *s, unsigned long lag)
+{
+	s->run.lag_us_last = lag;
+	if (lag > s->run.lag_us_max)
+		s->run.lag_us_max = lag;
+	s->t.changed = true; /* the status file shows it at the next tick */
+}
+
 static void write_status(struct syncer *s)
 {
 	struct sync_counts c;
@@ -399,6 +416,8 @@ static int follow(struct syncer *s, unsigned long refresh)
 			break;
 		}
 		if (fds[0].revents) {
+			unsigned long t0 = now_us();
+
 			err = batch_begin(s);
 			if (err) {
 				rc = EXIT_FAIL;
@@ -407,6 +426,7 @@ static int follow(struct syncer *s, unsigned long refresh)
 			err = nl_drain(&s->ev, on_msg, s);
 			count_dropped(s);
 			lock_release();
+			note_lag(s, now_us() - t0);
 			if (err == -ENOBUFS) {
 				/* notifications were lost: only a full dump tells what changed */
 				s->run.overruns++;

@@ -49,6 +49,7 @@ int sync_status_write(const char *pin_dir, const struct sync_run *run, const str
 		run->last_resync);
 	fprintf(f, "dumps_interrupted %lu\ninvalid_msgs %lu\nforeign_msgs %lu\n",
 		run->dumps_interrupted, run->invalid, run->foreign);
+	fprintf(f, "lag_us_last %lu\nlag_us_max %lu\n", run->lag_us_last, run->lag_us_max);
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(f, "routes_%s %lu\n", sync_reason_names[i], c->routes[i]);
 	fprintf(f, "multipath_cut %lu\nnexthops %lu\nneighs_resolved %lu\nmap_errors %lu\n",

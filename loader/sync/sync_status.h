@@ -27,6 +27,13 @@ struct sync_run {
 	unsigned long dumps_interrupted;
 	unsigned long invalid; /* messages ignored as malformed (only a forger sends them) */
 	unsigned long foreign; /* datagrams dropped: not sent by the kernel */
+	/*
+	 * Lag: from the moment notifications are there to read until the maps
+	 * hold what they say (the wait for the state lock included), of the
+	 * last batch and the largest since sync started, in microseconds.
+	 */
+	unsigned long lag_us_last;
+	unsigned long lag_us_max;
 };
 
 /* The status file of the sync that serves pin_dir. 0 or -ENAMETOOLONG. */

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by bench/run.sh and bench/profile.sh (source it after tests/lib.sh):
+# the live set-up's next hops and their neighbours.
+
+# Gateways: four IPv6 link-local next hops on r1 and four on r2 (the sink
+# counts whatever arrives, whatever its destination MAC). r1's gateways all
+# have r0's MAC, for test_run's sake: it keeps a frame's changes from one
+# repeat to the next, and v4via6 passes a frame that is not addressed to the
+# ingress interface's MAC, so with any other MAC every repeat after the first
+# would measure that early exit (progcost counts the verdicts and says so).
+R0_MAC=02:00:00:00:00:01
+GW1=() GW2=()
+for k in 1 2 3 4; do
+	GW1+=("fe80::1:$k,$R0_MAC")
+	GW2+=("fe80::2:$k,02:00:00:00:02:0$k")
+done
+gw_args() { local g; for g in "$@"; do printf -- '--gw %s ' "$g"; done; }
+
+# neighs NS DEV GWPREFIX MAC: permanent IPv6 neighbours for the four gateways;
+# a MAC ending in ':0' gets the gateway's number appended
+neighs() {
+	local k mac
+	for k in 1 2 3 4; do
+		mac=$4
+		[[ $mac == *:0 ]] && mac=$mac$k
+		ip -n "$(ns "$1")" -6 neigh replace "$3$k" lladdr "$mac" dev "$2" nud permanent || return 1
+	done
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The nexthop objects as the read-only commands see them (nexthop show,
+ * status, metrics): the nexthops array through a read-only mapping, its
+ * per-CPU counters summed, and the tbl8 pool's use. Nothing here writes a
+ * map or takes the state lock; a writer may change a slot while it is read,
+ * which at worst shows it as it was a moment before.
+ */
+#ifndef V4VIA6_NHVIEW_H
+#define V4VIA6_NHVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "v4via6.h"
+#include "fib24.h"
+
+struct nh_view {
+	const struct nexthop_slot *slots; /* slots[0 .. n-1]; slot 0 is never a next hop */
+	__u32 n;
+	size_t size; /* of the mapping, 0 when it is not nh_view_open's */
+};
+
+/* Maps the nexthops array read-only. 0 or -errno (-EINVAL: not a nexthops array). */
+int nh_view_open(struct nh_view *v, int nexthops_fd);
+void nh_view_close(struct nh_view *v);
+/*
+ * The same, but the mapping is kept for the next call while the map is the
+ * same (same id): the exporter reads the array at every scrape, and a fresh
+ * 2 MiB mapping costs its page tables every time. nh_view_close leaves it;
+ * nh_view_release drops it (the program is gone: the old map must not be
+ * kept alive).
+ */
+int nh_view_cached(struct nh_view *v, int nexthops_fd);
+void nh_view_release(void);
+
+/*
+ * Slot i is a nexthop object in use: some tbl24 or tbl8 entry names it. A
+ * released slot (no entry left, not yet wiped) is not.
+ */
+static inline bool nh_in_use(const struct nh_view *v, __u32 i)
+{
+	return i && i < v->n && (v->slots[i].used & FIB24_SLOT_REFS);
+}
+
+/* The slots in use, in index order, into idx (at most max); returns how many there are. */
+__u32 nh_view_list(const struct nh_view *v, __u32 *idx, __u32 max);
+
+/*
+ * The counters of slots idx[0 .. n-1], summed over CPUs, into out[0 .. n-1].
+ * One lookup per slot for a few, one batch of the whole array for many.
+ * 0 or -errno.
+ */
+int nh_stats_read(int nh_stats_fd, const __u32 *idx, __u32 n, struct nh_stats *out);
+
+/* tbl8 blocks pointed to by tbl24 (FIB24_GROUP_USED), and the pool's size. 0 or -errno. */
+int tbl8_blocks_used(int owners_fd, __u32 *used, __u32 *total);
+
+#endif /* V4VIA6_NHVIEW_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The maps of the v4via6 XDP program; keys and values come from include/v4via6.h. */
+#ifndef V4VIA6_MAPS_H
+#define V4VIA6_MAPS_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "v4via6.h"
+
+/* IPv4 prefix -> IPv6 next hop and egress interface. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* required for LPM tries */
+	__uint(max_entries, V4VIA6_MAX_ROUTES);
+	__type(key, struct route_key);
+	__type(value, struct route);
+} routes SEC(".maps");
+
+/* Top 24 bits of the destination -> next-hop index (see include/v4via6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE); /* the loader writes it through mmap */
+	__uint(max_entries, V4VIA6_TBL24_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} tbl24 SEC(".maps");
+
+/* Next-hop index -> next hop, for the routes of /24 and shorter. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, V4VIA6_MAX_NEXTHOPS);
+	__type(key, __u32);
+	__type(value, struct nexthop_slot);
+} nexthops SEC(".maps");
+
+/* (egress ifindex, IPv6 next hop) -> MAC, filled by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, V4VIA6_MAX_NEIGHS);
+	__type(key, struct nexthop);
+	__type(value, struct neigh);
+} neighs SEC(".maps");
+
+/* ifindex -> source MAC and MTU of each attached interface. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, V4VIA6_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct egress);
+} egress SEC(".maps");
+
+/* ifindex -> ifindex: the interfaces frames may be redirected to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, V4VIA6_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} tx_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fwd_stats);
+} stats SEC(".maps");
+
+/* ingress ifindex -> its counters (slot 0: every ifindex >= V4VIA6_MAX_IFINDEX). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, V4VIA6_MAX_IFINDEX);
+	__type(key, __u32);
+	__type(value, struct if_stats);
+} if_stats SEC(".maps");
+
+#endif /* V4VIA6_MAPS_H */

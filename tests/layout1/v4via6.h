@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Definitions shared by the XDP program (bpf/) and user space (loader/,
+ * tests/, bench/). Written once: both sides include this file, so a map key
+ * or a counter can never mean one thing in the kernel and another in the
+ * loader. Byte order is named per field.
+ */
+#ifndef V4VIA6_H
+#define V4VIA6_H
+
+#include <linux/types.h>
+
+/* Map names: also the file names of the pins under the pin directory. */
+#define V4VIA6_MAP_ROUTES   "routes"
+#define V4VIA6_MAP_NEIGHS   "neighs"
+#define V4VIA6_MAP_EGRESS   "egress"
+#define V4VIA6_MAP_TX_PORTS "tx_ports"
+#define V4VIA6_MAP_STATS    "stats"
+#define V4VIA6_MAP_TBL24    "tbl24"
+#define V4VIA6_MAP_NEXTHOPS "nexthops"
+#define V4VIA6_MAP_IF_STATS "if_stats"
+/* The program's pin, so that later commands find the loaded program again. */
+#define V4VIA6_PIN_PROG	       "prog"
+#define V4VIA6_PROG_NAME       "v4via6_xdp"
+#define V4VIA6_PIN_DIR_DEFAULT "/sys/fs/bpf/v4via6"
+
+/*
+ * The map layout: the set of maps and their keys and values. Pinned in the pin
+ * dir (an empty directory "layout-N"), so that a build never reads maps it
+ * does not know; `v4via6 upgrade` moves a state to a new layout. Raise it with
+ * any change to a map. (Defined only if not yet: tests build the program with
+ * another layout to exercise that path.)
+ */
+#ifndef V4VIA6_LAYOUT
+#define V4VIA6_LAYOUT 1
+#endif
+
+/* Limits: map sizes. The LPM trie allocates per entry: a large limit costs nothing until used. */
+#define V4VIA6_MAX_ROUTES (4U * 1024 * 1024)
+#define V4VIA6_MAX_NEIGHS 65536
+#define V4VIA6_MAX_IFACES 256
+/* Distinct next hops (throw included) that routes of /24 or shorter may use at once. */
+#define V4VIA6_MAX_NEXTHOPS 65536
+/* One tbl24 entry per /24: 2^24 entries of 8 bytes, 128 MiB, allocated at load. */
+#define V4VIA6_TBL24_ENTRIES (1U << 24)
+
+/* Key of the routes LPM trie: an IPv4 prefix (prefixlen first, as BPF_MAP_TYPE_LPM_TRIE requires).
+ */
+struct route_key {
+	__u32 prefixlen; /* host order, 0..32 */
+	__be32 addr; /* network order, host bits zero */
+};
+
+/*
+ * Value of the routes map: where a prefix goes. It is also the key of the
+ * neighbour map (an IPv6 next hop on one interface: link-local addresses are
+ * per link), so the program looks the neighbour up with the route's value as
+ * the key, without copying it.
+ */
+struct nexthop {
+	__u32 ifindex; /* egress interface, host order */
+	__u8 addr[16]; /* IPv6 next hop, network order; link-local or global */
+};
+
+/*
+ * A routes map value with this ifindex sends the prefix to the kernel: the
+ * program passes the packet (pass_throw), as iproute2's `throw` route type ends
+ * a lookup in a table. `v4via6 route add throw PREFIX` writes one by hand;
+ * v4via6 sync installs it for prefixes the kernel
+ * routes otherwise (IPv4 gateway, local address, blackhole...), so that a less
+ * specific prefix with an IPv6 next hop never captures their packets.
+ */
+#define V4VIA6_IFINDEX_KERNEL 0
+
+/*
+ * Value of the routes map. prefixlen repeats the key's: a user-space lookup
+ * of the trie is a longest-prefix match that returns only the value, and the
+ * tbl24 upkeep (loader/fib24.c) must know how long the matching route is.
+ * nh comes first, so that &route->nh is a neighbour map key. prefixlen was a
+ * __u32: its high half became flags, placed so that values written before
+ * read as flags 0 on either byte order (pins from older versions still work).
+ */
+struct route {
+	struct nexthop nh;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u16 prefixlen; /* host order: the key's prefixlen */
+	__u16 flags; /* V4VIA6_ROUTE_*, for user space: the program never reads them */
+#else
+	__u16 flags;
+	__u16 prefixlen;
+#endif
+};
+
+/*
+ * A local entry (loader/local.c): a throw route for one of the router's own or
+ * broadcast addresses (the kernel's local table), which the kernel delivers
+ * itself. Written by v4via6, not by the operator: `route show` leaves it out,
+ * apply and route flush leave it alone, and it goes with the address.
+ */
+#define V4VIA6_ROUTE_LOCAL 0x1
+
+/*
+ * The DIR-24-8 fast path (loader/fib24.c keeps it equal to the routes trie).
+ * tbl24 is an array indexed by the top 24 bits of the destination (host
+ * order). Each entry is one __u64, written with one aligned store, so the
+ * program reads an old or a new entry, never a mix:
+ *   bits  0..31  index into nexthops of the route covering this /24
+ *   bits 32..37  that route's prefix length (0..24)
+ *   bit  38      valid: a route covers this /24 (a default route has length 0)
+ *   bits 39..47  how many routes longer than /24 lie inside this /24 (at most
+ *                2 + 4 + ... + 256 = 510): when not 0, the program looks the
+ *                destination up in the trie instead
+ * 0 means no route at all.
+ */
+#define V4VIA6_T24_NH_MASK	0xffffffffULL
+#define V4VIA6_T24_LEN_SHIFT	32
+#define V4VIA6_T24_LEN_MASK	0x3fULL
+#define V4VIA6_T24_VALID	(1ULL << 38)
+#define V4VIA6_T24_LONGER_SHIFT 39
+#define V4VIA6_T24_LONGER_MASK	0x1ffULL
+#define V4VIA6_T24_NH(e)	((__u32)((e)&V4VIA6_T24_NH_MASK))
+#define V4VIA6_T24_LEN(e)	((__u32)(((e) >> V4VIA6_T24_LEN_SHIFT) & V4VIA6_T24_LEN_MASK))
+#define V4VIA6_T24_LONGER(e)	((__u32)(((e) >> V4VIA6_T24_LONGER_SHIFT) & V4VIA6_T24_LONGER_MASK))
+
+/*
+ * Value of the nexthops array, indexed by a tbl24 entry's next-hop index
+ * (slot 0 is never used). An mmapable array lays its values out 8-byte
+ * aligned, so a struct nexthop (20 bytes) takes 24 anyway: the rest says
+ * whether the slot is allocated. nh comes first: &slot->nh is a neighbour map
+ * key. A throw route's slot holds ifindex V4VIA6_IFINDEX_KERNEL. Slot 0's used
+ * is the loader's record of whether tbl24 agrees with the trie (clean/dirty).
+ */
+struct nexthop_slot {
+	struct nexthop nh;
+	__u32 used; /* 0 when free; else a count of the entries using it (loader/fib24.h) */
+};
+
+/* Value of the neighbour map. */
+struct neigh {
+	__u8 mac[6]; /* the next hop's link-layer address */
+	__u16 pad;
+};
+
+/*
+ * Value of the egress map, keyed by ifindex (__u32): what the program needs to
+ * know of an interface it sends on, and the MAC of one it receives on. The
+ * loader writes it on attach and keeps it current (v4via6 sync follows
+ * RTM_NEWLINK); reading it costs one lookup where bpf_check_mtu would cost a
+ * helper call and a device lookup per packet.
+ */
+struct egress {
+	__u8 mac[6]; /* source MAC of frames sent on this interface */
+	__u16 pad;
+	__u32 mtu; /* L3 MTU: the largest IPv4 total length sent unfragmented */
+};
+
+/*
+ * Forwarding counters, one set per CPU in a BPF_MAP_TYPE_PERCPU_ARRAY with a
+ * single entry, so that `bpftool map dump` prints each by name. Every frame the
+ * program sees moves rx_packets and exactly one outcome counter: fwd_packets or
+ * one pass_* counter. fwd_fib counts the forwarded frames whose MAC came from
+ * the kernel, and moves together with fwd_packets.
+ */
+struct fwd_stats {
+	__u64 rx_packets; /* every frame seen */
+	__u64 rx_bytes;
+	__u64 fwd_packets; /* XDP_REDIRECT: forwarded by the fast path */
+	__u64 fwd_bytes;
+	__u64 fwd_fib; /* of fwd_packets: next hop MAC from the kernel (bpf_fib_lookup) */
+	/* XDP_PASS, each for one reason: */
+	__u64 pass_not_ipv4; /* IPv6, ARP, anything not IPv4 */
+	__u64 pass_vlan; /* 802.1Q / 802.1ad tagged */
+	__u64 pass_l2_multicast; /* destination MAC is multicast or broadcast */
+	__u64 pass_l2_other_host; /* destination MAC is not the ingress interface's */
+	__u64 pass_truncated; /* shorter than Ethernet + IPv4 header */
+	__u64 pass_bad_header; /* version != 4, IHL < 5, bad total length */
+	__u64 pass_bad_csum; /* IPv4 header checksum wrong */
+	__u64 pass_options; /* IHL > 5: the kernel handles IP options */
+	__u64 pass_martian; /* multicast, broadcast, loopback, 0/8, 169.254/16, 240/4 */
+	__u64 pass_no_route; /* no matching prefix */
+	__u64 pass_throw; /* a prefix left to the kernel: V4VIA6_IFINDEX_KERNEL (route throw) */
+	__u64 pass_ttl; /* TTL <= 1: the kernel sends ICMP time exceeded */
+	__u64 pass_mtu; /* larger than the egress MTU: ICMP frag-needed or fragmentation */
+	__u64 pass_no_neigh; /* next hop MAC unknown: the kernel resolves it */
+	__u64 pass_no_egress; /* egress interface not attached (not in tx_ports/egress) */
+};
+
+/* The single key of the stats map. */
+#define V4VIA6_STATS_KEY 0
+
+/*
+ * Counters per ingress interface, in a BPF_MAP_TYPE_PERCPU_ARRAY indexed by
+ * ifindex: an array lookup is inlined by the verifier, where a hash would cost
+ * a call. ifindexes 1 .. V4VIA6_MAX_IFINDEX - 1 have their own slot. A larger
+ * ifindex (a namespace that made and removed many devices) counts in slot 0,
+ * the catch-all: ifindex 0 is never a device, so slot 0 is otherwise unused.
+ * Every frame moves rx and either fwd or pass; the reasons for passing are
+ * counted only globally, in struct fwd_stats.
+ */
+#define V4VIA6_MAX_IFINDEX    1024
+#define V4VIA6_IFINDEX_OTHERS 0 /* the catch-all slot */
+
+struct if_stats {
+	__u64 rx_packets; /* every frame received on the interface */
+	__u64 rx_bytes;
+	__u64 fwd_packets; /* of those, forwarded by the fast path (XDP_REDIRECT) */
+	__u64 fwd_bytes;
+	__u64 pass_packets; /* of those, handed to the kernel (XDP_PASS), for any reason */
+};
+
+#endif /* V4VIA6_H */
