@@ -4,7 +4,9 @@
 # command line: several v4via6 processes writing nested routes at once,
 # shorter and longer than /24 in the same /24s (they take turns on the state
 # lock), leave the tables equal to the trie (`route check` exits 0, and the
-# independent audit, tests/audit_fib24.c, agrees); apply keeps them equal;
+# independent audit, tests/audit_fib24.c, agrees); a reader running the
+# pinned program while writers change a route and its siblings in one /24
+# sees that route's old or new next hop, never another; apply keeps them equal;
 # `route check` finds a damaged tbl24 entry and a damaged tbl8 entry (each
 # written by hand with bpftool), says so (exit 1) and repairs it; 40,000 next
 # hops replaced by 40,000 others in one apply; detach --all removes the new
@@ -66,6 +68,76 @@ elif grep -hv '^v4via6: waiting for another v4via6 command' "$T"/w* | grep -q .;
 	fail $t "a writer failed" "$(cat "$T"/w*)"
 else
 	pass "$t ($(v6 r route show | wc -l) routes left)"
+fi
+
+t=writers_reader_old_or_new
+# one writer switches 10.9.3.128/25 between fe80::1 and fe80::2, two others
+# change sibling routes in the same /24 and routes that take and give back
+# tbl8 blocks in other /24s; meanwhile a reader runs a frame to 10.9.3.150
+# (inside the /25 only, under 10.9.0.0/16 via fe80::9) through the pinned
+# program (bpftool prog run): every answer must be the /25's, old or new
+# (forwarded to fe80::1's or fe80::2's MAC), never the /16's nor another
+v6 r route add 10.9.0.0/16 via fe80::9 dev r0 >"$T/wr" 2>&1
+v6 r route add 10.9.3.128/25 via fe80::1 dev r0 >>"$T/wr" 2>&1
+for n in 1 2 9; do
+	v6 r neigh add fe80::$n lladdr 02:00:00:00:0$n:0$n dev r0 >>"$T/wr" 2>&1
+done
+# Ethernet (to any unicast MAC: no ingress interface), IPv4 10.9.9.9 -> 10.9.3.150, TTL 64
+"$PYTHON" -c 'import struct, sys
+h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 1, 0, 64, 17, 0, bytes([10, 9, 9, 9]), bytes([10, 9, 3, 150]))
+s = sum(struct.unpack("!10H", h)); s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+h = h[:10] + struct.pack("!H", ~s & 0xffff) + h[12:]
+sys.stdout.buffer.write(bytes([2, 0, 0, 0, 0, 0xaa, 2, 0, 0, 0, 0, 0xbb, 8, 0]) + h + bytes(8) + bytes(18))' >"$T/frame"
+switcher() {
+	local i
+	for ((i = 0; i < 60; i++)); do
+		v6 r route replace 10.9.3.128/25 via fe80::$((i % 2 + 1)) dev r0
+	done
+}
+siblings=(10.9.3.0/26 10.9.3.64/27 10.9.3.192/26 10.9.3.200/29 10.9.3.255/32 10.9.4.7/32
+	10.9.5.128/25 10.9.6.0/24 10.9.6.96/27)
+sibling_writer() {
+	local i p
+	RANDOM=$1
+	for ((i = 0; i < 60; i++)); do
+		p=${siblings[RANDOM % ${#siblings[@]}]}
+		if ((RANDOM % 3)); then
+			v6 r route replace "$p" via "fe80::$((RANDOM % 5 + 3))" dev r0
+		else
+			v6 r route del "$p" 2>/dev/null
+		fi
+	done
+}
+switcher >"$T/s0" 2>&1 &
+pids=$!
+sibling_writer 7 >"$T/s1" 2>&1 &
+pids="$pids $!"
+sibling_writer 8 >"$T/s2" 2>&1 &
+pids="$pids $!"
+runs=0 bad=0 first=
+while kill -0 $pids 2>/dev/null; do
+	rv=$(bpftool prog run pinned "$(pin_dir_of r)/prog" data_in "$T/frame" data_out "$T/out" 2>&1 |
+		sed -n 's/^Return value: \([0-9]*\).*/\1/p')
+	mac=$(od -An -tx1 -N6 "$T/out" | tr -d ' \n')
+	runs=$((runs + 1))
+	if [ "$rv" != 4 ] || { [ "$mac" != 020000000101 ] && [ "$mac" != 020000000202 ]; }; then
+		bad=$((bad + 1))
+		[ -n "$first" ] || first="return value $rv, destination MAC $mac"
+	fi
+done
+wait
+if ((runs == 0)); then
+	fail $t "the reader never ran" "$(cat "$T/wr")"
+elif ((bad)); then
+	fail $t "$bad of $runs answers were not 10.9.3.128/25's; first: $first" "$(cat "$T/wr")"
+elif grep -hv '^v4via6: waiting for another v4via6 command' "$T"/s? | grep -q .; then
+	fail $t "a writer failed" "$(cat "$T"/s?)"
+elif ! out=$(v6 r route check 2>&1); then
+	fail $t "route check after the writers: the tables differ" "$out"
+elif ! out=$(audit 2>&1); then
+	fail $t "the audit finds differences after the writers" "$out"
+else
+	pass "$t ($runs runs)"
 fi
 
 t=apply_keeps_tbl24

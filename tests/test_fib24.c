@@ -890,7 +890,9 @@ static bool test_tbl8_damage(const struct world *w, struct fib24 *fib)
 struct mac_watch {
 	volatile const __u64 *word;
 	__u64 old, new;
-	volatile int stop;
+	__u64 ready; /* the watcher has read the word once */
+	int stop;
+	__u64 last; /* the value it saw last */
 	long changes, others; /* transitions seen; values neither old nor new */
 };
 
@@ -899,17 +901,28 @@ static void *watch_mac(void *arg)
 	struct mac_watch *m = arg;
 	__u64 last = *m->word, v;
 
-	while (!m->stop) {
+	__atomic_store_n(&m->last, last, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
 		v = __atomic_load_n(m->word, __ATOMIC_RELAXED);
 		if (v == last)
 			continue;
 		m->changes++;
 		m->others += v != m->old && v != m->new;
 		last = v;
+		__atomic_store_n(&m->last, last, __ATOMIC_RELEASE);
 	}
 	return NULL;
 }
 
+/* Waits up to 5 s until *p == v. */
+static void wait_until(const __u64 *p, __u64 v)
+{
+	int i;
+
+	for (i = 0; i < 50000 && __atomic_load_n(p, __ATOMIC_ACQUIRE) != v; i++)
+		usleep(100);
+}
 /* The slot named by the table's entry for destination d; 0 for none. */
 static __u32 slot_of(struct fib24 *fib, __u32 d)
 {
@@ -933,6 +946,10 @@ static bool test_neigh_one_write(const struct world *w, struct fib24 *fib)
 {
 	struct neigh n1 = { .mac = { 0x02, 0, 0, 0, 0xaa, 1 } }, n2 = n1;
 	struct mac_watch m = {};
+	union {
+		__u64 word;
+		struct nh_mac m;
+	} want = { .word = 0 };
 	struct nexthop nh;
 	pthread_t th;
 	struct tlog l;
@@ -970,15 +987,19 @@ static bool test_neigh_one_write(const struct world *w, struct fib24 *fib)
 	n2.mac[5] = 0x77;
 	m.word = (volatile const __u64 *)&fib->slots[slot % V4VIA6_MAX_NEXTHOPS].dmac;
 	m.old = *m.word;
+	want.m.known = 1;
+	memcpy(want.m.mac, n2.mac, ETH_ALEN);
+	m.new = want.word; /* what the write must store */
 	if (pthread_create(&th, NULL, watch_mac, &m)) {
 		tlog_fail(&l, "pthread_create failed");
 		return tlog_end(&l, "fib24_neigh_mac_one_write");
 	}
-	usleep(1000);
+	/* the watcher reads the old word before the write, and the new one after */
+	wait_until(&m.ready, 1);
 	ASSERT_EQ(fib24_neigh_update(fib, &nh, &n2, BPF_ANY), 0, "fib24_neigh_update (new MAC)");
-	m.new = *m.word;
-	usleep(1000);
-	m.stop = 1;
+	ASSERT_EQ(*m.word, m.new, "the slot's MAC word after the write");
+	wait_until(&m.last, m.new);
+	__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
 	ASSERT_TRUE(m.old != m.new, "the slot's MAC word did not change");
 	ASSERT_EQ(m.changes, 1, "changes of the slot's MAC word seen");
