@@ -1,6 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# Shared by bench/run.sh and bench/profile.sh (source it after tests/lib.sh):
-# the live set-up's next hops and their neighbours.
+# Shared by bench/run.sh and bench/profile.sh: what they need to run (check_needs,
+# before anything is made) and the live set-up's next hops and their neighbours.
+
+# check_needs WHO "BINARIES" "TOOLS": root, the binaries built in $BUILD and the
+# tools installed, or a message naming what is missing and exit 1
+check_needs() {
+	local who=$1 b t
+	if [ "$(id -u)" != 0 ]; then
+		echo "$who: must run as root (loads BPF programs, creates namespaces)" >&2
+		exit 1
+	fi
+	for b in $2; do
+		if [ ! -x "$BUILD/$b" ]; then
+			echo "$who: $BUILD/$b: missing (make BUILD=$BUILD first)" >&2
+			exit 1
+		fi
+	done
+	for t in $3; do
+		command -v "$t" >/dev/null || { echo "$who: $t: not installed (make deps)" >&2; exit 1; }
+	done
+}
 
 # Gateways: four IPv6 link-local next hops on r1 and four on r2 (the sink
 # counts whatever arrives, whatever its destination MAC). r1's gateways all

@@ -57,24 +57,12 @@ for p in "${PATTERNS[@]}"; do
 	*) usage ;;
 	esac
 done
-if [ "$(id -u)" != 0 ]; then
-	echo "v4via6-profile: must run as root (loads BPF programs, creates namespaces)" >&2
-	exit 1
-fi
-for b in xdpctl routegen; do
-	if [ ! -x "$BUILD/$b" ]; then
-		echo "v4via6-profile: $BUILD/$b: missing (make BUILD=$BUILD first)" >&2
-		exit 1
-	fi
-done
-for t in trafgen bpftool perf; do
-	command -v $t >/dev/null || { echo "v4via6-profile: $t: not installed" >&2; exit 1; }
-done
+# shellcheck source=lib-live.sh
+source "$here/lib-live.sh" # check_needs, R0_MAC, GW1, GW2, gw_args, neighs
+check_needs v4via6-profile "xdpctl routegen" "trafgen bpftool perf"
 
 # shellcheck source=../tests/lib.sh
 source "$here/../tests/lib.sh"
-# shellcheck source=lib-live.sh
-source "$here/lib-live.sh"
 lib_init profile
 WORK=$(mktemp -d /tmp/v4via6-profile.XXXXXX)
 PIN=/sys/fs/bpf/v4via6-profile-$$

@@ -27,19 +27,9 @@ LONG_EVERY=${BENCH_LONG_EVERY:-20}
 OUT=${BENCH_OUT:-$here/results}
 export BUILD PYTHON V4VIA6
 
-if [ "$(id -u)" != 0 ]; then
-	echo "v4via6-bench: must run as root (loads BPF programs, creates namespaces)" >&2
-	exit 1
-fi
-for b in progcost xdpctl routegen; do
-	if [ ! -x "$BUILD/$b" ]; then
-		echo "v4via6-bench: $BUILD/$b: missing (make BUILD=$BUILD first)" >&2
-		exit 1
-	fi
-done
-for t in trafgen bpftool gnuplot; do
-	command -v $t >/dev/null || { echo "v4via6-bench: $t: not installed (make deps)" >&2; exit 1; }
-done
+# shellcheck source=lib-live.sh
+source "$here/lib-live.sh" # check_needs, R0_MAC, GW1, GW2, gw_args, neighs
+check_needs v4via6-bench "progcost xdpctl routegen" "trafgen bpftool gnuplot"
 
 # shellcheck source=../tests/lib.sh
 source "$here/../tests/lib.sh"
@@ -58,8 +48,6 @@ for n in $SIZES; do [ "$n" -gt "$MAX" ] && MAX=$n; done
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 step() { printf '[%3ss] %s\n' $(($(date +%s) - START)) "$*"; }
 
-# shellcheck source=lib-live.sh
-source "$here/lib-live.sh" # R0_MAC, GW1, GW2, gw_args, neighs
 
 # routes_batch FIRST LAST DEV GWPREFIX: ip -batch lines for table lines FIRST..LAST
 routes_batch() {
