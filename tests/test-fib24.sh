@@ -240,6 +240,17 @@ else
 	check_damage $t "a damaged tbl8 entry"
 fi
 
+t=check_repairs_index_out_of_range
+# hand-written entries naming what does not exist: 10.0.1.0/24 a nexthop object
+# beyond the nexthops array, 10.0.2.0/24 a tbl8 block beyond the pool (the
+# program passes their packets as no route; route check must repair both)
+if ! out=$(entry_set tbl24 $((0x0a00)) 1 $(((1 << 30) | (24 << 24) | 0xffffff)) 2>&1) ||
+	! out=$(entry_set tbl24 $((0x0a00)) 2 $(((1 << 31) | 0x7fffff)) 2>&1); then
+	fail $t "bpftool map update failed" "$out"
+else
+	check_damage $t "entries naming a nexthop object and a block out of range"
+fi
+
 t=dirty_status_and_repair
 # what a writer killed half-way leaves: the state word (slot 0 of nexthops,
 # FIB24_DIRTY "drty") set; status says so (while the lock is held: being
