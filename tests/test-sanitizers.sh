@@ -13,14 +13,19 @@ lib_init sanitizers
 T=$(mktemp -d /tmp/v4via6-asan.XXXXXX)
 on_cleanup "rm -rf '$T'"
 
-bins=("$BUILD"/asan/test_*)
-if ! [ -x "${bins[0]}" ]; then
+# one sanitizer binary per C unit test (tests/test_*.c); the dependency files
+# (.d) beside them are not tests
+if ! [ -d "$BUILD/asan" ]; then
 	skip asan "no sanitizer build in $BUILD/asan (make asan)"
 	exit 0
 fi
-for bin in "${bins[@]}"; do
-	[ -x "$bin" ] || continue
+for src in "$here"/test_*.c; do
+	bin=$BUILD/asan/$(basename "$src" .c)
 	name=asan:$(basename "$bin")
+	if ! [ -x "$bin" ]; then
+		fail "$name" "not built: $bin is missing (make asan)"
+		continue
+	fi
 	rm -f "$T"/report.*
 	ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:log_path=$T/report" \
 		UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$T/report" \
