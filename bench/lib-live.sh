@@ -21,6 +21,17 @@ check_needs() {
 	done
 }
 
+# live_workspace NAME KEEP (after tests/lib.sh): lib_init NAME, a work dir WORK (left in
+# place when KEEP is not empty) and a pin dir PIN, both removed on exit
+live_workspace() {
+	lib_init "$1"
+	WORK=$(mktemp -d "/tmp/v4via6-$1.XXXXXX")
+	PIN=/sys/fs/bpf/v4via6-$1-$$
+	mkdir -p "$PIN"
+	[ -n "$2" ] || on_cleanup "rm -rf '$WORK'"
+	on_cleanup "rm -rf '$PIN'"
+}
+
 # Gateways: four IPv6 link-local next hops on r1 and four on r2 (the sink
 # counts whatever arrives, whatever its destination MAC). r1's gateways all
 # have r0's MAC, for test_run's sake: it keeps a frame's changes from one

@@ -63,12 +63,7 @@ check_needs v4via6-profile "xdpctl routegen" "trafgen bpftool perf"
 
 # shellcheck source=../tests/lib.sh
 source "$here/../tests/lib.sh"
-lib_init profile
-WORK=$(mktemp -d /tmp/v4via6-profile.XXXXXX)
-PIN=/sys/fs/bpf/v4via6-profile-$$
-mkdir -p "$PIN"
-[ -n "${PROFILE_KEEP:-}" ] || on_cleanup "rm -rf '$WORK'"
-on_cleanup "rm -rf '$PIN'"
+live_workspace profile "${PROFILE_KEEP:-}"
 STATS_WAS=$(sysctl -n kernel.bpf_stats_enabled)
 on_cleanup "sysctl -qw kernel.bpf_stats_enabled=$STATS_WAS"
 XDPCTL=$BUILD/xdpctl

@@ -33,12 +33,7 @@ check_needs v4via6-bench "progcost xdpctl routegen" "trafgen bpftool gnuplot"
 
 # shellcheck source=../tests/lib.sh
 source "$here/../tests/lib.sh"
-lib_init bench
-WORK=$(mktemp -d /tmp/v4via6-bench.XXXXXX)
-PIN=/sys/fs/bpf/v4via6-bench-$$
-mkdir -p "$PIN"
-[ -n "${BENCH_KEEP:-}" ] || on_cleanup "rm -rf '$WORK'"
-on_cleanup "rm -rf '$PIN'"
+live_workspace bench "${BENCH_KEEP:-}"
 XDPCTL=$BUILD/xdpctl
 START=$(date +%s)
 MAX=0

@@ -120,16 +120,6 @@ __u32 *fib24_block(struct fib24 *f, __u32 g)
 	return !t8_map(f, g) ? t8(f, g) : NULL;
 }
 
-void fib24_groups_used(const struct fib24 *f, __u32 *used, __u32 *total)
-{
-	__u32 g;
-
-	*used = 0;
-	*total = f->ngroups;
-	for (g = 0; g < f->ngroups; g++)
-		*used += (f->owners[g] & FIB24_GROUP_USED) != 0;
-}
-
 void e_store(struct fib24 *f, __u32 *p, __u32 v)
 {
 	__u32 old = *p;
@@ -566,49 +556,27 @@ static int t24_map_key(struct fib24 *f, const struct route_key *key)
 }
 
 /*
- * Whether /24 i24 has a block or can get one (a free block, or a released one
- * to reclaim): a route refused for want of a block must take nothing, not
- * even a slot that would stay behind, released.
- */
-static bool group_possible(struct fib24 *f, __u32 i24)
-{
-	__u32 g, k;
-
-	if (*t24(f, i24) & V4VIA6_T24_TBL8)
-		return true;
-	/* from where group_alloc looks first: what it took before is in use */
-	for (k = 0; k < f->ngroups; k++) {
-		g = (f->group_hint + k) % f->ngroups;
-		if (f->owners[g] == FIB24_GROUP_FREE || f->owners[g] == FIB24_GROUP_RELEASED)
-			return true;
-	}
-	return false;
-}
-
-/*
- * What a route needs before it goes into the trie: its slot (with a hold)
- * and, longer than /24, its /24's block. Returns the slot or -errno (then
- * nothing is held).
+ * What a route needs before it goes into the trie: longer than /24, its /24's
+ * block, then its slot (with a hold). The block first: a route refused for
+ * want of one takes nothing, not even a slot that would stay behind,
+ * released; a block made for a route refused for want of a slot goes back.
+ * Returns the slot or -errno (then nothing is held).
  */
 static int prepare(struct fib24 *f, const struct route_key *key, const struct nexthop *nh)
 {
+	__u32 i24 = ntohl(key->addr) >> 8;
 	int idx, err;
 
 	if (key->prefixlen > 32)
 		return -EINVAL;
 	err = t24_map_key(f, key);
+	if (!err && key->prefixlen > 24)
+		err = group_get(f, i24);
 	if (err)
 		return err;
-	if (key->prefixlen > 24 && !group_possible(f, ntohl(key->addr) >> 8))
-		return -ENOSPC;
 	idx = slot_get(f, nh);
-	if (idx < 0 || key->prefixlen <= 24)
-		return idx;
-	err = group_get(f, ntohl(key->addr) >> 8);
-	if (err) {
-		slot_put(f, idx);
-		return err;
-	}
+	if (idx < 0 && key->prefixlen > 24)
+		group_try_collapse(f, i24);
 	return idx;
 }
 

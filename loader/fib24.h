@@ -89,10 +89,6 @@ void fib24_close(struct fib24 *f);
 __u32 *fib24_entry(struct fib24 *f, __u32 i);
 /* The 256 entries of tbl8 block g, NULL when out of range or not mappable. */
 __u32 *fib24_block(struct fib24 *f, __u32 g);
-/* tbl8 blocks in use (pointed to by tbl24) and in the pool. */
-void fib24_groups_used(const struct fib24 *f, __u32 *used, __u32 *total);
-/* Nexthop objects in use (referenced) and usable (slot 0 is not). */
-void fib24_nexthops_used(const struct fib24 *f, __u32 *used, __u32 *total);
 
 /* True when the tables' state word says clean (no repair needed). */
 bool fib24_clean(const struct fib24 *f);

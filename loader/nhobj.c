@@ -114,16 +114,6 @@ void slots_wipe_all(struct fib24 *f)
 	}
 }
 
-void fib24_nexthops_used(const struct fib24 *f, __u32 *used, __u32 *total)
-{
-	__u32 i;
-
-	*used = 0;
-	*total = V4VIA6_MAX_NEXTHOPS - 1;
-	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
-		*used += (f->slots[i].used & FIB24_SLOT_REFS) != 0;
-}
-
 static __u32 nexthop_hash(const struct nexthop *nh)
 {
 	const unsigned char *p = (const unsigned char *)nh;

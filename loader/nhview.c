@@ -177,3 +177,20 @@ int tbl8_blocks_used(int owners_fd, __u32 *used, __u32 *total)
 	munmap((void *)owners, size);
 	return 0;
 }
+
+void pool_counts_read(int nexthops_fd, int owners_fd, struct pool_counts *c)
+{
+	__u32 used, total;
+	struct nh_view v;
+
+	c->nh = c->nh_limit = c->t8_used = c->t8_total = -1;
+	if (!nh_view_open(&v, nexthops_fd)) {
+		c->nh = nh_view_list(&v, NULL, 0);
+		c->nh_limit = v.n - 1; /* slot 0 is never a next hop */
+		nh_view_close(&v);
+	}
+	if (!tbl8_blocks_used(owners_fd, &used, &total)) {
+		c->t8_used = used;
+		c->t8_total = total;
+	}
+}

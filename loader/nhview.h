@@ -57,4 +57,11 @@ int nh_stats_read(int nh_stats_fd, const __u32 *idx, __u32 n, struct nh_stats *o
 /* tbl8 blocks pointed to by tbl24 (FIB24_GROUP_USED), and the pool's size. 0 or -errno. */
 int tbl8_blocks_used(int owners_fd, __u32 *used, __u32 *total);
 
+/* How full the forwarding table's two pools are; -1 where a map cannot be read. */
+struct pool_counts {
+	long long nh, nh_limit; /* nexthop objects in use, and usable */
+	long long t8_used, t8_total; /* tbl8 blocks in use, and in the pool */
+};
+void pool_counts_read(int nexthops_fd, int owners_fd, struct pool_counts *c);
+
 #endif /* V4VIA6_NHVIEW_H */

@@ -13,6 +13,7 @@
 #include "common.h"
 #include "dump.h"
 #include "fib24.h"
+#include "nhview.h"
 #include "iface.h"
 #include "json.h"
 #include "local.h"
@@ -38,12 +39,11 @@ const char route_usage[] =
 /* A full table: which of its pools is full. */
 static void pr_nospace(const struct fib24 *fib, const char *what, const char *pfx)
 {
-	__u32 nh_used, nh_total, b_used, b_total;
+	struct pool_counts c;
 
-	fib24_nexthops_used(fib, &nh_used, &nh_total);
-	fib24_groups_used(fib, &b_used, &b_total);
-	pr_err("%s: %s: %s (nexthop objects: %u of %u in use; tbl8 blocks: %u of %u in use)", what,
-	       pfx, strerror(ENOSPC), nh_used, nh_total, b_used, b_total);
+	pool_counts_read(fib->nexthops_fd, fib->owners_fd, &c);
+	pr_err("%s: %s: %s (nexthop objects: %lld of %lld in use; tbl8 blocks: %lld of %lld in use)",
+	       what, pfx, strerror(ENOSPC), c.nh, c.nh_limit, c.t8_used, c.t8_total);
 }
 
 /* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */

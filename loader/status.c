@@ -116,29 +116,10 @@ static void count_routes(const struct v4via6_state *st, const struct route_entry
 	}
 }
 
-/* The nexthop objects in use and the tbl8 blocks in use: -1 each when unreadable. */
-static void count_tables(const struct v4via6_state *st, long long *nh, long long *nh_limit,
-			 long long *t8_used, long long *t8_total)
-{
-	__u32 used, total;
-	struct nh_view v;
-
-	*nh = *nh_limit = *t8_used = *t8_total = -1;
-	if (!nh_view_open(&v, st->nexthops_fd)) {
-		*nh = nh_view_list(&v, NULL, 0);
-		*nh_limit = v.n - 1; /* slot 0 is never a next hop */
-		nh_view_close(&v);
-	}
-	if (!tbl8_blocks_used(st->tbl8_owners_fd, &used, &total)) {
-		*t8_used = used;
-		*t8_total = total;
-	}
-}
-
 /* What status counts in a loaded state. */
 struct status_counts {
 	size_t routes, throw, unattached, local, neighs;
-	long long nh, nh_limit, t8_used, t8_total; /* -1: not readable */
+	struct pool_counts pools;
 	int tables; /* FIB24_STATE_* */
 };
 
@@ -156,7 +137,7 @@ static int read_counts(const struct v4via6_state *st, struct status_counts *c)
 	c->routes -= c->local;
 	free(routes);
 	c->neighs = map_count(st->neighs_fd, sizeof(struct nexthop));
-	count_tables(st, &c->nh, &c->nh_limit, &c->t8_used, &c->t8_total);
+	pool_counts_read(st->nexthops_fd, st->tbl8_owners_fd, &c->pools);
 	/* dirty: a writer died half-way; the next command that opens the routes repairs it */
 	c->tables = fib24_tables_state(st->nexthops_fd, st->pin_dir);
 	return 0;
@@ -172,13 +153,13 @@ static void print_counts_json(const struct status_counts *c)
 	json_kv_uint("routes_unattached", c->unattached);
 	json_kv_uint("local_addresses", c->local);
 	json_kv_uint("neighbours", c->neighs);
-	if (c->nh >= 0) {
-		json_kv_uint("nexthops", c->nh);
-		json_kv_uint("nexthops_limit", c->nh_limit);
+	if (c->pools.nh >= 0) {
+		json_kv_uint("nexthops", c->pools.nh);
+		json_kv_uint("nexthops_limit", c->pools.nh_limit);
 	}
-	if (c->t8_used >= 0) {
-		json_kv_uint("tbl8_blocks_used", c->t8_used);
-		json_kv_uint("tbl8_blocks_total", c->t8_total);
+	if (c->pools.t8_used >= 0) {
+		json_kv_uint("tbl8_blocks_used", c->pools.t8_used);
+		json_kv_uint("tbl8_blocks_total", c->pools.t8_total);
 	}
 }
 
@@ -194,11 +175,11 @@ static void print_counts_text(const struct status_counts *c)
 		       c->unattached);
 	printf("\nlocal addresses: %zu\n", c->local);
 	printf("neighbours: %zu\n", c->neighs);
-	if (c->nh >= 0)
-		printf("nexthops: %lld in use of %lld\n", c->nh, c->nh_limit);
-	if (c->t8_used >= 0)
+	if (c->pools.nh >= 0)
+		printf("nexthops: %lld in use of %lld\n", c->pools.nh, c->pools.nh_limit);
+	if (c->pools.t8_used >= 0)
 		printf("tbl8 blocks: %lld used of %lld (one per /24 holding routes longer than /24)\n",
-		       c->t8_used, c->t8_total);
+		       c->pools.t8_used, c->pools.t8_total);
 	if (c->tables == FIB24_STATE_DIRTY)
 		printf("tables: dirty (a writer was interrupted; the next command repairs it)\n");
 	else if (c->tables == FIB24_STATE_WRITING)

@@ -164,6 +164,16 @@ cap_count() {
 	tcpdump -n -r "$f" "$@" 2>/dev/null | wc -l
 }
 
+# seed_topology_or_exit DIR: seed_topology, its output in DIR/topo; a FAIL line and exit 1 when
+# it cannot be built. No pins are left from an earlier run of the same namespace names.
+seed_topology_or_exit() {
+	if ! seed_topology >"$1/topo" 2>&1; then
+		fail topology "could not build the seed's namespaces" "$(cat "$1/topo")"
+		exit 1
+	fi
+	forget_pins r
+}
+
 # sync_router_or_exit DIR: router r with three links to a peer p (r1..r3 / p1..p3), v4via6
 # attached to r1 and r2 (r3 stays the kernel's); a FAIL line and exit 1 when it cannot be built.
 # For the sync tests that follow the kernel's routes on r.

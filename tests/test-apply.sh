@@ -13,11 +13,7 @@ lib_init apply
 T=$(mktemp -d /tmp/v4via6-apply.XXXXXX)
 on_cleanup "rm -rf '$T'"
 
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 if ! v6 r apply --help >/dev/null 2>&1; then
 	skip apply "$V4VIA6 apply is not usable yet (--help fails)"
 	exit 0

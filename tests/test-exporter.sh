@@ -25,11 +25,7 @@ if ! command -v curl >/dev/null; then
 	skip all "curl not installed"
 	exit 0
 fi
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 
 # setup_v4via6: attach on the router, routes and neighbours for A and B (XDP forwards both ways)
 setup_v4via6() {

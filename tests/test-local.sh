@@ -20,11 +20,7 @@ R_IP=10.0.20.1     # on r1, a /24: its subnet's broadcast is 10.0.20.255
 R_BCAST=10.0.20.255
 R_LO=192.0.2.77    # on lo, a /32: no broadcast route
 
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 # the list of local entries kept next to sync's status file (loader/local.h)
 on_cleanup "rm -f /run/v4via6/sys_fs_bpf_v4via6-$(ns r).local"
 

@@ -21,11 +21,7 @@ if ! command -v promtool >/dev/null; then
 	skip all "promtool not installed (Debian package prometheus)"
 	exit 0
 fi
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 
 t=not-loaded
 if ! out=$(v6 r metrics 2>&1); then

@@ -14,11 +14,7 @@ lib_init nexthop
 T=$(mktemp -d /tmp/v4via6-nexthop.XXXXXX)
 on_cleanup "rm -rf '$T'"
 
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 
 if ! out=$({ v6 r attach r0 r1 &&
 	v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 &&

@@ -35,11 +35,7 @@ want_delta() {
 	return 1
 }
 
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed's namespaces" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 
 # --- The kernel alone: the slow path this project accelerates --------------------------------
 t=kernel-forwarding

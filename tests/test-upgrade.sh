@@ -20,11 +20,7 @@ NEXT=$((LAYOUT + 1))
 NEXT_OBJ=$(realpath "$BUILD/upgrade_next.bpf.o" 2>/dev/null)
 CLANG=${CLANG:-clang}
 
-if ! seed_topology >"$T/topo" 2>&1; then
-	fail topology "could not build the seed topology" "$(cat "$T/topo")"
-	exit 1
-fi
-forget_pins r
+seed_topology_or_exit "$T"
 PD=$(pin_dir_of r)
 # the layout-NEXT state is read and removed by a build that knows layout NEXT
 on_cleanup "V4VIA6_BPF_OBJ='$NEXT_OBJ' V4VIA6_BPF_LAYOUT=$NEXT nsx r '$V4VIA6' detach --all"
@@ -50,6 +46,15 @@ ping_start() {
 }
 # ping_lossless FILE: every one of the 300 echoes answered
 ping_lossless() { grep -q '300 packets transmitted, 300 received' "$1"; }
+# not_hitless OLD_ID NEW_ID: why the upgrade just made under ping ($T/ping) was not
+# hitless onto program NEW_ID (echoes lost, r0 or r1 not on it); nothing when it was
+not_hitless() {
+	if ! ping_lossless "$T/ping"; then
+		echo "packets lost during the upgrade"
+	elif [ "$(prog_on r r0)" != "$2" ] || [ "$(prog_on r r1)" != "$2" ] || [ "$2" = "$1" ]; then
+		echo "not the new program on r0 and r1 (old $1, pinned $2)"
+	fi
+}
 
 # --- the real layout 1 -> 2 upgrade ------------------------------------------------------
 # The layout-1 program as released (tests/layout1/, built into $BUILD/layout1.bpf.o), its pin
@@ -140,14 +145,10 @@ if [ -e "$PD/layout-1" ] && [ "$(prog_on r r0)" ]; then
 		! grep -q "map layout 1 -> $LAYOUT: .* replaced by id $new_id on 2 interfaces: r0 r1" \
 			<<<"$out"; then
 		fail $t "upgrade exited $rc" "$out"
-	elif ! ping_lossless "$T/ping"; then
-		fail $t "packets lost during the upgrade" "$out$(cat "$T/ping")"
+	elif why=$(not_hitless "$old_id" "$new_id") && [ -n "$why" ]; then
+		fail $t "$why" "$out$(cat "$T/ping"; ip -n "$(ns r)" link show)"
 	elif [ "$(ip_fwd r)" != "$ipf0" ]; then
 		fail $t "the kernel forwarded packets (IpForwDatagrams $ipf0 -> $(ip_fwd r))"
-	elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
-		[ "$new_id" = "$old_id" ]; then
-		fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
-			"$(ip -n "$(ns r)" link show)"
 	elif ! [ -e "$PD/layout-$LAYOUT" ] || [ -e "$PD/layout-1" ] || ! [ -e "$PD/tbl8" ] ||
 		! [ -e "$PD/nh_stats" ] || ls -d "$PD"~tmp-* >/dev/null 2>&1; then
 		fail $t "the pin dir is not layout $LAYOUT's alone" "$(ls -d "$PD" "$PD"~* 2>&1; ls "$PD")"
@@ -316,12 +317,8 @@ snap r >"$T/s1"
 new_id=$(pinned_id)
 if [ $rc != 0 ] || ! grep -q "replaced by id $new_id .* on 2 interfaces" <<<"$out"; then
 	fail $t "upgrade exited $rc" "$out"
-elif ! ping_lossless "$T/ping"; then
-	fail $t "packets lost during the upgrade" "$(cat "$T/ping")"
-elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
-	[ "$new_id" = "$old_id" ]; then
-	fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
-		"$(ip -n "$(ns r)" link show)"
+elif why=$(not_hitless "$old_id" "$new_id") && [ -n "$why" ]; then
+	fail $t "$why" "$(cat "$T/ping"; ip -n "$(ns r)" link show)"
 elif [ "$(v6 r route show 2>&1)" != "$routes0" ] || [ "$(v6 r neigh show 2>&1)" != "$neighs0" ]; then
 	fail $t "routes or neighbours changed" "$(v6 r route show 2>&1; v6 r neigh show 2>&1)"
 elif bpftool prog show id "$old_id" >/dev/null 2>&1; then
@@ -404,12 +401,8 @@ new_id=$(pinned_id)
 if [ $rc != 0 ] ||
 	! grep -q "map layout $LAYOUT -> $NEXT: .* replaced by id $new_id on 2 interfaces" <<<"$out"; then
 	fail $t "upgrade exited $rc" "$out"
-elif ! ping_lossless "$T/ping"; then
-	fail $t "packets lost during the upgrade" "$(cat "$T/ping")"
-elif [ "$(prog_on r r0)" != "$new_id" ] || [ "$(prog_on r r1)" != "$new_id" ] ||
-	[ "$new_id" = "$old_id" ]; then
-	fail $t "not the new program on r0 and r1 (old $old_id, pinned $new_id)" \
-		"$(ip -n "$(ns r)" link show)"
+elif why=$(not_hitless "$old_id" "$new_id") && [ -n "$why" ]; then
+	fail $t "$why" "$(cat "$T/ping"; ip -n "$(ns r)" link show)"
 elif ! [ -e "$PD/layout-$NEXT" ] || [ -e "$PD/layout-$LAYOUT" ] || ! [ -e "$PD/upgrade_test" ]; then
 	fail $t "the pin dir is not layout $NEXT's" "$(ls "$PD")"
 elif [ "$(v6 r route show 2>&1)" != "$routes0" ] || [ "$(v6 r neigh show 2>&1)" != "$neighs0" ]; then

@@ -31,6 +31,7 @@
 #include "xdp_world.h"
 #include "xdp_run.h"
 #include "dump.h"
+#include "nhview.h"
 
 #define NHOPS	 12 /* next hops 0..NHOPS-2 on out0, NHOPS-1 is throw */
 #define MAX_RT	 4096
@@ -392,7 +393,7 @@ static __u32 blocks_used(const struct fib24 *fib)
 {
 	__u32 used, total;
 
-	fib24_groups_used(fib, &used, &total);
+	tbl8_blocks_used(fib->owners_fd, &used, &total);
 	return used;
 }
 
