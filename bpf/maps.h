@@ -92,6 +92,27 @@ struct {
 	__type(value, struct if_stats);
 } if_stats SEC(".maps");
 
+/* nexthop group index -> its buckets (include/v4via6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, V4VIA6_MAX_NHGRPS);
+	__type(key, __u32);
+	__type(value, struct nh_group);
+} nh_groups SEC(".maps");
+
+/*
+ * The flow hash's seed, random per router (written by the loader when it
+ * makes the maps, carried over by upgrades), so that two routers in a row do
+ * not polarise: the same flows on the same member everywhere.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} hash_seed SEC(".maps");
+
 /* nexthop object index -> packets and bytes forwarded through it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -22,6 +22,8 @@
 #define V4VIA6_MAP_TBL8	    "tbl8"
 #define V4VIA6_MAP_TBL8_OWNERS "tbl8_owners"
 #define V4VIA6_MAP_NH_STATS "nh_stats"
+#define V4VIA6_MAP_NH_GROUPS "nh_groups"
+#define V4VIA6_MAP_HASH_SEED "hash_seed"
 /* The program's pin, so that later commands find the loaded program again. */
 #define V4VIA6_PIN_PROG	       "prog"
 #define V4VIA6_PROG_NAME       "v4via6_xdp"
@@ -175,6 +177,25 @@ struct nexthop_slot {
 	struct nexthop nh;
 	__u32 used; /* 0 when free; else a count of the entries using it (loader/fib24.h) */
 	struct nh_mac dmac; /* from the neighbour map, kept by the loader */
+};
+
+/*
+ * ECMP: an entry's nexthop index with V4VIA6_E_NHGRP set names a nexthop
+ * group instead (bits 0..15: its index in nh_groups). A group maps a flow
+ * hash to one of its members through a table of buckets, as the kernel's
+ * resilient nexthop groups do: each bucket holds a member's nexthop object
+ * index, members hold buckets in proportion to their weights, and a member
+ * that goes away hands its buckets to the others while every other bucket
+ * (every other flow) stays where it is. A bucket is one aligned __u16 store:
+ * a packet sees the old or the new member, never a torn group.
+ */
+#define V4VIA6_E_NHGRP	      (1U << 23)
+#define V4VIA6_MAX_NHGRPS     4096
+#define V4VIA6_NHGRP_BUCKETS  256
+#define V4VIA6_NHGRP_MAX_SIZE 32 /* members in one group */
+
+struct nh_group {
+	__u16 bucket[V4VIA6_NHGRP_BUCKETS]; /* nexthop object indexes */
 };
 
 /* Per-nexthop counters: a per-CPU array indexed like nexthops. */

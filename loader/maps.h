@@ -25,7 +25,9 @@
 	X(tbl8_owners, MAP_REBUILT) \
 	X(nexthops, MAP_REBUILT) \
 	X(if_stats, MAP_OPTIONAL) /* counters per interface start from zero after an upgrade */ \
-	X(nh_stats, 0) /* per nexthop object: start from zero, as the objects are rebuilt */
+	X(nh_stats, 0) /* per nexthop object: start from zero, as the objects are rebuilt */ \
+	X(nh_groups, MAP_REBUILT) \
+	X(hash_seed, 0) /* TODO(ecmp): set at creation, carried by upgrades (layout 3) */
 
 #define V4VIA6_MAP_FD_FIELD(name, flags) int name##_fd;
 
