@@ -92,7 +92,7 @@ struct {
 	__type(value, struct if_stats);
 } if_stats SEC(".maps");
 
-/* nexthop group index -> its buckets (include/v4via6.h). */
+/* group slot (a nexthops index below V4VIA6_MAX_NHGRPS) -> its buckets (include/v4via6.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -112,6 +112,15 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } hash_seed SEC(".maps");
+
+/* The nexthop objects by id, read by the loader only (include/v4via6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, V4VIA6_MAX_NH_DEFS);
+	__type(key, struct nh_key);
+	__type(value, struct nh_def);
+} nh_defs SEC(".maps");
 
 /* nexthop object index -> packets and bytes forwarded through it. */
 struct {

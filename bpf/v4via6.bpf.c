@@ -113,14 +113,13 @@ static __always_inline const struct nexthop_slot *lookup_route(const struct iphd
 	if (!(e & V4VIA6_E_VALID))
 		return NULL;
 	*idx = V4VIA6_E_NH(e);
-	if (*idx & V4VIA6_E_NHGRP) {
+	if (e & V4VIA6_E_NHGRP) {
 		/* ECMP: the flow's bucket names the member (include/v4via6.h) */
-		k = *idx & 0xffff;
-		g = bpf_map_lookup_elem(&nh_groups, &k);
+		g = bpf_map_lookup_elem(&nh_groups, idx);
 		seed = bpf_map_lookup_elem(&hash_seed, &zero);
-		if (!g || !seed)
+		if (!g || !seed) /* a group beyond the map: only a hand-written entry says so */
 			return NULL;
-		/* the hash's top bits: 256 buckets */
+		/* the hash's top byte: 256 buckets, not its low bits */
 		*idx = *(volatile const __u16 *)&g->bucket[flowhash(iph, data_end, *seed) >> 24];
 	}
 	return bpf_map_lookup_elem(&nexthops, idx);

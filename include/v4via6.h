@@ -24,6 +24,7 @@
 #define V4VIA6_MAP_NH_STATS "nh_stats"
 #define V4VIA6_MAP_NH_GROUPS "nh_groups"
 #define V4VIA6_MAP_HASH_SEED "hash_seed"
+#define V4VIA6_MAP_NH_DEFS "nh_defs"
 /* The program's pin, so that later commands find the loaded program again. */
 #define V4VIA6_PIN_PROG	       "prog"
 #define V4VIA6_PROG_NAME       "v4via6_xdp"
@@ -37,7 +38,7 @@
  * another layout to exercise that path.)
  */
 #ifndef V4VIA6_LAYOUT
-#define V4VIA6_LAYOUT 2
+#define V4VIA6_LAYOUT 3
 #endif
 
 /* Limits: map sizes. The LPM trie allocates per entry: a large limit costs nothing until used. */
@@ -137,16 +138,18 @@ struct route {
  *   0                 no route
  *   bit 31 set        (tbl24 only) routes longer than /24 lie in this /24:
  *                     bits 0..22 are its tbl8 block
- *   bit 30 set        a route: bits 0..23 its nexthop object (an index into
- *                     nexthops), bits 24..29 its prefix length (0..32), which
- *                     the writer needs to know which route owns the entry
+ *   bit 30 set        a route: bits 0..15 its nexthop object (an index into
+ *                     nexthops), bit 23 set when that object is a group
+ *                     (ECMP, below), bits 24..29 its prefix length (0..32),
+ *                     which the writer needs to know which route owns the entry
  */
 #define V4VIA6_T24_TBL8	      (1U << 31)
 #define V4VIA6_T24_GROUP_MASK 0x7fffffU
 #define V4VIA6_E_VALID	      (1U << 30)
 #define V4VIA6_E_LEN_SHIFT    24
 #define V4VIA6_E_LEN_MASK     0x3fU
-#define V4VIA6_E_NH_MASK      0xffffffU
+#define V4VIA6_E_NH_MASK      0xffffU
+#define V4VIA6_E_NHGRP	      (1U << 23)
 #define V4VIA6_E_NH(e)	      ((e)&V4VIA6_E_NH_MASK)
 #define V4VIA6_E_LEN(e)	      (((e) >> V4VIA6_E_LEN_SHIFT) & V4VIA6_E_LEN_MASK)
 #define V4VIA6_E_GROUP(e)     ((e)&V4VIA6_T24_GROUP_MASK)
@@ -180,22 +183,67 @@ struct nexthop_slot {
 };
 
 /*
- * ECMP: an entry's nexthop index with V4VIA6_E_NHGRP set names a nexthop
- * group instead (bits 0..15: its index in nh_groups). A group maps a flow
- * hash to one of its members through a table of buckets, as the kernel's
- * resilient nexthop groups do: each bucket holds a member's nexthop object
- * index, members hold buckets in proportion to their weights, and a member
- * that goes away hands its buckets to the others while every other bucket
- * (every other flow) stays where it is. A bucket is one aligned __u16 store:
- * a packet sees the old or the new member, never a torn group.
+ * ECMP: an entry with V4VIA6_E_NHGRP names a nexthop group, a nexthops slot
+ * below V4VIA6_MAX_NHGRPS (those slots are kept for groups) whose buckets
+ * are nh_groups[slot]. A group maps a flow hash to one of its members
+ * through a table of buckets, as the kernel's resilient nexthop groups do:
+ * each bucket holds a member's nexthop object index, members hold buckets in
+ * proportion to their weights, and a member that goes away hands its buckets
+ * to the others while every other bucket (every other flow) stays where it
+ * is. A bucket is one aligned __u16 store: a packet sees the old or the new
+ * member, never a torn group. A bucket of 0 (slot 0, whose ifindex is
+ * V4VIA6_IFINDEX_KERNEL) passes the packet to the kernel: every member down.
  */
-#define V4VIA6_E_NHGRP	      (1U << 23)
 #define V4VIA6_MAX_NHGRPS     4096
 #define V4VIA6_NHGRP_BUCKETS  256
 #define V4VIA6_NHGRP_MAX_SIZE 32 /* members in one group */
+#define V4VIA6_NH_MAX_WEIGHT  65535 /* the kernel's 16-bit group weights */
 
 struct nh_group {
 	__u16 bucket[V4VIA6_NHGRP_BUCKETS]; /* nexthop object indexes */
+};
+
+/*
+ * Nexthop objects by id, as `ip nexthop` has them (map nh_defs, read by the
+ * loader only: the source of truth of the groups, as the trie is of the
+ * routes). A route that names one (`nhid N`, or several `nexthop via` of its
+ * own) holds in the trie a struct nexthop with ifindex V4VIA6_IFINDEX_GROUP
+ * and the def's key in addr; the tables name its group slot. Every route by
+ * id goes through a group, one member or many, so that replacing a nexthop
+ * or losing a link is one write per group, whatever the number of routes.
+ */
+#define V4VIA6_IFINDEX_GROUP 0xffffffffU
+#define V4VIA6_MAX_NH_DEFS   16384
+
+enum {
+	V4VIA6_NH_NAMED = 0, /* `nexthop add id N`: the operator's or the kernel's id */
+	V4VIA6_NH_ANON = 1, /* the next hops of a multipath route, an id of the loader's */
+};
+
+struct nh_key {
+	__u32 id; /* host order; named: 1..2^32-1 */
+	__u32 kind; /* V4VIA6_NH_NAMED or V4VIA6_NH_ANON */
+};
+
+#define V4VIA6_MEMBER_DOWN 0x1 /* its link is down: no bucket */
+
+struct nh_member {
+	struct nexthop nh; /* the next hop, resolved (a group's member: its object's) */
+	__u32 id; /* a group of objects: the member's id; else 0 */
+	__u32 weight; /* 1..V4VIA6_NH_MAX_WEIGHT */
+	__u32 flags; /* V4VIA6_MEMBER_* */
+};
+
+#define V4VIA6_NHDEF_GROUP     0x1 /* `group N1,W/N2,W` (else one next hop, `via`) */
+#define V4VIA6_NHDEF_SYNC      0x2 /* mirrored from the kernel by v4via6 sync */
+#define V4VIA6_NHDEF_RESILIENT 0x4 /* the kernel's `type resilient` (ours always are) */
+
+struct nh_def {
+	__u32 n; /* members, 1..V4VIA6_NHGRP_MAX_SIZE */
+	__u32 flags; /* V4VIA6_NHDEF_* */
+	__u32 routes; /* V4VIA6_NH_ANON: routes in the trie naming it (0: removed) */
+	__u32 pad;
+	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE];
 };
 
 /* Per-nexthop counters: a per-CPU array indexed like nexthops. */

@@ -198,6 +198,8 @@ int fib24_open(struct fib24 *f, const struct v4via6_maps *m, const char *lock_di
 	f->nexthops_fd = m->nexthops_fd;
 	f->neighs_fd = m->neighs_fd;
 	f->nh_stats_fd = m->nh_stats_fd;
+	f->nh_groups_fd = m->nh_groups_fd;
+	f->nh_defs_fd = m->nh_defs_fd;
 	f->lock_dir = lock_dir;
 	err = map_entries(f->tbl8_fd, &f->ngroups);
 	if (!err && f->ngroups > V4VIA6_TBL8_GROUPS)

@@ -55,6 +55,8 @@ struct fib24 {
 	int nexthops_fd;
 	int neighs_fd;
 	int nh_stats_fd; /* -1: none (counters then not reset with a slot) */
+	int nh_groups_fd;
+	int nh_defs_fd;
 	__u32 ngroups; /* tbl8 blocks: the map's size */
 	__u32 group_hint; /* where group_alloc looks first */
 	const char *lock_dir; /* its state lock (lock.h) guards writes; NULL: maps of one process */
@@ -67,6 +69,7 @@ struct fib24 {
 	__u32 *win8[FIB24_WINDOWS_T8 ? FIB24_WINDOWS_T8 : 1];
 	__u64 *owners; /* tbl8_owners, mmapped */
 	struct nexthop_slot *slots; /* nexthops, mmapped */
+	struct nh_group *groups; /* nh_groups, mmapped */
 	int lock_depth; /* fib24_lock nests: the outermost repairs dirty tables */
 	int op_depth; /* writers nest (a rebuild inside a flush) */
 	bool broken; /* a writer found the tables wrong: rebuilt when it ends */
@@ -157,5 +160,55 @@ int fib24_neigh_delete(struct fib24 *f, const struct nexthop *key);
  */
 int fib24_write_begin(struct fib24 *f);
 int fib24_write_end(struct fib24 *f);
+
+/*
+ * ECMP: nexthop objects by id and groups (include/v4via6.h, struct nh_def),
+ * kept in the nh_defs map. A route names one by the struct nexthop that
+ * nh_of_key makes (fib24_update as any route); the tables name the object's
+ * group slot, whose buckets name the members' slots (nhgrp.h spreads them).
+ */
+void nh_of_key(const struct nh_key *key, struct nexthop *nh);
+bool nh_is_group(const struct nexthop *nh);
+/* The key a group next hop names (nh_is_group). */
+void nh_key_of(const struct nexthop *nh, struct nh_key *key);
+
+/*
+ * Why def cannot be nexthop object id, as a message that names what is wrong
+ * (static storage), or NULL: id 0, no member or more than
+ * V4VIA6_NHGRP_MAX_SIZE, a weight of 0 or above V4VIA6_NH_MAX_WEIGHT, a
+ * group (V4VIA6_NHDEF_GROUP, members by m[].id and m[].weight) naming itself,
+ * an unknown object, another group or one id twice; one next hop (no GROUP
+ * flag, n 1, m[0].nh) on ifindex 0 or V4VIA6_IFINDEX_GROUP.
+ */
+const char *fib24_nh_invalid(struct fib24 *f, __u32 id, const struct nh_def *def);
+/*
+ * Adds (flags BPF_NOEXIST), replaces (BPF_EXIST) or either (BPF_ANY) nexthop
+ * object id; a group's members' next hops are read from their objects. A
+ * replace rewrites the buckets of the object's group and of every group it
+ * is a member of, in place, fewest buckets moved: every route follows at
+ * once. The routes count of def is ignored (kept). Returns 0, -EEXIST,
+ * -ENOENT, -EINVAL (fib24_nh_invalid says why), -ENOSPC (no group slot).
+ */
+int fib24_nh_set(struct fib24 *f, __u32 id, const struct nh_def *def, __u64 flags);
+/* Deletes nexthop object id: 0, -ENOENT, -EBUSY when a route or a group names it. */
+int fib24_nh_del(struct fib24 *f, __u32 id);
+/* Reads a nexthop object (named or anonymous): 0 or -ENOENT. */
+int fib24_nh_get(struct fib24 *f, const struct nh_key *key, struct nh_def *def);
+/*
+ * The next hop for a route of n next hops of its own (`nexthop via A dev X
+ * weight W ...`, RTA_MULTIPATH): an anonymous object with those members (nh,
+ * weight), found or made. It goes when no route names it any more. 0,
+ * -EINVAL (fib24_nh_invalid's reasons), -ENOSPC.
+ */
+int fib24_nh_anon(struct fib24 *f, const struct nh_member *m, __u32 n, struct nexthop *nh);
+/*
+ * A link went down (up false) or came back: its members leave (come back
+ * into) every group at once, one bucket table write per group however many
+ * routes use it. A group with no member left passes its packets to the
+ * kernel. Returns how many groups changed, or -errno.
+ */
+int fib24_link_set(struct fib24 *f, __u32 ifindex, bool up);
+/* The group slot (nexthops index) of a nexthop object the tables use, 0 when none. */
+__u32 fib24_nh_slot(struct fib24 *f, const struct nh_key *key);
 
 #endif /* V4VIA6_FIB24_H */

@@ -11,7 +11,7 @@
 /* What upgrade and state_open do with a map (flags of V4VIA6_MAPS). */
 #define MAP_CARRIED  0x1 /* upgrade copies it into a new layout's maps */
 #define MAP_REBUILT  0x2 /* upgrade rebuilds it from routes (loader/fib24.c) */
-#define MAP_OPTIONAL 0x4 /* a pin dir of an older build, still running, may lack it */
+#define MAP_OPTIONAL 0x4 /* a pin dir of an older build, still running, may lack it; carried if there */
 
 /* X(name, flags), in the order state_open opens the pins. */
 #define V4VIA6_MAPS(X)           \
@@ -27,7 +27,8 @@
 	X(if_stats, MAP_OPTIONAL) /* counters per interface start from zero after an upgrade */ \
 	X(nh_stats, 0) /* per nexthop object: start from zero, as the objects are rebuilt */ \
 	X(nh_groups, MAP_REBUILT) \
-	X(hash_seed, 0) /* TODO(ecmp): set at creation, carried by upgrades (layout 3) */
+	X(hash_seed, MAP_CARRIED | MAP_OPTIONAL) /* random, set at creation (state.c) */ \
+	X(nh_defs, MAP_CARRIED | MAP_OPTIONAL)
 
 #define V4VIA6_MAP_FD_FIELD(name, flags) int name##_fd;
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <linux/magic.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
@@ -439,6 +440,23 @@ struct bpf_object *state_object_open(void)
 	return bpf_object__open_mem(bytes, size, &opts);
 }
 
+/*
+ * The flow hash's seed of maps just made: random per router, so that two
+ * routers in a row do not send the same flows to the same member (ECMP
+ * polarisation). Carried over by upgrades.
+ */
+static int seed_hash(struct bpf_object *obj)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, V4VIA6_MAP_HASH_SEED);
+	__u32 zero = 0, seed;
+
+	if (!map) /* an older layout's object (V4VIA6_BPF_OBJ): no ECMP */
+		return 0;
+	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
+		return -errno;
+	return bpf_map_update_elem(bpf_map__fd(map), &zero, &seed, BPF_ANY) ? -errno : 0;
+}
+
 int state_pin_object(struct bpf_object *obj, const char *dir)
 {
 	struct bpf_program *prog;
@@ -446,6 +464,9 @@ int state_pin_object(struct bpf_object *obj, const char *dir)
 	char path[PATH_MAX];
 	int err;
 
+	err = seed_hash(obj);
+	if (err)
+		return err;
 	bpf_object__for_each_map(map, obj) {
 		if (bpf_map__is_internal(map))
 			continue; /* .rodata and the like: the program's own */

@@ -96,7 +96,10 @@ int state_mark_pin_dir(const char *dir, unsigned int layout);
 /* Opens (not loads) the program's BPF object: the built-in one or V4VIA6_BPF_OBJ. NULL + errno. */
 struct bpf_object;
 struct bpf_object *state_object_open(void);
-/* Pins a loaded object's maps (by name) and program (V4VIA6_PIN_PROG) into dir. 0 or -errno. */
+/*
+ * Pins a loaded object's maps (by name) and program (V4VIA6_PIN_PROG) into
+ * dir, after giving its maps just made their flow hash seed (random). 0 or -errno.
+ */
 int state_pin_object(struct bpf_object *obj, const char *dir);
 
 #endif /* V4VIA6_STATE_H */

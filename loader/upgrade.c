@@ -497,6 +497,9 @@ static int carry_over(struct bpf_object *obj, const char *old_dir, unsigned int 
 		map = bpf_object__find_map_by_name(obj, name);
 		pin_path(path, old_dir, name);
 		fd = bpf_obj_get(path);
+		/* a map the old layout did not have yet (hash_seed: the new one's random seed stays) */
+		if (map && fd < 0 && errno == ENOENT && (v4via6_map_defs[i].flags & MAP_OPTIONAL))
+			continue;
 		if (!map || fd < 0) {
 			pr_err("upgrade: map %s: %s in layout %u", name, map ? "missing" : "gone",
 			       map ? from : to);
