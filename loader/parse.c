@@ -266,6 +266,9 @@ static int parse_hops(int argc, char **argv, int i, struct route_spec *r, bool *
 			if (rc)
 				return rc;
 			have_weight = *weighted = true;
+		} else if (!strcmp(argv[i], "dead") || !strcmp(argv[i], "linkdown")) {
+			/* flags ip route (and route show) print after a hop whose link is down */
+			continue;
 		} else {
 			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
 		}

@@ -174,6 +174,8 @@ static const struct args_case route_cases[] = {
 	  PARSE_OK, NULL },
 	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 nexthop dev r1 via fe80::2", PARSE_OK, NULL },
 	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 65535", PARSE_OK, NULL },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 2 dead linkdown nexthop via fe80::2 dev r1",
+	  PARSE_OK, NULL },
 	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 0", PARSE_BAD_VALUE,
 	  "weight 0: not a weight (1..65535)" },
 	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 65536", PARSE_BAD_VALUE,
