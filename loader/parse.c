@@ -413,6 +413,10 @@ int parse_nexthop_args(int argc, char **argv, struct nexthop_spec *s, char *err,
 			s->dev = next_arg(argc, argv, &i, err, len);
 			if (!s->dev)
 				return PARSE_USAGE;
+		} else if ((!strcmp(argv[i], "linkdown") || !strcmp(argv[i], "dead")) &&
+			   (have_via || s->dev)) {
+			/* shown after a next hop whose link is down: not a setting */
+			continue;
 		} else if (!strcmp(argv[i], "scope") && (have_via || s->dev)) {
 			/* `ip nexthop show` prints "scope link": nothing of ours */
 			if (!next_arg(argc, argv, &i, err, len))
