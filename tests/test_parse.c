@@ -460,6 +460,88 @@ static void test_config(void)
 			  !has_line(out, 1, "") && !has_line(out, 6, "") && !has_line(out, 13, ""),
 		  "stderr:\n%s", out);
 
+	/* ECMP: objects, groups, routes by id, multipath over continuation lines */
+	rc = read_config("attach lo\n"
+			 "nexthop id 2 via fe80::2 dev lo\n"
+			 "nexthop id 10 group 1/2,3\n"
+			 "nexthop id 1 via inet6 fe80::1 dev lo scope link\n"
+			 "route 10.0.0.0/24 nhid 10\n"
+			 "route 10.0.1.0/24\n"
+			 "\tnexthop via inet6 fe80::1 dev lo weight 1\n"
+			 "\tnexthop via inet6 fe80::2 dev lo weight 7 linkdown\n"
+			 "route 10.0.2.0/24 nexthop via fe80::3 dev lo weight 2 nexthop via fe80::4 "
+			 "dev lo\n"
+			 "route 10.0.3.0/24 via fe80::1 dev lo\n",
+			 &cfg, out, sizeof(out));
+	CHECK_ONE("config-ecmp",
+		  !rc && cfg.n_routes == 4 && cfg.n_nhs == 3 && cfg.nhs[0].id == 1 &&
+			  cfg.nhs[2].id == 10 && cfg.nhs[2].n_hops == 2 &&
+			  cfg.nhs[2].flags == V4VIA6_NHDEF_GROUP &&
+			  cfg.hops[cfg.nhs[2].first_hop + 1].m.weight == 3 &&
+			  cfg.hops[cfg.nhs[0].first_hop].m.nh.ifindex == cfg.ifaces[0].ifindex &&
+			  cfg.routes[0].nh.ifindex == V4VIA6_IFINDEX_GROUP &&
+			  !cfg.routes[0].n_hops && cfg.routes[1].n_hops == 2 &&
+			  cfg.hops[cfg.routes[1].first_hop + 1].m.weight == 7 &&
+			  cfg.hops[cfg.routes[1].first_hop + 1].m.nh.ifindex ==
+				  cfg.ifaces[0].ifindex &&
+			  cfg.routes[2].n_hops == 2 && cfg.routes[3].nh.ifindex != 0 &&
+			  !cfg.routes[3].n_hops,
+		  "rc %d, %zu routes, %zu objects; stderr: %s", rc, cfg.n_routes, cfg.n_nhs, out);
+	if (!rc)
+		config_free(&cfg);
+
+	rc = read_config("attach lo\n"
+			 "nexthop id 1 via fe80::1 dev lo\n"
+			 "nexthop id 1 via fe80::2 dev lo\n"
+			 "nexthop id 0 via fe80::1 dev lo\n"
+			 "nexthop id 5 group 1/5\n"
+			 "nexthop id 6 group 1/99\n"
+			 "nexthop id 7 group 1,0\n"
+			 "nexthop id 8 group 1,65536\n"
+			 "nexthop id 9 group 1/7\n"
+			 "nexthop id 11 group 1/2/3/4/5/6/7/8/9/10/12/13/14/15/16/17/18/19/20/21/22/23/"
+			 "24/25/26/27/28/29/30/31/32/33/34\n"
+			 "route 10.0.0.0/24 nhid 42\n"
+			 "\tnexthop via fe80::1 dev lo\n"
+			 "nexthop id 12 via fe80::1 dev other0\n"
+			 "route 10.0.1.0/24 nexthop via fe80::1 dev lo weight 0\n"
+			 "route 10.0.2.0/24\n"
+			 "  nexthop via fe80::1 dev other1 weight 2\n"
+			 "route 10.0.3.0/24 nhid 0\n"
+			 "nexthop id 13 via fe80::1\n",
+			 &cfg, out, sizeof(out));
+	CHECK_ONE("config-ecmp-bad-rc", rc == -EINVAL, "rc %d", rc);
+	CHECK_ONE("config-ecmp-bad-every-line",
+		  has_line(out, 3, "duplicate nexthop id 1 (first on line 2)") &&
+			  has_line(out, 4, "id 0: not a nexthop id") &&
+			  has_line(out, 5, "id 5 names itself") &&
+			  has_line(out, 6, "member 99: no \"nexthop id 99\" line") &&
+			  has_line(out, 7, "weight 0: not a weight") &&
+			  has_line(out, 8, "weight 65536: not a weight") &&
+			  has_line(out, 9, "member 7: no \"nexthop id 7\" line") &&
+			  has_line(out, 10, "more than 32 members") &&
+			  has_line(out, 11, "nexthop: unexpected argument") &&
+			  has_line(out, 13, "no \"attach other0\" line") &&
+			  has_line(out, 14, "weight 0: not a weight") &&
+			  has_line(out, 15, "no \"attach other1\" line") &&
+			  has_line(out, 17, "nhid 0: not a nexthop id") &&
+			  has_line(out, 18, "missing \"dev IFACE\"") && !has_line(out, 2, "") &&
+			  !has_line(out, 12, "") && !has_line(out, 16, ""),
+		  "stderr:\n%s", out);
+	rc = read_config("attach lo\n"
+			 "nexthop id 1 via fe80::1 dev lo\n"
+			 "nexthop id 2 group 1\n"
+			 "nexthop id 3 group 2/1\n"
+			 "\tnexthop via fe80::1 dev lo\n"
+			 "route 10.0.0.0/24 nhid 3\n"
+			 "route 10.0.9.0/24 nhid 42\n",
+			 &cfg, out, sizeof(out));
+	CHECK_ONE("config-ecmp-nested",
+		  rc == -EINVAL && has_line(out, 4, "member 2 is a group") &&
+			  has_line(out, 5, "no route line before it") && !has_line(out, 6, "") &&
+			  has_line(out, 7, "nhid 42: no \"nexthop id 42\" line"),
+		  "rc %d, stderr:\n%s", rc, out);
+
 	rc = read_config("", &cfg, out, sizeof(out));
 	CHECK_ONE("config-empty", !rc && !cfg.n_ifaces && !cfg.n_routes && !cfg.n_neighs,
 		  "rc %d: %s", rc, out);
