@@ -164,6 +164,7 @@ struct nh_show {
 	struct nh_view v;
 	__u32 *by_nh, n_by_nh; /* slots in use, by next hop */
 	struct nh_stats *by_nh_stats; /* their counters (-s) */
+	int links_down_fd;
 };
 
 /* The counters of next hop nh: of every slot that holds it (0 when none does). */
@@ -185,7 +186,7 @@ static void print_def(__u32 id, const struct nh_def *d, const struct nh_show *sh
 	__u32 ids[V4VIA6_NHGRP_MAX_SIZE], w[V4VIA6_NHGRP_MAX_SIZE], i, n;
 	char addr[ADDR_STR_LEN], dev[IF_NAMESIZE], g[GROUP_STR_LEN];
 	bool group = d->flags & V4VIA6_NHDEF_GROUP;
-	bool down = !group && (d->m[0].flags & V4VIA6_MEMBER_DOWN);
+	bool down = !group && nh_link_down(sh->links_down_fd, d->m[0].nh.ifindex);
 	struct nh_stats c;
 
 	n = d->n < V4VIA6_NHGRP_MAX_SIZE ? d->n : V4VIA6_NHGRP_MAX_SIZE;
@@ -229,7 +230,7 @@ static void print_def(__u32 id, const struct nh_def *d, const struct nh_show *sh
 			json_kv_uint("weight", d->m[i].weight);
 			json_key("flags");
 			json_array_start();
-			if (d->m[i].flags & V4VIA6_MEMBER_DOWN)
+			if (nh_link_down(sh->links_down_fd, d->m[i].nh.ifindex))
 				json_string("linkdown");
 			json_array_end();
 			if (stats) {
@@ -313,6 +314,7 @@ static int nexthop_show(int argc, char **argv)
 		return rc;
 	if (open_state_repaired(&st))
 		return EXIT_FAIL;
+	sh.links_down_fd = st.links_down_fd;
 	err = nh_view_open(&sh.v, st.nexthops_fd);
 	if (err) {
 		pr_err("%s: reading the nexthops array: %s", cmd_name(), strerror(-err));
@@ -409,7 +411,7 @@ static int nexthop_set(int argc, char **argv, __u64 flags)
 	char err[PARSE_ERR_LEN];
 	struct v4via6_state st;
 	struct nexthop_spec s;
-	__u32 ifindex = 0, g;
+	__u32 ifindex = 0;
 	struct fib24 fib;
 	struct nh_def d;
 	int rc, e;
@@ -440,12 +442,6 @@ static int nexthop_set(int argc, char **argv, __u64 flags)
 	why = fib24_nh_invalid(&fib, s.id, &d);
 	if (why) {
 		pr_err("%s: id %u: %s", what, s.id, why);
-		goto out;
-	}
-	/* a group's member cannot become a group: groups do not nest */
-	if (s.group && (g = nh_group_naming(fib.nh_defs_fd, s.id))) {
-		pr_err("%s: id %u: a member of group %u, and a group cannot be a member", what,
-		       s.id, g);
 		goto out;
 	}
 	e = fib24_nh_set(&fib, s.id, &d, flags);

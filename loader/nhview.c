@@ -205,6 +205,13 @@ int nh_defs_ids(int nh_defs_fd, __u32 kind, __u32 **ids, __u32 *n)
 	return 0;
 }
 
+bool nh_link_down(int links_down_fd, __u32 ifindex)
+{
+	__u32 v;
+
+	return links_down_fd >= 0 && !bpf_map_lookup_elem(links_down_fd, &ifindex, &v) && v;
+}
+
 __u32 nh_group_naming(int nh_defs_fd, __u32 id)
 {
 	struct nh_key key, next, *prev = NULL;

@@ -60,6 +60,9 @@ int nh_stats_read(int nh_stats_fd, const __u32 *idx, __u32 n, struct nh_stats *o
  * it). 0 or -errno.
  */
 int nh_defs_ids(int nh_defs_fd, __u32 kind, __u32 **ids, __u32 *n);
+/* The link is down (map links_down, kept by sync): its members have no bucket. */
+bool nh_link_down(int links_down_fd, __u32 ifindex);
+
 /* The named object that is a group with id among its members: its id, or 0. */
 __u32 nh_group_naming(int nh_defs_fd, __u32 id);
 

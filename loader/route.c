@@ -264,7 +264,7 @@ static int route_del(int argc, char **argv)
 }
 
 /* A route's own next hops (an anonymous object), as `ip route` prints RTA_MULTIPATH. */
-static void print_hops(const char *pfx, const struct nh_def *def)
+static void print_hops(const char *pfx, const struct nh_def *def, int links_down_fd)
 {
 	char via[ADDR_STR_LEN], dev[IF_NAMESIZE];
 	__u32 i, n = def ? def->n : 0;
@@ -282,7 +282,7 @@ static void print_hops(const char *pfx, const struct nh_def *def)
 	}
 	for (i = 0; i < n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
 		const struct nh_member *m = &def->m[i];
-		bool down = m->flags & V4VIA6_MEMBER_DOWN;
+		bool down = nh_link_down(links_down_fd, m->nh.ifindex);
 
 		format_ipv6(m->nh.addr, via, sizeof(via));
 		ifname_cached(m->nh.ifindex, dev);
@@ -313,7 +313,7 @@ static void print_hops(const char *pfx, const struct nh_def *def)
 	}
 }
 
-static void print_route(const struct route_entry *e, int nh_defs_fd)
+static void print_route(const struct route_entry *e, const struct v4via6_state *st)
 {
 	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
 	struct nh_def def;
@@ -336,10 +336,10 @@ static void print_route(const struct route_entry *e, int nh_defs_fd)
 	if (nh_is_group(&e->nh)) {
 		nh_key_of(&e->nh, &k);
 		if (k.kind == V4VIA6_NH_ANON) {
-			if (nh_defs_fd < 0 || bpf_map_lookup_elem(nh_defs_fd, &k, &def))
-				print_hops(pfx, NULL);
+			if (st->nh_defs_fd < 0 || bpf_map_lookup_elem(st->nh_defs_fd, &k, &def))
+				print_hops(pfx, NULL, -1);
 			else
-				print_hops(pfx, &def);
+				print_hops(pfx, &def, st->links_down_fd);
 			return;
 		}
 		if (!json_output) {
@@ -407,7 +407,7 @@ static int route_show(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (route_is_local(&routes[i].val) == local &&
 		    (!argc || !route_key_cmp(&routes[i].key, &r.key)))
-			print_route(&routes[i], st.nh_defs_fd);
+			print_route(&routes[i], &st);
 	if (json_output)
 		json_array_end();
 	state_close(&st);
