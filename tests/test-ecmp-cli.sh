@@ -183,6 +183,15 @@ print(sum(m["stats"]["packets"] for m in g))'
 	fi
 fi
 
+# --- status: routes by id and multipath routes are not "via interfaces not attached" ---------
+t=status-group-routes
+out=$(v6 r status 2>&1)
+if ! grep -qx "routes: 4" <<<"$out"; then
+	fail $t "want routes: 4 (two through groups, none unattached)" "$out"
+else
+	pass $t
+fi
+
 # --- replace: every route follows, show says so ----------------------------------------------
 t=nexthop-replace
 if ! out=$(v6 r nexthop replace id 10 group 2 2>&1); then
