@@ -418,4 +418,21 @@ else
 	fi
 fi
 
+# --- a multipath route at an address of the router gives way to a local entry, with a warning --
+t=local-address
+ip -n "$(ns r)" addr add 10.0.77.1/32 dev lo
+out=$(v6 r route add 10.0.77.1/32 nexthop via "$B_LL" dev r1 weight 1 nexthop via "$C_LL" dev r2 2>&1)
+rc=$?
+if [ $rc != 0 ] || ! grep -q "warning: 10.0.77.1/32 is a local address of this router: its route with next hops of its own gives way to a local entry" <<<"$out"; then
+	fail $t "exit $rc, want 0 and a warning naming the route" "$out"
+elif ! v6 r route show local | grep -qx "local 10.0.77.1/32" || v6 r route show | grep -q 10.0.77.1; then
+	fail $t "want a local entry in place of the route" "$(v6 r route show local 2>&1; v6 r route show 2>&1)"
+elif out=$(v6 r route add 10.0.77.1/32 nhid 20 2>&1) ||
+	! grep -q "10.0.77.1/32: a local address of this router" <<<"$out"; then
+	fail $t "route add nhid at a known local address: want it refused" "$out"
+else
+	pass $t
+fi
+ip -n "$(ns r)" addr del 10.0.77.1/32 dev lo
+
 exit $((LIB_FAILS > 0))
