@@ -146,8 +146,8 @@ static int put_nh(struct fib24 *fib, const struct config *cfg, const struct conf
  * groups; the ids of the map's named objects the file no longer has into
  * *gone (removed after the routes that may use them).
  */
-static int update_nhs(struct fib24 *fib, const struct config *cfg, struct counts *c,
-		      __u32 **gone, __u32 *n_gone)
+static int update_nhs(struct fib24 *fib, const struct config *cfg, struct counts *c, __u32 **gone,
+		      __u32 *n_gone)
 {
 	__u32 *ids = NULL, n = 0, i, k = 0;
 	size_t j;
@@ -231,7 +231,8 @@ static int remove_nhs(struct fib24 *fib, const __u32 *ids, __u32 n, struct count
 			if (err == -ENOENT)
 				continue;
 			if (err) {
-				pr_err("apply: removing nexthop id %u: %s%s", ids[i], strerror(-err),
+				pr_err("apply: removing nexthop id %u: %s%s", ids[i],
+				       strerror(-err),
 				       err == -EBUSY ? " (a route or group not in the file names "
 						       "it)" :
 						       "");

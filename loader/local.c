@@ -258,8 +258,10 @@ static int ensure_entry(struct fib24 *fib, const struct route_key *key)
 			struct nh_key k;
 
 			memcpy(&k, r.nh.addr, sizeof(k));
-			snprintf(via, sizeof(via), k.kind == V4VIA6_NH_NAMED ? "nhid %u" :
-					  "with next hops of its own", k.id);
+			snprintf(via, sizeof(via),
+				 k.kind == V4VIA6_NH_NAMED ? "nhid %u" :
+							     "with next hops of its own",
+				 k.id);
 		} else {
 			snprintf(via + strlen(via), sizeof(via) - strlen(via), " dev %s",
 				 ifname_of(r.nh.ifindex, dev));

@@ -78,8 +78,8 @@ static int parse_show_args(int argc, char **argv, struct nh_filter *flt)
 			v = strtoul(argv[i], &end, 10);
 			if (errno || end == argv[i] || *end || argv[i][0] == '-' || !v ||
 			    v >= V4VIA6_MAX_NEXTHOPS)
-				return usage_error("object %s: not a nexthops slot (1..%u)", argv[i],
-						   V4VIA6_MAX_NEXTHOPS - 1);
+				return usage_error("object %s: not a nexthops slot (1..%u)",
+						   argv[i], V4VIA6_MAX_NEXTHOPS - 1);
 			flt->object = v;
 		} else if (!strcmp(argv[i], "dev") && !flt->ifindex) {
 			if (++i >= argc)
@@ -127,8 +127,8 @@ static void print_slot(__u32 idx, const struct nexthop_slot *s, const struct nh_
 		else if (throw)
 			printf("object %u throw entries %u\n", idx, entries);
 		else
-			printf("object %u via inet6 %s dev %s lladdr %s entries %u\n", idx, addr, dev,
-			       s->dmac.known ? mac : "kernel", entries);
+			printf("object %u via inet6 %s dev %s lladdr %s entries %u\n", idx, addr,
+			       dev, s->dmac.known ? mac : "kernel", entries);
 		if (c)
 			printf("    forwarded: packets %llu bytes %llu\n",
 			       (unsigned long long)c->packets, (unsigned long long)c->bytes);

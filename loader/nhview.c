@@ -252,8 +252,8 @@ void nh_view_sort_by_nh(const struct nh_view *v, __u32 *idx, __u32 n)
 	sort_view = NULL;
 }
 
-__u32 nh_view_find(const struct nh_view *v, const __u32 *idx, __u32 n,
-		   const struct nexthop *nh, __u32 *first)
+__u32 nh_view_find(const struct nh_view *v, const __u32 *idx, __u32 n, const struct nexthop *nh,
+		   __u32 *first)
 {
 	__u32 lo = 0, hi = n, k;
 

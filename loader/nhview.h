@@ -72,8 +72,8 @@ __u32 nh_group_naming(int nh_defs_fd, __u32 id);
  * they start in idx and how many. For the counters of a group's members.
  */
 void nh_view_sort_by_nh(const struct nh_view *v, __u32 *idx, __u32 n);
-__u32 nh_view_find(const struct nh_view *v, const __u32 *idx, __u32 n,
-		   const struct nexthop *nh, __u32 *first);
+__u32 nh_view_find(const struct nh_view *v, const __u32 *idx, __u32 n, const struct nexthop *nh,
+		   __u32 *first);
 
 /* tbl8 blocks pointed to by tbl24 (FIB24_GROUP_USED), and the pool's size. 0 or -errno. */
 int tbl8_blocks_used(int owners_fd, __u32 *used, __u32 *total);

@@ -233,8 +233,8 @@ static int hop_done(const struct route_spec *r, bool have_via, char *err, size_t
 }
 
 /* The hops of a multipath route, from argv[i] (a "nexthop"); *weighted: any has a weight. */
-static int parse_hops(int argc, char **argv, int i, struct route_spec *r, bool *weighted,
-		      char *err, size_t len)
+static int parse_hops(int argc, char **argv, int i, struct route_spec *r, bool *weighted, char *err,
+		      size_t len)
 {
 	bool have_via = false, have_weight = false;
 	struct route_hop *h = NULL;
@@ -356,8 +356,8 @@ static int parse_group(const char *arg, struct nexthop_spec *s, char *err, size_
 	int rc;
 
 	if (strlen(arg) >= sizeof(buf))
-		return fail(PARSE_BAD_VALUE, err, len, "group %.32s...: more than %u members",
-			    arg, V4VIA6_NHGRP_MAX_SIZE);
+		return fail(PARSE_BAD_VALUE, err, len, "group %.32s...: more than %u members", arg,
+			    V4VIA6_NHGRP_MAX_SIZE);
 	strcpy(buf, arg);
 	if (!*buf || *buf == '/' || buf[strlen(buf) - 1] == '/' || strstr(buf, "//"))
 		return fail(PARSE_BAD_VALUE, err, len,
@@ -384,8 +384,9 @@ static int parse_group(const char *arg, struct nexthop_spec *s, char *err, size_
 		if (comma) {
 			rc = parse_weight(comma, &s->weight[s->n], err, len);
 			if (rc)
-				return fail(rc, err, len, "group: member %u: weight %s: not a weight (1..%u)",
-					    id, comma, V4VIA6_NH_MAX_WEIGHT);
+				return fail(rc, err, len,
+					    "group: member %u: weight %s: not a weight (1..%u)", id,
+					    comma, V4VIA6_NH_MAX_WEIGHT);
 		}
 		s->n++;
 	}
@@ -446,8 +447,7 @@ int parse_nexthop_args(int argc, char **argv, struct nexthop_spec *s, char *err,
 	return PARSE_OK;
 }
 
-const char *format_group(const __u32 *ids, const __u32 *weights, __u32 n, char *buf,
-			 size_t len)
+const char *format_group(const __u32 *ids, const __u32 *weights, __u32 n, char *buf, size_t len)
 {
 	size_t k = 0;
 	__u32 i;

@@ -101,8 +101,7 @@ int parse_nhid(const char *s, __u32 *id, char *err, size_t len);
  * A group's members as `ip nexthop` writes them: "1/2,3" (a weight of 1 is
  * left out). Returns buf.
  */
-const char *format_group(const __u32 *ids, const __u32 *weights, __u32 n, char *buf,
-			 size_t len);
+const char *format_group(const __u32 *ids, const __u32 *weights, __u32 n, char *buf, size_t len);
 /* Long enough for format_group of the largest group. */
 #define GROUP_STR_LEN (V4VIA6_NHGRP_MAX_SIZE * 22)
 

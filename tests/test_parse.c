@@ -461,18 +461,19 @@ static void test_config(void)
 		  "stderr:\n%s", out);
 
 	/* ECMP: objects, groups, routes by id, multipath over continuation lines */
-	rc = read_config("attach lo\n"
-			 "nexthop id 2 via fe80::2 dev lo\n"
-			 "nexthop id 10 group 1/2,3\n"
-			 "nexthop id 1 via inet6 fe80::1 dev lo scope link\n"
-			 "route 10.0.0.0/24 nhid 10\n"
-			 "route 10.0.1.0/24\n"
-			 "\tnexthop via inet6 fe80::1 dev lo weight 1\n"
-			 "\tnexthop via inet6 fe80::2 dev lo weight 7 linkdown\n"
-			 "route 10.0.2.0/24 nexthop via fe80::3 dev lo weight 2 nexthop via fe80::4 "
-			 "dev lo\n"
-			 "route 10.0.3.0/24 via fe80::1 dev lo\n",
-			 &cfg, out, sizeof(out));
+	rc = read_config(
+		"attach lo\n"
+		"nexthop id 2 via fe80::2 dev lo\n"
+		"nexthop id 10 group 1/2,3\n"
+		"nexthop id 1 via inet6 fe80::1 dev lo scope link\n"
+		"route 10.0.0.0/24 nhid 10\n"
+		"route 10.0.1.0/24\n"
+		"\tnexthop via inet6 fe80::1 dev lo weight 1\n"
+		"\tnexthop via inet6 fe80::2 dev lo weight 7 linkdown\n"
+		"route 10.0.2.0/24 nexthop via fe80::3 dev lo weight 2 nexthop via fe80::4 "
+		"dev lo\n"
+		"route 10.0.3.0/24 via fe80::1 dev lo\n",
+		&cfg, out, sizeof(out));
 	CHECK_ONE("config-ecmp",
 		  !rc && cfg.n_routes == 4 && cfg.n_nhs == 3 && cfg.nhs[0].id == 1 &&
 			  cfg.nhs[2].id == 10 && cfg.nhs[2].n_hops == 2 &&
@@ -490,26 +491,27 @@ static void test_config(void)
 	if (!rc)
 		config_free(&cfg);
 
-	rc = read_config("attach lo\n"
-			 "nexthop id 1 via fe80::1 dev lo\n"
-			 "nexthop id 1 via fe80::2 dev lo\n"
-			 "nexthop id 0 via fe80::1 dev lo\n"
-			 "nexthop id 5 group 1/5\n"
-			 "nexthop id 6 group 1/99\n"
-			 "nexthop id 7 group 1,0\n"
-			 "nexthop id 8 group 1,65536\n"
-			 "nexthop id 9 group 1/7\n"
-			 "nexthop id 11 group 1/2/3/4/5/6/7/8/9/10/12/13/14/15/16/17/18/19/20/21/22/23/"
-			 "24/25/26/27/28/29/30/31/32/33/34\n"
-			 "route 10.0.0.0/24 nhid 42\n"
-			 "\tnexthop via fe80::1 dev lo\n"
-			 "nexthop id 12 via fe80::1 dev other0\n"
-			 "route 10.0.1.0/24 nexthop via fe80::1 dev lo weight 0\n"
-			 "route 10.0.2.0/24\n"
-			 "  nexthop via fe80::1 dev other1 weight 2\n"
-			 "route 10.0.3.0/24 nhid 0\n"
-			 "nexthop id 13 via fe80::1\n",
-			 &cfg, out, sizeof(out));
+	rc = read_config(
+		"attach lo\n"
+		"nexthop id 1 via fe80::1 dev lo\n"
+		"nexthop id 1 via fe80::2 dev lo\n"
+		"nexthop id 0 via fe80::1 dev lo\n"
+		"nexthop id 5 group 1/5\n"
+		"nexthop id 6 group 1/99\n"
+		"nexthop id 7 group 1,0\n"
+		"nexthop id 8 group 1,65536\n"
+		"nexthop id 9 group 1/7\n"
+		"nexthop id 11 group 1/2/3/4/5/6/7/8/9/10/12/13/14/15/16/17/18/19/20/21/22/23/"
+		"24/25/26/27/28/29/30/31/32/33/34\n"
+		"route 10.0.0.0/24 nhid 42\n"
+		"\tnexthop via fe80::1 dev lo\n"
+		"nexthop id 12 via fe80::1 dev other0\n"
+		"route 10.0.1.0/24 nexthop via fe80::1 dev lo weight 0\n"
+		"route 10.0.2.0/24\n"
+		"  nexthop via fe80::1 dev other1 weight 2\n"
+		"route 10.0.3.0/24 nhid 0\n"
+		"nexthop id 13 via fe80::1\n",
+		&cfg, out, sizeof(out));
 	CHECK_ONE("config-ecmp-bad-rc", rc == -EINVAL, "rc %d", rc);
 	CHECK_ONE("config-ecmp-bad-every-line",
 		  has_line(out, 3, "duplicate nexthop id 1 (first on line 2)") &&
