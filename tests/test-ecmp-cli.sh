@@ -62,7 +62,7 @@ t=nexthop-round-trip
 before=$(v6 r nexthop show | grep '^id ')
 if ! out=$({ v6 r nexthop del id 10 && v6 r nexthop del id 1 && v6 r nexthop del id 2; } 2>&1); then
 	fail $t "nexthop del" "$out"
-elif [ -n "$(v6 r nexthop show | grep '^id ')" ]; then
+elif v6 r nexthop show | grep -q '^id '; then
 	fail $t "objects left after del" "$(v6 r nexthop show 2>&1)"
 else
 	ok=1
@@ -249,6 +249,7 @@ bad mp-weight-zero 1 "weight 0: not a weight" route add 10.0.30.0/24 nexthop via
 	nexthop via "$C_LL" dev r2
 bad mp-not-attached 1 "dev lo: not attached" route add 10.0.30.0/24 nexthop via "$B_LL" dev r1 \
 	nexthop via "$C_LL" dev lo
+# shellcheck disable=SC2046 # one word per argument
 bad mp-33 1 "more than 32 next hops" route add 10.0.30.0/24 $(for i in $(seq 1 33); do
 	echo "nexthop via fe80::$i dev r1"; done)
 bad usage-add 2 "nexthop add: missing \"id ID\"" nexthop add
