@@ -282,7 +282,7 @@ int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, 
 		     size_t len)
 {
 	bool have_via = false, weighted = false;
-	int i, rc, nexthops = 0;
+	int i, rc;
 
 	/* the hops are cleared as they are read: a million plain routes need not clear 1 KiB each */
 	memset(r, 0, offsetof(struct route_spec, hops));
@@ -308,8 +308,6 @@ int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, 
 				    UINT32_MAX);
 		return PARSE_OK;
 	}
-	for (i = 1; i < argc; i++)
-		nexthops += !strcmp(argv[i], "nexthop");
 	for (i = 1; i < argc; i++) {
 		if (!need_nh)
 			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
@@ -318,12 +316,12 @@ int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, 
 			if (rc)
 				return rc;
 			break;
-		} else if (!strcmp(argv[i], "via") && !have_via && !nexthops) {
+		} else if (!strcmp(argv[i], "via") && !have_via) {
 			rc = parse_via(argc, argv, &i, r->via, err, len);
 			if (rc)
 				return rc;
 			have_via = true;
-		} else if (!strcmp(argv[i], "dev") && !r->dev && !nexthops) {
+		} else if (!strcmp(argv[i], "dev") && !r->dev) {
 			r->dev = next_arg(argc, argv, &i, err, len);
 			if (!r->dev)
 				return PARSE_USAGE;

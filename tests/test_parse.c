@@ -187,7 +187,10 @@ static const struct args_case route_cases[] = {
 	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 nexthop dev r1", PARSE_USAGE,
 	  "nexthop 2: missing \"via inet6 ADDR\"" },
 	{ "10.0.0.0/24 via fe80::1 dev r0 nexthop via fe80::2 dev r1", PARSE_USAGE,
-	  "via: unexpected" },
+	  "nexthop: unexpected" },
+	/* a word after dev is the device's name, even "nexthop" (fuzz_args found it counted) */
+	{ "default nexthop via 80::0 dev nexthop", PARSE_OK, NULL },
+	{ "default via 80::0 dev nexthop", PARSE_OK, NULL },
 	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight", PARSE_USAGE, "weight: missing" },
 	{ "10.0.0.0/24 weight 1 nexthop via fe80::1 dev r0", PARSE_USAGE, "weight: unexpected" },
 };
