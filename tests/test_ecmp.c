@@ -118,6 +118,7 @@ struct flow {
 	__u32 saddr, daddr;
 	__u16 sport, dport;
 	__u8 proto;
+	__u16 payload; /* bytes after the IPv4 header: 0 is FRAME_SPEC's */
 };
 
 static void flow_random(struct flow *f, __u32 dst24)
@@ -127,6 +128,7 @@ static void flow_random(struct flow *f, __u32 dst24)
 	f->sport = rnd();
 	f->dport = rnd();
 	f->proto = rnd() & 1 ? IPPROTO_TCP : IPPROTO_UDP;
+	f->payload = 0;
 }
 
 /*
@@ -151,6 +153,8 @@ static void flow_frame(const struct flow *f, __u16 frag_off, struct frame *in)
 	s.proto = f->proto;
 	s.frag_off = frag_off;
 	s.id = f->sport ^ f->dport;
+	if (f->payload)
+		s.payload = f->payload;
 	frame_build(in, &s);
 	l4 = in->data + IP_OFF + 20;
 	if (frag_off & 0x1fff) {
@@ -796,7 +800,7 @@ static bool test_api_counters(struct world *w, struct fib24 *fib)
 				  k);
 	for (i = 0; i < 4096 && !l.fails; i++) {
 		flow_random(&f, API_24);
-		f.dport = i; /* frames of several lengths: the bytes count them */
+		f.payload = 8 + i % 200; /* frames of several lengths: the bytes count them */
 		m = send_flow(&l, w, &f, 0, &g, &in);
 		if (m < 0)
 			break;
