@@ -198,9 +198,12 @@ static int send_flow(struct tlog *l, const struct world *w, const struct flow *f
 	return -1;
 }
 
-/* Each member's share of FLOWS random flows to dst24 within 1% of its weight's; counts in count[]. */
+/*
+ * Each member's share of FLOWS random flows to dst24 within 1% of its
+ * weight's; counts in count[]. what names the group in the line printed.
+ */
 static void check_shares(struct tlog *l, const struct world *w, const struct group *g, __u32 dst24,
-			 unsigned int *count)
+			 const char *what, unsigned int *count)
 {
 	double total = 0, share, want, worst = 0;
 	unsigned int k, i;
@@ -231,7 +234,7 @@ static void check_shares(struct tlog *l, const struct world *w, const struct gro
 	 */
 	ASSERT_TRUE(worst < 0.01, "group of %u: a member's share off its weight's by %.2f%%", g->n,
 		    worst * 100);
-	printf("  %u members (weights", g->n);
+	printf("  %s, %u members (weights", what, g->n);
 	for (k = 0; k < g->n; k++)
 		printf("%s%u", k ? "/" : " ", g->weights[k]);
 	printf("): largest difference from the weights' shares %.2f%%\n", worst * 100);
@@ -334,7 +337,7 @@ static bool test_hand_shares(struct world *w, struct fib24 *fib)
 			tlog_fail(&l, "setting up a group of %u", g.n);
 			break;
 		}
-		check_shares(&l, w, &g, HAND_24, count);
+		check_shares(&l, w, &g, HAND_24, "by hand", count);
 		hand_put(fib, &g);
 	}
 	return tlog_end(&l, "hand/shares_by_weight");
@@ -545,8 +548,7 @@ static bool test_api_shares(struct world *w, struct fib24 *fib)
 		group_of(&g, api, share_cases[c].n, share_cases[c].weights);
 		if (api_route(&l, fib, &g, gid, &rnh))
 			break;
-		printf("  %s:", gid ? "nhid" : "nexthop via ...");
-		check_shares(&l, w, &g, API_24, count);
+		check_shares(&l, w, &g, API_24, gid ? "nhid G" : "nexthop via ...", count);
 		api_unroute(&l, fib, gid);
 	}
 	return tlog_end(&l, "api/shares_by_weight");
