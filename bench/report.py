@@ -360,8 +360,6 @@ def main():
             p("   %-72s %6s  goal %-20s %s" % (what, fmt(v, "", 2), goal,
                                                "met" if met else "MISSED"))
         p()
-    if ec:
-        ecmp_print(ec)
     p("3. Control plane (%d routes)" % maxroutes)
     rows = [
         ("kernel FIB, one ip -batch", "kernel_ip_batch_s", " s"),
@@ -387,6 +385,9 @@ def main():
     if fib_steps:
         p("   kernel FIB growth for step 1: " + ", ".join(
             "%d->%d %.1f s" % (s["from"], s["to"], s["seconds"]) for s in fib_steps))
+    if ec:
+        p()
+        ecmp_print(ec)
 
 
 main()
