@@ -186,17 +186,21 @@ def ecmp_print(e):
     p("   Convergence: every route through one group of 2 (one member per link); the link "
       "of one goes down, then up (fib24_link_set), %s times"
       % (e["convergence"][0]["checks"]["flips"] if e["convergence"] else "?"))
-    p("   %9s %12s %14s %14s %8s %18s  %s"
-      % ("routes", "table fill", "link down us", "link up us", "groups", "rewrite instead", "checked"))
+    p("   %9s %12s %12s %14s %14s %8s %12s  %s"
+      % ("routes", "fill, plain", "fill, group", "link down us", "link up us", "groups",
+         "rewrite all", "checked"))
     for c in e["convergence"]:
         ch = c["checks"]
-        p("   %9d %10.2f s %14.1f %14.1f %8s %16.3f s  %d/%d probes on the other link after down, "
-          "%d/%d half the buckets back after up"
-          % (c["routes"], c["fill_s"], c["link_down_us"]["median"], c["link_up_us"]["median"],
+        p("   %9d %10.2f s %10.2f s %14.1f %14.1f %8s %10.2f s  %d/%d probes on the other link "
+          "after down, %d/%d half the buckets back after up"
+          % (c["routes"], c.get("fill_plain_s", float("nan")), c["fill_s"],
+             c["link_down_us"]["median"], c["link_up_us"]["median"],
              "%d / %d" % tuple(c["groups_changed"]), c.get("rewrite_s", float("nan")),
              ch["on_alt_after_down"], ch["flips"], ch["out_buckets_back_after_up"], ch["flips"]))
-    p("   groups: written by the down / the up; rewrite instead: every route moved to a plain next "
-      "hop in one batch (a link down without groups)")
+    p("   fill: the routes into an empty table, to one plain next hop (no object defined) or "
+      "through the group; groups: written by the down / the up;")
+    p("   rewrite all: every route moved from the group to a plain next hop in one batch "
+      "(what a link down costs without groups)")
     p("   goal: one write per group, under 1 ms, whatever the number of routes (medians; "
       "runs in the JSON)")
     p()
