@@ -217,8 +217,7 @@ static __u32 csum_add(__u32 sum, const void *p, size_t len)
 	return sum;
 }
 
-void bench_frame(__u8 *buf, const __u8 *dmac, __be32 saddr, __be32 daddr, __u16 sport,
-		 __u16 dport)
+void bench_frame(__u8 *buf, const __u8 *dmac, __be32 saddr, __be32 daddr, __u16 sport, __u16 dport)
 {
 	struct ethhdr *eth = (void *)buf;
 	struct iphdr *iph = (void *)(eth + 1);

@@ -26,7 +26,7 @@
 
 #define BENCH_MAX_GWS 16
 #define BENCH_MAX_RUNS 64
-#define FRAME_LEN 60 /* the bench's frames: 64 bytes on the wire, without the FCS */
+#define FRAME_LEN      60 /* the bench's frames: 64 bytes on the wire, without the FCS */
 
 /* One line of routegen's output. */
 struct bench_route {
@@ -68,8 +68,7 @@ int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifindex, const __u8
  * A whole FRAME_LEN-byte IPv4/UDP frame from saddr:sport to daddr:dport
  * (network order addresses), checksums right, TTL 255.
  */
-void bench_frame(__u8 *buf, const __u8 *dmac, __be32 saddr, __be32 daddr, __u16 sport,
-		 __u16 dport);
+void bench_frame(__u8 *buf, const __u8 *dmac, __be32 saddr, __be32 daddr, __u16 sport, __u16 dport);
 /*
  * One BPF_PROG_TEST_RUN of a FRAME_LEN-byte frame received on ifindex,
  * repeated; out (FRAME_LEN bytes) gets the frame after, when not NULL.

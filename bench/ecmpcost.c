@@ -84,12 +84,18 @@ static int parse_sizes(char *s, struct options *o)
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "routes", required_argument, NULL, 'r' }, { "in", required_argument, NULL, 'i' },
-		{ "out", required_argument, NULL, 'o' },    { "alt", required_argument, NULL, 'a' },
-		{ "sizes", required_argument, NULL, 's' },  { "frames", required_argument, NULL, 'f' },
-		{ "repeat", required_argument, NULL, 'R' }, { "calls", required_argument, NULL, 'c' },
-		{ "runs", required_argument, NULL, 'k' },   { "flips", required_argument, NULL, 'F' },
-		{ "park", required_argument, NULL, 'P' },   { "help", no_argument, NULL, 'h' },
+		{ "routes", required_argument, NULL, 'r' },
+		{ "in", required_argument, NULL, 'i' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "alt", required_argument, NULL, 'a' },
+		{ "sizes", required_argument, NULL, 's' },
+		{ "frames", required_argument, NULL, 'f' },
+		{ "repeat", required_argument, NULL, 'R' },
+		{ "calls", required_argument, NULL, 'c' },
+		{ "runs", required_argument, NULL, 'k' },
+		{ "flips", required_argument, NULL, 'F' },
+		{ "park", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	char sizes[] = "1000,1000000";
@@ -169,8 +175,7 @@ static void member_nh(struct nexthop *nh, __u32 ifindex, unsigned int k)
 	nh->addr[15] = k;
 }
 
-static int nh_fail(struct fib24 *fib, const char *what, __u32 id, const struct nh_def *def,
-		   int err)
+static int nh_fail(struct fib24 *fib, const char *what, __u32 id, const struct nh_def *def, int err)
 {
 	fprintf(stderr, "ecmpcost: %s %u: %s%s%s\n", what, id, strerror(-err),
 		err == -EINVAL ? ": " : "", err == -EINVAL ? fib24_nh_invalid(fib, id, def) : "");
@@ -263,8 +268,7 @@ struct cost {
 
 /* Every case's frames once: redirected, TTL 254, and the members reached (by next hop MAC). */
 static int cost_check(struct fib24 *fib, int prog, const struct nexthop *route_nh,
-		      const __u8 *frames, const struct options *o, __u32 in_ifindex,
-		      struct cost *r)
+		      const __u8 *frames, const struct options *o, __u32 in_ifindex, struct cost *r)
 {
 	__u8 out[FRAME_LEN], seen[1 << 16];
 	__u32 retval, dur, idx, e;
@@ -300,8 +304,7 @@ static int cost_check(struct fib24 *fib, int prog, const struct nexthop *route_n
 }
 
 static int cost_runs(struct fib24 *fib, const int *fds, const struct nexthop *route_nh,
-		     const __u8 *frames, const struct options *o, __u32 in_ifindex,
-		     struct cost *r)
+		     const __u8 *frames, const struct options *o, __u32 in_ifindex, struct cost *r)
 {
 	__u32 retval, dur;
 	unsigned int k, q, c, f, i;
@@ -316,14 +319,14 @@ static int cost_runs(struct fib24 *fib, const int *fds, const struct nexthop *ro
 				return err;
 			for (c = 0; c < o->calls; c++)
 				for (f = 0; f < o->frames; f++) {
-					err = bench_test_run(fds[q < NCASES], frames + f * FRAME_LEN,
-							     in_ifindex, o->repeat, NULL, &retval,
-							     &dur);
+					err = bench_test_run(fds[q < NCASES],
+							     frames + f * FRAME_LEN, in_ifindex,
+							     o->repeat, NULL, &retval, &dur);
 					if (err)
 						return err;
 					sum += dur;
-					r->wrong[q] += retval != (q < NCASES ? XDP_REDIRECT
-									     : XDP_DROP);
+					r->wrong[q] += retval !=
+						       (q < NCASES ? XDP_REDIRECT : XDP_DROP);
 				}
 			r->ns[q][k] = sum / ((double)o->calls * o->frames);
 		}
@@ -468,8 +471,8 @@ static int converge(struct fib24 *fib, int prog, const struct bench_route *route
 	err = fib24_update_batch(fib, keys, nhs, n, &done);
 	r->rewrite_s = bench_now() - t0;
 	if (err) {
-		fprintf(stderr, "ecmpcost: %zu routes to a plain next hop: route %zu: %s\n", n, done,
-			strerror(-err));
+		fprintf(stderr, "ecmpcost: %zu routes to a plain next hop: route %zu: %s\n", n,
+			done, strerror(-err));
 		goto out;
 	}
 	err = fib24_flush(fib);
@@ -498,8 +501,8 @@ static void report(const struct options *o, const struct cost *c, const struct c
 	double floor = bench_median(c->ns[NCASES], o->runs), plain;
 	unsigned int q, i;
 
-	printf("{\"frames\": %u, \"repeat\": %u, \"calls\": %u, \"runs\": %u, \"cost\": {", o->frames,
-	       o->repeat, o->calls, o->runs);
+	printf("{\"frames\": %u, \"repeat\": %u, \"calls\": %u, \"runs\": %u, \"cost\": {",
+	       o->frames, o->repeat, o->calls, o->runs);
 	print_runs("drop", c->ns[NCASES], o->runs, 0);
 	for (q = 0; q < NCASES; q++) {
 		printf("\"%s\": {\"members\": %u, \"redirected\": %u, \"wrong_verdicts\": %lu, ",
@@ -514,9 +517,9 @@ static void report(const struct options *o, const struct cost *c, const struct c
 		       "\"groups_changed\": [%d, %d], "
 		       "\"checks\": {\"flips\": %u, \"on_alt_after_down\": %u, "
 		       "\"out_buckets_back_after_up\": %u}, ",
-		       i ? ", " : "", cv[i].routes, cv[i].fill_plain_s, cv[i].fill_s, cv[i].rewrite_s,
-		       cv[i].groups_down,
-		       cv[i].groups_up, o->flips, cv[i].on_alt, cv[i].out_back);
+		       i ? ", " : "", cv[i].routes, cv[i].fill_plain_s, cv[i].fill_s,
+		       cv[i].rewrite_s, cv[i].groups_down, cv[i].groups_up, o->flips, cv[i].on_alt,
+		       cv[i].out_back);
 		print_runs("link_down_us", cv[i].down_us, o->flips, 0);
 		print_runs("link_up_us", cv[i].up_us, o->flips, 1);
 		printf("}");
@@ -583,7 +586,8 @@ int main(int argc, char **argv)
 	for (p = 0; o.park[0] && p < 2; p++) {
 		parked[p] = if_nametoindex(o.park[p]);
 		if (!parked[p] || bpf_xdp_attach(parked[p], fds[p], XDP_FLAGS_DRV_MODE, NULL)) {
-			fprintf(stderr, "ecmpcost: parking on %s: %s\n", o.park[p], strerror(errno));
+			fprintf(stderr, "ecmpcost: parking on %s: %s\n", o.park[p],
+				strerror(errno));
 			parked[p] = 0;
 			goto out;
 		}

@@ -300,8 +300,9 @@ int main(int argc, char **argv)
 
 			for (c = 0; c < o.calls; c++)
 				for (f = 0; f < o.frames; f++) {
-					if (bench_test_run(fds[q], frames + f * FRAME_LEN, in_ifindex,
-							   o.repeat, NULL, &retval, &dur)) {
+					if (bench_test_run(fds[q], frames + f * FRAME_LEN,
+							   in_ifindex, o.repeat, NULL, &retval,
+							   &dur)) {
 						fprintf(stderr, "progcost: test_run: %s\n",
 							strerror(errno));
 						goto out;

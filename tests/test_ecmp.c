@@ -248,8 +248,8 @@ static void check_shares(struct tlog *l, const struct world *w, const struct gro
  * the members now.
  */
 static void check_moves(struct tlog *l, const struct world *w, const struct group *g,
-			const struct flow *flows, const int *before, int *after, int gone,
-			int back, const char *what)
+			const struct flow *flows, const int *before, int *after, int gone, int back,
+			const char *what)
 {
 	unsigned int i, moved = 0, wrong = 0, stuck = 0;
 
@@ -703,7 +703,8 @@ static bool test_api_all_down(struct world *w, struct fib24 *fib)
 		}
 		expect_verdict(&l, res.verdict, XDP_PASS);
 		expect_frame(&l, &res.out, &in);
-		ASSERT_EQ(res.delta.pass_throw, 1, "pass_throw of a frame to a group with no member");
+		ASSERT_EQ(res.delta.pass_throw, 1,
+			  "pass_throw of a frame to a group with no member");
 	}
 	for (k = 0; k < ARRAY_SIZE(links); k++) {
 		r = fib24_link_set(fib, w_ifindex(links[k]), true);
