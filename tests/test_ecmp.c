@@ -38,13 +38,14 @@
 
 #define FLOWS	  65536
 #define QUARTER	  (FLOWS / 4)
-#define HAND_SLOT 7 /* the hand-built group's slot: a nexthops index below V4VIA6_MAX_NHGRPS */
 #define HAND_24	  0x0a6300 /* 10.99.0.0/24: the hand-built group's route */
 #define API_24	  0x0a6200 /* 10.98.0.0/24: the route through the API's groups */
 #define MAXM	  8
 #define GID	  201 /* the named group of the API tests */
 
 static unsigned long long rng_state = 11;
+/* The hand-built group's slot: a free nexthops index below V4VIA6_MAX_NHGRPS (setup). */
+static __u32 hand_slot;
 
 static __u32 rnd(void)
 {
@@ -301,7 +302,7 @@ static void hand_put(struct fib24 *fib, struct group *g)
 static int hand_write(const struct world *w, struct group *g)
 {
 	struct nh_group val;
-	__u32 key = HAND_SLOT, j;
+	__u32 key = hand_slot, j;
 	int moved = nhgrp_rebalance(g->member, g->weights, g->n);
 
 	if (moved < 0)
@@ -530,6 +531,8 @@ static void api_unroute(struct tlog *l, struct fib24 *fib, __u32 gid)
 	err = gid ? fib24_nh_del(fib, gid) : 0;
 	if (err)
 		tlog_fail(l, "fib24_nh_del(%u): %s", gid, strerror(-err));
+	/* what the test did left the tables as the trie and the objects say */
+	ASSERT_EQ(fib24_check(fib), 0, "fib24_check after the route and its group went");
 }
 
 /* 64k random flows over groups of 2, 3, 4 and 8 members, named and anonymous: shares by weight. */
@@ -623,6 +626,7 @@ static bool test_api_link(struct world *w, struct fib24 *fib)
 	r = fib24_link_set(fib, alt, false);
 	ASSERT_TRUE(r >= 1, "fib24_link_set(alt0, down): %d (%s), want the groups changed", r,
 		    r < 0 ? strerror(-r) : "none");
+	ASSERT_EQ(fib24_check(fib), 0, "fib24_check with alt0 down");
 	if (!l.fails)
 		check_moves(&l, w, &g, flows, before, during, 3, -1, "alt0 down");
 	r = fib24_link_set(fib, alt, true);
@@ -694,6 +698,7 @@ static bool test_api_all_down(struct world *w, struct fib24 *fib)
 		ASSERT_TRUE(r >= 1, "fib24_link_set(%s, down): %d (%s)", w_ifaces[links[k]].name, r,
 			    r < 0 ? strerror(-r) : "no group changed");
 	}
+	ASSERT_EQ(fib24_check(fib), 0, "fib24_check with every member's link down");
 	for (i = 0; i < 1000 && !l.fails; i++) {
 		flow_random(&f, API_24);
 		flow_frame(&f, 0, &in);
@@ -971,9 +976,18 @@ static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 	if (bpf_map_update_elem(w->hash_seed_fd, &zero, &seed, BPF_ANY))
 		return -1;
 	members_init();
-	/* the hand-built group's route: written by hand, not in the trie */
+	/*
+	 * the hand-built group's route, written by hand (not in the trie), to a
+	 * group slot no object has: the hand-built tests run before any route
+	 * by id, so none takes it meanwhile
+	 */
+	for (hand_slot = 1; hand_slot < V4VIA6_MAX_NHGRPS && fib->slots[hand_slot].used;
+	     hand_slot++)
+		;
+	if (hand_slot == V4VIA6_MAX_NHGRPS)
+		return -1;
 	*fib24_entry(fib, HAND_24) = V4VIA6_E_VALID | 24 << V4VIA6_E_LEN_SHIFT | V4VIA6_E_NHGRP |
-				     HAND_SLOT;
+				     hand_slot;
 	api_broken = api_setup(fib);
 	return 0;
 }
@@ -982,7 +996,7 @@ static int setup(struct v4via6_bpf **skel, struct world *w, struct fib24 *fib)
 static void hand_clear(struct world *w, struct fib24 *fib)
 {
 	struct nh_group none = {};
-	__u32 key = HAND_SLOT;
+	__u32 key = hand_slot;
 
 	*fib24_entry(fib, HAND_24) = 0;
 	bpf_map_update_elem(w->nh_groups_fd, &key, &none, BPF_ANY);
