@@ -36,12 +36,12 @@
 #include "xdp_world.h"
 #include "v4via6.skel.h"
 
-#define FLOWS	  65536
-#define QUARTER	  (FLOWS / 4)
-#define HAND_24	  0x0a6300 /* 10.99.0.0/24: the hand-built group's route */
-#define API_24	  0x0a6200 /* 10.98.0.0/24: the route through the API's groups */
-#define MAXM	  8
-#define GID	  201 /* the named group of the API tests */
+#define FLOWS	65536
+#define QUARTER (FLOWS / 4)
+#define HAND_24 0x0a6300 /* 10.99.0.0/24: the hand-built group's route */
+#define API_24	0x0a6200 /* 10.98.0.0/24: the route through the API's groups */
+#define MAXM	8
+#define GID	201 /* the named group of the API tests */
 
 static unsigned long long rng_state = 11;
 /* The hand-built group's slot: a free nexthops index below V4VIA6_MAX_NHGRPS (setup). */
