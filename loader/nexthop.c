@@ -366,6 +366,17 @@ static int nexthop_show(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* an unknown id is an error before the document begins, as an unknown object is */
+	if (flt.id) {
+		struct nh_key key = { .id = flt.id, .kind = V4VIA6_NH_NAMED };
+		struct nh_def d;
+
+		if (st.nh_defs_fd < 0 || bpf_map_lookup_elem(st.nh_defs_fd, &key, &d)) {
+			pr_err("%s: id %u: no such nexthop object", cmd_name(), flt.id);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
 	if (json_output)
 		json_array_start();
 	if (!flt.object)

@@ -262,8 +262,11 @@ bad show-unknown 1 "id 77: no such nexthop object" nexthop show id 77
 
 t=bad-json
 js=$(v6 r -j nexthop del id 1 2>/dev/null)
+js2=$(v6 r -j nexthop show id 77 2>/dev/null)
 if [ "$js" != '{"error":"nexthop del: id 1: in use by group 10 (v4via6 nexthop replace id 10 without it, or del id 10, first)"}' ]; then
 	fail $t "-j nexthop del of a member: want a JSON error" "$js"
+elif [ "$js2" != '{"error":"nexthop show: id 77: no such nexthop object"}' ]; then
+	fail $t "-j nexthop show id 77: want a JSON error" "$js2"
 else
 	pass $t
 fi
