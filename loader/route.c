@@ -139,9 +139,8 @@ static int route_group_nh(struct fib24 *fib, struct route_req *q, const char *pf
 		return EXIT_OK;
 	err = fib24_nh_anon(fib, q->m, q->r.n_hops, &q->nh);
 	if (err == -ENOSPC)
-		pr_err("%s: %s: %s (no nexthop group slot left: at most %u groups and routes "
-		       "with next hops of their own)",
-		       cmd_name(), pfx, strerror(-err), V4VIA6_MAX_NHGRPS - 1);
+		pr_err("%s: %s: %s (the nh_defs map holds %u nexthop objects)", cmd_name(), pfx,
+		       strerror(-err), V4VIA6_MAX_NH_DEFS);
 	else if (err)
 		pr_err("%s: %s: its next hops: %s", cmd_name(), pfx, strerror(-err));
 	return err ? EXIT_FAIL : EXIT_OK;
@@ -191,6 +190,11 @@ static int route_update(int argc, char **argv, __u64 flags)
 	if (err) {
 		if (err == -EEXIST)
 			pr_err("%s: %s: exists (v4via6 route replace overwrites)", what, pfx);
+		else if (err == -ENOSPC && nh_is_group(&q.nh))
+			pr_err("%s: %s: %s (a group slot for its nexthop object: routes name at "
+			       "most %u objects, by nhid or with next hops of their own; or a tbl8 "
+			       "block)",
+			       what, pfx, strerror(-err), V4VIA6_MAX_NHGRPS - 1);
 		else if (err == -ENOSPC)
 			pr_nospace(&fib, what, pfx);
 		else
