@@ -267,6 +267,34 @@ static int route_del(int argc, char **argv)
 	return rc;
 }
 
+/* The links down (links_down), read once for a listing: a million routes ask. */
+static struct {
+	__u32 ifindex[V4VIA6_MAX_IFACES];
+	int n; /* -1: not read */
+} downs = { .n = -1 };
+
+static bool link_is_down(int links_down_fd, __u32 ifindex)
+{
+	__u32 key, prev = 0;
+	bool first = true;
+	int i;
+
+	if (downs.n < 0) {
+		downs.n = 0;
+		while (links_down_fd >= 0 &&
+		       !bpf_map_get_next_key(links_down_fd, first ? NULL : &prev, &key)) {
+			first = false;
+			prev = key;
+			if (downs.n < V4VIA6_MAX_IFACES && nh_link_down(links_down_fd, key))
+				downs.ifindex[downs.n++] = key;
+		}
+	}
+	for (i = 0; i < downs.n; i++)
+		if (downs.ifindex[i] == ifindex)
+			return true;
+	return false;
+}
+
 /* A route's own next hops (an anonymous object), as `ip route` prints RTA_MULTIPATH. */
 static void print_hops(const char *pfx, const struct nh_def *def, int links_down_fd)
 {
@@ -286,7 +314,7 @@ static void print_hops(const char *pfx, const struct nh_def *def, int links_down
 	}
 	for (i = 0; i < n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
 		const struct nh_member *m = &def->m[i];
-		bool down = nh_link_down(links_down_fd, m->nh.ifindex);
+		bool down = link_is_down(links_down_fd, m->nh.ifindex);
 
 		format_ipv6(m->nh.addr, via, sizeof(via));
 		ifname_cached(m->nh.ifindex, dev);
@@ -319,8 +347,10 @@ static void print_hops(const char *pfx, const struct nh_def *def, int links_down
 
 static void print_route(const struct route_entry *e, const struct v4via6_state *st)
 {
+	/* routes of one set of next hops share its object: one lookup for a run of them */
+	static struct nh_key last = { .kind = V4VIA6_NH_NAMED };
+	static struct nh_def def;
 	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
-	struct nh_def def;
 	struct nh_key k;
 
 	format_prefix(&e->key, pfx, sizeof(pfx));
@@ -340,10 +370,13 @@ static void print_route(const struct route_entry *e, const struct v4via6_state *
 	if (nh_is_group(&e->nh)) {
 		nh_key_of(&e->nh, &k);
 		if (k.kind == V4VIA6_NH_ANON) {
-			if (st->nh_defs_fd < 0 || bpf_map_lookup_elem(st->nh_defs_fd, &k, &def))
+			if (memcmp(&k, &last, sizeof(k)) &&
+			    (st->nh_defs_fd < 0 || bpf_map_lookup_elem(st->nh_defs_fd, &k, &def))) {
 				print_hops(pfx, NULL, -1);
-			else
-				print_hops(pfx, &def, st->links_down_fd);
+				return;
+			}
+			last = k;
+			print_hops(pfx, &def, st->links_down_fd);
 			return;
 		}
 		if (!json_output) {

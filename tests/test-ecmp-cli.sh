@@ -422,6 +422,39 @@ else
 	fi
 fi
 
+# --- a link down (links_down, as sync writes it on RTM_NEWLINK; here by hand): shown as ip shows it
+t=linkdown-shown
+ifx=$(ip -n "$(ns r)" -o link show dev r2 | awk -F': ' '{ print $1 }')
+key=$(printf '%d %d %d %d' $((ifx & 255)) $((ifx >> 8 & 255)) $((ifx >> 16 & 255)) $((ifx >> 24)))
+# shellcheck disable=SC2086 # the key's bytes are separate words
+if ! out=$(bpftool map update pinned "$(pin_dir_of r)/links_down" key $key value 1 0 0 0 2>&1); then
+	fail $t "bpftool map update links_down" "$out"
+else
+	rs=$(v6 r route show 10.0.40.0/24 2>&1)
+	ns_=$(v6 r nexthop show id 22 2>&1)
+	js=$(v6 r -j route show 10.0.40.0/24 2>&1)
+	# shellcheck disable=SC2086
+	if ! grep -qx "	nexthop via inet6 $C_LL dev r2 weight 1 linkdown" <<<"$rs" ||
+		! grep -qx "	nexthop via inet6 $B_LL dev r1 weight 3" <<<"$rs"; then
+		fail $t "route show: want linkdown after the r2 hop only" "$rs"
+	elif [ "$ns_" != "id 22 via $C_LL dev r2 linkdown" ]; then
+		fail $t "nexthop show id 22: want linkdown" "$ns_"
+	elif ! "$PYTHON" -c '
+import json, sys
+h = json.loads(sys.argv[1])[0]["nexthops"]
+assert [x["flags"] for x in h] == [[], ["linkdown"]], h' "$js" 2>/dev/null; then
+		fail $t "-j route show: want flags [\"linkdown\"] on the r2 hop" "$js"
+	elif ! out=$(v6 r route replace $rs 2>&1) || ! out=$(v6 r nexthop replace $ns_ 2>&1); then
+		fail $t "show with linkdown pasted back" "$out"
+	else
+		pass $t
+	fi
+	# shellcheck disable=SC2086
+	bpftool map delete pinned "$(pin_dir_of r)/links_down" key $key >/dev/null 2>&1
+	# the buckets written while "down" are repaired to the link's real state
+	v6 r route check >/dev/null 2>&1
+fi
+
 # --- a multipath route at an address of the router gives way to a local entry, with a warning --
 t=local-address
 ip -n "$(ns r)" addr add 10.0.77.1/32 dev lo
