@@ -141,26 +141,95 @@ static int put_nh(struct fib24 *fib, const struct config *cfg, const struct conf
 	return 0;
 }
 
+/* The file's object of id (cfg->nhs is sorted by id), or NULL. */
+static const struct config_nh *file_nh(const struct config *cfg, __u32 id)
+{
+	size_t lo = 0, hi = cfg->n_nhs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cfg->nhs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cfg->n_nhs && cfg->nhs[lo].id == id ? &cfg->nhs[lo] : NULL;
+}
+
+/*
+ * An object of one next hop that the file makes a group must first leave
+ * the groups that have it as a member (groups do not nest): those groups
+ * are written first (early[], by index in cfg->nhs), with the file's members,
+ * which cannot name it. A group the file does not have keeps it until after
+ * the routes: said as FILE:LINE before anything is written. 0 or -EINVAL.
+ */
+static int plan_groups(struct fib24 *fib, const struct config *cfg, const char *file, bool *early)
+{
+	struct nh_key k = { .kind = V4VIA6_NH_NAMED }, gk, *prev;
+	const struct config_nh *g;
+	struct nh_def cur, d;
+	size_t j;
+	__u32 i;
+	int err = 0;
+
+	for (j = 0; j < cfg->n_nhs; j++) {
+		k.id = cfg->nhs[j].id;
+		if (!(cfg->nhs[j].flags & V4VIA6_NHDEF_GROUP) || fib24_nh_get(fib, &k, &cur) ||
+		    (cur.flags & V4VIA6_NHDEF_GROUP))
+			continue;
+		/* a single next hop becoming a group: the groups naming it */
+		for (prev = NULL; !bpf_map_get_next_key(fib->nh_defs_fd, prev, &gk); prev = &gk) {
+			if (gk.kind != V4VIA6_NH_NAMED || fib24_nh_get(fib, &gk, &d) ||
+			    !(d.flags & V4VIA6_NHDEF_GROUP))
+				continue;
+			for (i = 0; i < d.n && i < V4VIA6_NHGRP_MAX_SIZE && d.m[i].id != k.id; i++)
+				;
+			if (i == d.n || i == V4VIA6_NHGRP_MAX_SIZE)
+				continue;
+			g = file_nh(cfg, gk.id);
+			if (g) {
+				early[g - cfg->nhs] = true;
+				continue;
+			}
+			pr_err_line("%s:%u: nexthop id %u: a member of group %u, which the file "
+				    "removes only after the routes: apply a file without group %u "
+				    "first",
+				    strcmp(file, "-") ? file : "<stdin>", cfg->nhs[j].line, k.id,
+				    gk.id, gk.id);
+			err = -EINVAL;
+		}
+	}
+	return err;
+}
+
 /*
  * The file's nexthop objects, one next hop first (groups name them), then
  * groups; the ids of the map's named objects the file no longer has into
  * *gone (removed after the routes that may use them).
  */
-static int update_nhs(struct fib24 *fib, const struct config *cfg, struct counts *c, __u32 **gone,
-		      __u32 *n_gone)
+static int update_nhs(struct fib24 *fib, const struct config *cfg, const char *file,
+		      struct counts *c, __u32 **gone, __u32 *n_gone)
 {
+	bool *early = calloc(cfg->n_nhs ? cfg->n_nhs : 1, sizeof(*early));
 	__u32 *ids = NULL, n = 0, i, k = 0;
 	size_t j;
 	int pass, err;
 
-	for (pass = 0; pass < 2; pass++)
-		for (j = 0; j < cfg->n_nhs; j++) {
-			if (!!(cfg->nhs[j].flags & V4VIA6_NHDEF_GROUP) != pass)
+	if (!early)
+		return -ENOMEM;
+	err = plan_groups(fib, cfg, file, early);
+	/* singles; groups that must let go of a member first; the other groups */
+	for (pass = 0; !err && pass < 3; pass++)
+		for (j = 0; !err && j < cfg->n_nhs; j++) {
+			bool group = cfg->nhs[j].flags & V4VIA6_NHDEF_GROUP;
+
+			if (pass != (!group ? 0 : early[j] ? 1 : 2))
 				continue;
 			err = put_nh(fib, cfg, &cfg->nhs[j], c);
-			if (err)
-				return err;
 		}
+	free(early);
+	if (err)
+		return err;
 	err = nh_defs_ids(fib->nh_defs_fd, V4VIA6_NH_NAMED, &ids, &n);
 	if (err) {
 		pr_err("apply: reading nexthop objects: %s", strerror(-err));
@@ -548,7 +617,7 @@ static int write_tables(struct v4via6_state *st, struct config *cfg, const char 
 	if (!err) {
 		local_skip_config(&ls, cfg, file);
 		/* objects before the routes that name them */
-		err = update_nhs(&fib, cfg, &sum->nhs, &old_nhs, &n_old_nhs);
+		err = update_nhs(&fib, cfg, file, &sum->nhs, &old_nhs, &n_old_nhs);
 	}
 	if (!err)
 		err = resolve_anon(&fib, cfg);

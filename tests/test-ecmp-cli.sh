@@ -341,6 +341,47 @@ else
 	pass $t
 fi
 
+# a member becoming a group: the group that named it is written first; a group the file
+# removes (after the routes) keeps it: FILE:LINE before anything changes
+t=apply-member-becomes-group
+head -6 "$T/ecmp.conf" >"$T/head.conf"
+{
+	cat "$T/head.conf"
+	echo "nexthop id 21 via $B_LL dev r1"
+	echo "nexthop id 22 via $C_LL dev r2"
+	echo "nexthop id 25 group 21/22"
+	echo "route $A_IP/32 via inet6 $A_LL dev r0"
+	echo "route $B_IP/32 nhid 25"
+} >"$T/g1.conf"
+sed -e 's|^nexthop id 21 .*|nexthop id 21 group 22|' -e 's|^nexthop id 25 .*|nexthop id 25 group 22|' \
+	"$T/g1.conf" >"$T/g2.conf"
+sed -e 's|^nexthop id 21 .*|nexthop id 21 group 22|' -e '/^nexthop id 25 /d' \
+	-e "s|^route $B_IP/32 .*|route $B_IP/32 nhid 21|" "$T/g1.conf" >"$T/g3.conf"
+line3=$(grep -n '^nexthop id 21 ' "$T/g3.conf" | cut -d: -f1)
+if ! out=$(v6 r apply "$T/g1.conf" 2>&1); then
+	fail $t "apply of the base file" "$out"
+elif ! out=$(v6 r apply "$T/g2.conf" 2>&1); then
+	fail $t "apply: 21 becomes a group, 25 lets go of it" "$out"
+elif [ "$(v6 r nexthop show | grep '^id ')" != "id 21 group 22
+id 22 via $C_LL dev r2
+id 25 group 22" ]; then
+	fail $t "nexthop show after" "$(v6 r nexthop show 2>&1)"
+elif ! out=$(v6 r apply "$T/g1.conf" 2>&1); then
+	fail $t "apply of the base file again (21 a single next hop again)" "$out"
+else
+	before=$(state)
+	out=$(v6 r apply "$T/g3.conf" 2>&1)
+	rc=$?
+	if [ $rc != 1 ] || ! grep -qF "$T/g3.conf:$line3: nexthop id 21: a member of group 25, which the file removes" <<<"$out"; then
+		fail $t "21 a group while 25, dropped, names it: exit $rc, want 1 and FILE:LINE" "$out"
+	elif [ "$(state)" != "$before" ]; then
+		fail $t "the state changed" "$(diff <(echo "$before") <(state))"
+	else
+		pass $t
+	fi
+fi
+v6 r apply "$T/ecmp.conf" >/dev/null 2>&1
+
 # apply_bad NAME LINES...: the good file plus LINES: each reported as FILE:LINE, exit 1, nothing
 # changed. With only_line=N set, only the Nth of LINES is (a statement's continuation is
 # reported at the statement's first line).
