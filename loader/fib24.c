@@ -580,8 +580,9 @@ static int prepare(struct fib24 *f, const struct route_key *key, const struct ne
 
 	if (key->prefixlen > 32)
 		return -EINVAL;
-	if (nh_is_group(nh) && !defs_has(f, nh))
-		return -ENOENT; /* a route by nexthop id names an object that exists */
+	/* a route by nexthop id names an object that exists (a group slot only has one that does) */
+	if (nh_is_group(nh) && slot_find(f, nh) < 0 && !defs_has(f, nh))
+		return -ENOENT;
 	err = t24_map_key(f, key);
 	if (!err && key->prefixlen > 24)
 		err = group_get(f, i24);
@@ -639,6 +640,7 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 		       size_t *done)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	struct def_tally tally = { .n = 0 };
 	__u32 count = n;
 	size_t i;
 	int err = 0;
@@ -649,10 +651,11 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 		count = 0;
 	for (i = 0; i < count; i++) {
 		for_range(f, &keys[i], cover_one, e_make(idx[i], keys[i].prefixlen));
-		def_routes_adj(f, &vals[i].nh, 1);
+		tally_add(f, &tally, &vals[i].nh, 1);
 		if (had[i])
-			def_routes_adj(f, &olds[i].nh, -1);
+			tally_add(f, &tally, &olds[i].nh, -1);
 	}
+	tally_flush(f, &tally);
 	for (i = 0; i < n; i++) {
 		/* blocks made for routes that did not go in go back */
 		if (i >= count && keys[i].prefixlen > 24)
