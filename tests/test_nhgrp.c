@@ -546,6 +546,7 @@ static bool test_repair(const struct world *w, struct fib24 *fib)
 	static const __u32 wt[4] = { 1, 1, 1, 1 };
 	struct route_key rk = key_of(PFX, 16);
 	struct nh_key gk = { 10, V4VIA6_NH_NAMED }, ak = { 900, V4VIA6_NH_ANON };
+	struct nh_key mk = { 1, V4VIA6_NH_NAMED };
 	struct nexthop nh = by_id(10);
 	struct nh_def d;
 	int cnt[10];
@@ -566,9 +567,16 @@ static bool test_repair(const struct world *w, struct fib24 *fib)
 	bpf_map_update_elem(fib->nh_defs_fd, &gk, &d, BPF_EXIST);
 	d.routes = 0;
 	bpf_map_update_elem(fib->nh_defs_fd, &ak, &d, BPF_NOEXIST);
-	ASSERT_TRUE(fib24_check(fib) >= 3, "check found %ld of 3 damages", fib24_check(fib));
+	ASSERT_OK(fib24_nh_get(fib, &mk, &d), "nh_get 1");
+	ASSERT_EQ(d.groups, 1, "groups naming object 1");
+	d.groups = 0; /* would let it be deleted while group 10 names it */
+	bpf_map_update_elem(fib->nh_defs_fd, &mk, &d, BPF_EXIST);
+	ASSERT_TRUE(fib24_check(fib) >= 4, "check found %ld of 4 damages", fib24_check(fib));
 	ASSERT_OK(fib24_rebuild(fib), "rebuild");
 	check_table(fib);
+	ASSERT_OK(fib24_nh_get(fib, &mk, &d), "nh_get 1");
+	ASSERT_EQ(d.groups, 1, "groups naming object 1 after the repair");
+	ASSERT_EQ(fib24_nh_del(fib, 1), -EBUSY, "nexthop del 1 after the repair");
 	ASSERT_OK(fib24_nh_get(fib, &gk, &d), "nh_get 10");
 	ASSERT_EQ(d.routes, 1, "routes count after the repair");
 	ASSERT_EQ(fib24_nh_get(fib, &ak, &d), -ENOENT, "the anonymous object of no route");
