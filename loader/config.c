@@ -15,35 +15,29 @@
 
 #include "common.h"
 #include "config.h"
+#include "nhkey.h"
 #include "parse.h"
 
 /* A multipath route of 32 next hops, each "nexthop via inet6 A dev X weight W linkdown" */
 #define MAX_TOKENS (2 + 9 * V4VIA6_NHGRP_MAX_SIZE)
 
-/*
- * A route by id holds in the trie what nh_of_key (fib24.h) makes of the
- * object's key; written out here so that the config reader links without the
- * forwarding table's modules (the fuzzers link only the parsers).
- */
 static void nhid_nexthop(__u32 id, struct nexthop *nh)
 {
 	struct nh_key k = { .id = id, .kind = V4VIA6_NH_NAMED };
 
-	memset(nh, 0, sizeof(*nh));
-	nh->ifindex = V4VIA6_IFINDEX_GROUP;
-	memcpy(nh->addr, &k, sizeof(k));
+	nh_of_key(&k, nh);
 }
 
 static bool by_id(const struct config_route *e)
 {
-	return e->nh.ifindex == V4VIA6_IFINDEX_GROUP && !e->n_hops;
+	return nh_is_group(&e->nh) && !e->n_hops;
 }
 
 static __u32 nhid_of(const struct config_route *e)
 {
 	struct nh_key k;
 
-	memcpy(&k, e->nh.addr, sizeof(k));
+	nh_key_of(&e->nh, &k);
 	return k.id;
 }
 

@@ -17,6 +17,7 @@
 #include "v4via6.h"
 #include "maps.h"
 #include "state.h"
+#include "nhkey.h" /* nh_of_key, nh_is_group, nh_key_of */
 
 /* tbl24 and tbl8 are mmapped in windows of 32768 entries (128 KiB). */
 #define FIB24_WIN_SHIFT	 15
@@ -168,10 +169,6 @@ int fib24_write_end(struct fib24 *f);
  * nh_of_key makes (fib24_update as any route); the tables name the object's
  * group slot, whose buckets name the members' slots (nhgrp.h spreads them).
  */
-void nh_of_key(const struct nh_key *key, struct nexthop *nh);
-bool nh_is_group(const struct nexthop *nh);
-/* The key a group next hop names (nh_is_group). */
-void nh_key_of(const struct nexthop *nh, struct nh_key *key);
 
 /*
  * Why def cannot be nexthop object id, as a message that names what is wrong

@@ -13,23 +13,6 @@
 
 #include "fib24_int.h"
 
-void nh_of_key(const struct nh_key *key, struct nexthop *nh)
-{
-	memset(nh, 0, sizeof(*nh));
-	nh->ifindex = V4VIA6_IFINDEX_GROUP;
-	memcpy(nh->addr, key, sizeof(*key));
-}
-
-bool nh_is_group(const struct nexthop *nh)
-{
-	return nh->ifindex == V4VIA6_IFINDEX_GROUP;
-}
-
-void nh_key_of(const struct nexthop *nh, struct nh_key *key)
-{
-	memcpy(key, nh->addr, sizeof(*key));
-}
-
 static char why[160];
 
 static const char *say(const char *fmt, __u32 a, __u32 b)
