@@ -443,8 +443,8 @@ static void obj_unref(struct sync_table *t, uint32_t id)
 {
 	struct mobj *m = htab_find(&t->mirrored, &id);
 
-	if (m && m->refs)
-		m->refs--;
+	if (m && m->refs && !--m->refs)
+		t->prune = true;
 }
 
 /* The references a def holds: a group on its members, one next hop on its neighbour. */
@@ -580,6 +580,7 @@ static void prune_objects(struct sync_table *t)
 	char buf[24];
 	int pass, err;
 
+	t->prune = false;
 	for (pass = 0; pass < 2; pass++) {
 		htab_for_each(m, &t->mirrored, &it) {
 			if (m->refs || !!(m->def.flags & V4VIA6_NHDEF_GROUP) == pass)
@@ -1047,6 +1048,9 @@ void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
 		}
 	}
 	sync_prefix(t, p);
+	/* an object no route names any more goes, as after a dump (found by fuzz_sync) */
+	if (t->prune)
+		prune_objects(t);
 }
 
 /* Every prefix whose route goes through a nexthop object follows the object's change. */

@@ -107,6 +107,7 @@ struct sync_table {
 	unsigned long map_errors;
 	bool changed; /* something changed since the caller last cleared it */
 	bool warned_defaults; /* the warning on several default routes was given */
+	bool prune; /* a mirrored object lost its last reference: prune_objects has work */
 	/* Called when a next hop comes into use, to have the kernel resolve it at once. */
 	void (*on_new_nexthop)(void *arg, const struct nexthop *nh);
 	void *arg;

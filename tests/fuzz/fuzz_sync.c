@@ -66,9 +66,18 @@ static int fail_errno(int err)
 	return -err;
 }
 
+/* the nexthop objects' fake map (below): a table of its own, its values 1 KiB */
+enum { DEFS1 = 1100, DEFS2 = 2100 };
+static int fdefs_lookup(int fd, const void *key, void *value);
+static int fdefs_next(int fd, const void *key, void *next_key);
+
 int bpf_map_lookup_elem(int fd, const void *key, void *value)
 {
-	struct fmap *m = fmap_of(fd);
+	struct fmap *m;
+
+	if (fd == DEFS1 || fd == DEFS2)
+		return fdefs_lookup(fd, key, value);
+	m = fmap_of(fd);
 	bool found;
 	size_t i = fmap_find(m, key, &found);
 
@@ -116,7 +125,11 @@ int bpf_map_delete_elem(int fd, const void *key)
 
 int bpf_map_get_next_key(int fd, const void *key, void *next_key)
 {
-	struct fmap *m = fmap_of(fd);
+	struct fmap *m;
+
+	if (fd == DEFS1 || fd == DEFS2)
+		return fdefs_next(fd, key, next_key);
+	m = fmap_of(fd);
 	bool found = false;
 	size_t i = key ? fmap_find(m, key, &found) : 0;
 
@@ -169,6 +182,193 @@ int fib24_neigh_update(struct fib24 *f, const struct nexthop *key, const struct 
 int fib24_neigh_delete(struct fib24 *f, const struct nexthop *key)
 {
 	return bpf_map_delete_elem(f->neighs_fd, key) ? -errno : 0;
+}
+
+/*
+ * --- fake nexthop objects: a table per world (by its routes fd); an anonymous
+ * object's id comes from its members, so that the two worlds name one set of
+ * next hops alike whatever the order they saw it in ---------------------------------------
+ */
+#define FDEF_MAX 128
+
+struct fdefs {
+	int n;
+	struct nh_key key[FDEF_MAX];
+	struct nh_def def[FDEF_MAX];
+};
+static struct fdefs fdefs[2];
+
+static struct fdefs *fdefs_of(const struct fib24 *f)
+{
+	return &fdefs[f->routes_fd == ROUTES2];
+}
+
+static int fdef_find(const struct fdefs *d, const struct nh_key *k)
+{
+	int i;
+
+	for (i = 0; i < d->n; i++)
+		if (!memcmp(&d->key[i], k, sizeof(*k)))
+			return i;
+	return -1;
+}
+
+const char *fib24_nh_invalid(struct fib24 *f, __u32 id, const struct nh_def *def)
+{
+	struct fdefs *d = fdefs_of(f);
+	struct nh_key k = { .kind = V4VIA6_NH_NAMED };
+	__u32 i;
+	int j;
+
+	if (!id || !def->n || def->n > V4VIA6_NHGRP_MAX_SIZE)
+		return "bad size or id";
+	for (i = 0; i < def->n; i++) {
+		if (!def->m[i].weight || def->m[i].weight > V4VIA6_NH_MAX_WEIGHT)
+			return "bad weight";
+		if (!(def->flags & V4VIA6_NHDEF_GROUP)) {
+			if (def->n != 1 || !def->m[i].nh.ifindex ||
+			    def->m[i].nh.ifindex == V4VIA6_IFINDEX_GROUP)
+				return "bad next hop";
+			continue;
+		}
+		k.id = def->m[i].id;
+		j = fdef_find(d, &k);
+		if (k.id == id || j < 0 || (d->def[j].flags & V4VIA6_NHDEF_GROUP))
+			return "bad member";
+	}
+	return NULL;
+}
+
+int fib24_nh_set(struct fib24 *f, __u32 id, const struct nh_def *def, __u64 flags)
+{
+	struct fdefs *d = fdefs_of(f);
+	struct nh_key k = { .id = id, .kind = V4VIA6_NH_NAMED }, mk = k;
+	struct nh_def nd = *def;
+	int i = fdef_find(d, &k), j;
+	__u32 m;
+
+	if (fib24_nh_invalid(f, id, def))
+		return -EINVAL;
+	if ((i >= 0 && flags == BPF_NOEXIST) || (i < 0 && flags == BPF_EXIST))
+		return i >= 0 ? -EEXIST : -ENOENT;
+	if (i < 0 && d->n == FDEF_MAX)
+		return -ENOSPC;
+	for (m = 0; (nd.flags & V4VIA6_NHDEF_GROUP) && m < nd.n; m++) {
+		mk.id = nd.m[m].id;
+		j = fdef_find(d, &mk);
+		nd.m[m].nh = d->def[j].m[0].nh;
+	}
+	if (i < 0)
+		i = d->n++;
+	d->key[i] = k;
+	d->def[i] = nd;
+	return 0;
+}
+
+/* Whether a route of the world's fake trie names object k. */
+static bool fdef_routed(const struct fib24 *f, const struct nh_key *k)
+{
+	const struct fmap *m = fmap_of(f->routes_fd);
+	const struct route *r;
+	struct nh_key rk;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		r = (const struct route *)m->val[i];
+		nh_key_of(&r->nh, &rk);
+		if (nh_is_group(&r->nh) && !memcmp(&rk, k, sizeof(rk)))
+			return true;
+	}
+	return false;
+}
+
+int fib24_nh_del(struct fib24 *f, __u32 id)
+{
+	struct fdefs *d = fdefs_of(f);
+	struct nh_key k = { .id = id, .kind = V4VIA6_NH_NAMED };
+	int i = fdef_find(d, &k), j;
+	__u32 m;
+
+	if (i < 0)
+		return -ENOENT;
+	for (j = 0; j < d->n; j++)
+		for (m = 0; (d->def[j].flags & V4VIA6_NHDEF_GROUP) && m < d->def[j].n; m++)
+			if (d->def[j].m[m].id == id)
+				return -EBUSY;
+	if (fdef_routed(f, &k))
+		return -EBUSY;
+	d->key[i] = d->key[d->n - 1];
+	d->def[i] = d->def[--d->n];
+	return 0;
+}
+
+/* sync reads back the objects it wrote (adopt_objects) through the map */
+static int fdefs_lookup(int fd, const void *key, void *value)
+{
+	struct fdefs *d = &fdefs[fd == DEFS2];
+	int i = fdef_find(d, key);
+
+	if (i < 0)
+		return fail_errno(ENOENT);
+	memcpy(value, &d->def[i], sizeof(d->def[i]));
+	return 0;
+}
+
+static int fdefs_next(int fd, const void *key, void *next_key)
+{
+	struct fdefs *d = &fdefs[fd == DEFS2];
+	int i = key ? fdef_find(d, key) + 1 : 0;
+
+	if (i >= d->n)
+		return fail_errno(ENOENT);
+	memcpy(next_key, &d->key[i], sizeof(d->key[i]));
+	return 0;
+}
+
+int fib24_nh_get(struct fib24 *f, const struct nh_key *key, struct nh_def *def)
+{
+	struct fdefs *d = fdefs_of(f);
+	int i = fdef_find(d, key);
+
+	if (i < 0)
+		return -ENOENT;
+	*def = d->def[i];
+	return 0;
+}
+
+int fib24_nh_anon(struct fib24 *f, const struct nh_member *m, __u32 n, struct nexthop *nh)
+{
+	struct fdefs *d = fdefs_of(f);
+	struct nh_key k = { .id = 2166136261U, .kind = V4VIA6_NH_ANON };
+	struct nh_def def = { .n = n };
+	__u32 i;
+	size_t b;
+
+	if (!n || n > V4VIA6_NHGRP_MAX_SIZE)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!m[i].weight || m[i].weight > V4VIA6_NH_MAX_WEIGHT)
+			return -EINVAL;
+		def.m[i].nh = m[i].nh;
+		def.m[i].weight = m[i].weight;
+		for (b = 0; b < sizeof(def.m[i].nh); b++) /* FNV-1a over the members */
+			k.id = (k.id ^ ((const __u8 *)&def.m[i].nh)[b]) * 16777619U;
+		k.id = (k.id ^ m[i].weight) * 16777619U;
+	}
+	if (fdef_find(d, &k) < 0) {
+		if (d->n == FDEF_MAX)
+			return -ENOSPC;
+		d->key[d->n] = k;
+		d->def[d->n++] = def;
+	}
+	nh_of_key(&k, nh);
+	return 0;
+}
+
+/* links: fib24's own business (test_nhgrp); nothing the maps compared here hold */
+int fib24_link_set(struct fib24 *f, __u32 ifindex, bool up)
+{
+	return 0;
 }
 
 /* --- fake egress array: a fake map whose keys are the attached interfaces ------------------ */
@@ -306,6 +506,13 @@ static bool kroute_request(struct nl_route *r, int mode, bool del)
 		kroute_remove(i);
 		return true;
 	}
+	/* the kernel refuses a route naming an object it does not have (ENOENT) */
+	if (r->nhid) {
+		for (i = 0; i < k.n_objs && k.objs[i].id != r->nhid; i++)
+			;
+		if (i == k.n_objs)
+			return false;
+	}
 	if (match >= 0) {
 		/*
 		 * The kernel refuses a duplicate (EEXIST, or nothing for a replace);
@@ -386,6 +593,53 @@ static void route_of(struct input *in, struct nl_route *r)
 	r->fingerprint = fingerprint_of(r);
 }
 
+static int kobj_find(uint32_t id)
+{
+	int i;
+
+	for (i = 0; i < k.n_objs && k.objs[i].id != id; i++)
+		;
+	return i < k.n_objs ? i : -1;
+}
+
+/* Whether o is a member of a group of the kernel's. */
+static bool kobj_in_group(uint32_t id)
+{
+	int i, m;
+
+	for (i = 0; i < k.n_objs; i++)
+		for (m = 0; m < k.objs[i].ngroup; m++)
+			if (k.objs[i].group[m] == id)
+				return true;
+	return false;
+}
+
+/*
+ * What the kernel accepts (net/ipv4/nexthop.c): a group's members exist, are
+ * not groups, not itself, each once; an object in a group stays of its kind.
+ * (The kernel also lets a member be deleted, shrinking its groups: not
+ * generated here, sync resyncs on it like on a link change.)
+ */
+static bool kobj_allowed(const struct nl_nhobj *o, bool del)
+{
+	int i, j, m;
+
+	if (del)
+		return !kobj_in_group(o->id);
+	i = kobj_find(o->id);
+	if (i >= 0 && kobj_in_group(o->id) && (o->ngroup > 0) != (k.objs[i].ngroup > 0))
+		return false;
+	for (m = 0; m < o->ngroup; m++) {
+		j = kobj_find(o->group[m]);
+		if (o->group[m] == o->id || j < 0 || k.objs[j].ngroup)
+			return false;
+		for (j = 0; j < m; j++)
+			if (o->group[j] == o->group[m])
+				return false;
+	}
+	return true;
+}
+
 static void nhobj_of(struct input *in, struct nl_nhobj *o)
 {
 	uint8_t a = next(in);
@@ -397,8 +651,12 @@ static void nhobj_of(struct input *in, struct nl_nhobj *o)
 	if (a & 4) {
 		o->family = 0;
 		o->ngroup = 1 + ((a >> 3) & 3);
-		for (i = 0; i < o->ngroup; i++)
-			o->group[i] = 1 + (next(in) & 3);
+		for (i = 0; i < o->ngroup; i++) {
+			uint8_t b = next(in);
+
+			o->group[i] = 1 + (b & 3);
+			o->weight[i] = 1 + (b >> 2); /* as nl_parse gives it: the kernel's + 1 */
+		}
 	} else if (a & 8) {
 		o->blackhole = true;
 	} else {
@@ -446,6 +704,9 @@ static void world_init(struct world *w, int routes_fd, int neighs_fd, int egress
 	memset(&w->fib, 0, sizeof(w->fib));
 	w->fib.routes_fd = routes_fd;
 	w->fib.neighs_fd = neighs_fd;
+	/* the objects: the fake table above, of the world of the routes fd */
+	w->fib.nh_defs_fd = routes_fd == ROUTES1 ? DEFS1 : DEFS2;
+	w->fib.links_down_fd = -1;
 	sync_table_init(&w->t, &w->fib, neighs_fd, egress_fd, RT_TABLE_MAIN);
 }
 
@@ -526,6 +787,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int i, steps = 0;
 
 	memset(&k, 0, sizeof(k));
+	memset(fdefs, 0, sizeof(fdefs));
 	fmap_init(&maps[0], ROUTES1, sizeof(struct route_key), sizeof(struct route));
 	fmap_init(&maps[1], NEIGHS1, sizeof(struct nexthop), sizeof(struct neigh));
 	fmap_init(&maps[2], EGRESS1, sizeof(uint32_t), sizeof(struct egress));
@@ -545,6 +807,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 2:
 			nhobj_of(&in, &o);
+			if (!kobj_allowed(&o, del))
+				break;
 			for (i = 0; i < k.n_objs && k.objs[i].id != o.id; i++)
 				;
 			if (del && i < k.n_objs) {
