@@ -174,8 +174,7 @@ paths_check() {
 	if ! wait_for 10000 kernel_has_paths leaf "$P" "$want"; then
 		fail "$t" "the leaf's kernel does not have $what" "$(state)"
 	elif ! wait_for 5000 v6_has_paths leaf "$P" "$want"; then
-		fail "$t" "the kernel has $what, v4via6 does not" \
-			"$(state)"
+		fail "$t" "the kernel has $what, v4via6 does not" "$(state)"
 	else
 		pass "$t ($what in both after $((($(date +%s%N) - T0) / 1000000)) ms)"
 	fi
@@ -272,7 +271,6 @@ bird_phase() {
 	fi
 
 	paths_check bird-ecmp "$BOTH" "both paths (RTA_MULTIPATH)"
-	ip -n "$(ns leaf)" route show "$P" >"$T/bird-kernel"
 	xdp_spreads bird-xdp-both-spines
 
 	# spine1's session goes down on the leaf: P keeps one path, through spine2
@@ -281,7 +279,6 @@ bird_phase() {
 	xdp_one_spine bird-xdp-one-spine
 
 	birdc_ leaf enable spine1 >/dev/null
-	T0=$(date +%s%N)
 	wait_for 20000 bird_established leaf spine1
 	paths_check bird-restore "$BOTH" "both paths again"
 
