@@ -404,7 +404,8 @@ static void write_gauges(FILE *out, const struct v4via6_state *st, int nattached
 
 /* sync's status file: the fields it writes, as metrics. */
 struct sync_ctx {
-	unsigned long table, resyncs, overruns, last_resync, nexthops, resolved, cut, errors;
+	unsigned long table, resyncs, overruns, last_resync, nexthops, resolved, mp_kernel, errors;
+	unsigned long groups, nhobjs, links_down, link_downs;
 	unsigned long lag_last, lag_max;
 	int nroutes;
 	struct {
@@ -426,7 +427,11 @@ static void sync_field(void *arg, const char *key, unsigned long val)
 		{ "last_resync", offsetof(struct sync_ctx, last_resync) },
 		{ "nexthops", offsetof(struct sync_ctx, nexthops) },
 		{ "neighs_resolved", offsetof(struct sync_ctx, resolved) },
-		{ "multipath_cut", offsetof(struct sync_ctx, cut) },
+		{ "multipath_kernel", offsetof(struct sync_ctx, mp_kernel) },
+		{ "groups", offsetof(struct sync_ctx, groups) },
+		{ "nhobjs", offsetof(struct sync_ctx, nhobjs) },
+		{ "links_down", offsetof(struct sync_ctx, links_down) },
+		{ "link_downs", offsetof(struct sync_ctx, link_downs) },
 		{ "map_errors", offsetof(struct sync_ctx, errors) },
 		{ "lag_us_last", offsetof(struct sync_ctx, lag_last) },
 		{ "lag_us_max", offsetof(struct sync_ctx, lag_max) },
@@ -475,8 +480,21 @@ static void write_sync(FILE *out, const char *pin_dir)
 	      c.nexthops);
 	gauge(out, "v4via6_sync_nexthops_resolved",
 	      "Next hops in use whose MAC is in the neighbour map.", c.resolved);
-	gauge(out, "v4via6_sync_ecmp_prefixes_cut",
-	      "ECMP prefixes that XDP forwards via one of their next hops only.", c.cut);
+	gauge(out, "v4via6_sync_ecmp_prefixes",
+	      "Prefixes XDP forwards through a group (multipath routes, nexthop objects).",
+	      c.groups);
+	gauge(out, "v4via6_sync_ecmp_prefixes_kernel",
+	      "Prefixes with several next hops left to the kernel (one XDP cannot take, or more "
+	      "than 32).",
+	      c.mp_kernel);
+	gauge(out, "v4via6_sync_nexthop_objects",
+	      "The kernel's nexthop objects sync mirrors into nh_defs.", c.nhobjs);
+	gauge(out, "v4via6_sync_links_down",
+	      "Attached links down or without carrier: their members are out of every group.",
+	      c.links_down);
+	family(out, "v4via6_sync_link_downs_total", "counter",
+	       "Attached links that went down or lost carrier since sync started.");
+	fprintf(out, "v4via6_sync_link_downs_total %lu\n", c.link_downs);
 	family(out, "v4via6_sync_map_errors_total", "counter",
 	       "Map writes by sync that failed (each is logged).");
 	fprintf(out, "v4via6_sync_map_errors_total %lu\n", c.errors);

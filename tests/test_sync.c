@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <poll.h>
+#include <net/if.h> /* before linux/if.h, which then leaves out what glibc defines */
+#include <linux/if.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <linux/lwtunnel.h>
@@ -150,10 +152,50 @@ static struct nl_route via(const char *dst, int len, __u32 metric, __u32 ifindex
 	return route(dst, len, RT_TABLE_MAIN, metric, RTN_UNICAST, 1, &h);
 }
 
-/* What the routes map holds for a prefix: "absent", "kernel" or "LL%IFINDEX". */
+/*
+ * The members of a nexthop object or an anonymous group, as nh_defs holds
+ * them: "LL%IFINDEX*WEIGHT" each, or "idN*WEIGHT" for a group of objects, with
+ * "!" after a member out for its link, space-separated; "absent" when none.
+ */
+static const char *def_members(const struct nh_key *key)
+{
+	static char buf[1024];
+	char a[INET6_ADDRSTRLEN];
+	struct nh_def def;
+	size_t off = 0;
+	__u32 i;
+
+	if (fib24_nh_get(&fib, key, &def))
+		return "absent";
+	buf[0] = 0;
+	for (i = 0; i < def.n && off < sizeof(buf) - 80; i++) {
+		if (def.flags & V4VIA6_NHDEF_GROUP) {
+			off += snprintf(buf + off, sizeof(buf) - off, "%sid%u*%u", i ? " " : "",
+					def.m[i].id, def.m[i].weight);
+		} else {
+			inet_ntop(AF_INET6, def.m[i].nh.addr, a, sizeof(a));
+			off += snprintf(buf + off, sizeof(buf) - off, "%s%s%%%u*%u", i ? " " : "", a,
+					def.m[i].nh.ifindex, def.m[i].weight);
+		}
+		if (def.m[i].flags & V4VIA6_MEMBER_DOWN)
+			off += snprintf(buf + off, sizeof(buf) - off, "!");
+	}
+	return buf;
+}
+
+static const char *named_def(__u32 id)
+{
+	return def_members(&(struct nh_key){ .id = id, .kind = V4VIA6_NH_NAMED });
+}
+
+/*
+ * What the routes map holds for a prefix: "absent", "kernel", "LL%IFINDEX",
+ * "nhid N" (a nexthop object) or "group MEMBERS" (an anonymous group, def_members).
+ */
 static const char *map_route(const char *dst, int len)
 {
-	static char buf[64];
+	static char buf[1100];
+	struct nh_key nk;
 	struct route_key key = { .prefixlen = len }, k, next, *prev = NULL;
 	struct route r;
 	struct nexthop nh;
@@ -171,6 +213,14 @@ static const char *map_route(const char *dst, int len)
 		nh = r.nh;
 		if (nh.ifindex == V4VIA6_IFINDEX_KERNEL)
 			return "kernel";
+		if (nh_is_group(&nh)) {
+			nh_key_of(&nh, &nk);
+			if (nk.kind == V4VIA6_NH_NAMED)
+				snprintf(buf, sizeof(buf), "nhid %u", nk.id);
+			else
+				snprintf(buf, sizeof(buf), "group %s", def_members(&nk));
+			return buf;
+		}
 		inet_ntop(AF_INET6, nh.addr, a, sizeof(a));
 		snprintf(buf, sizeof(buf), "%s%%%u", a, nh.ifindex);
 		return buf;
@@ -283,54 +333,165 @@ static void test_attach(void)
 	tlog_end(&cur, test);
 }
 
+static void set_link(__u32 ifindex, bool up)
+{
+	struct nl_link l = { .ifindex = ifindex, .mtu = 1500 };
+
+	l.flags = up ? IFF_UP | IFF_RUNNING | IFF_LOWER_UP : IFF_UP;
+	sync_on_link(&tab, &l, false);
+}
+
+/*
+ * RTA_MULTIPATH: every hop with its weight (rtnh_hops + 1), as an anonymous
+ * group; a hop whose link is down stays a member (fib24_link_set takes it out);
+ * one hop XDP cannot take leaves the whole prefix to the kernel.
+ */
 static void test_multipath(void)
 {
-	const char *test = test_begin("multipath_first_usable");
-	struct nl_hop hops[4] = { hop4(IF_B, "192.0.2.1"), hop6(IF_B, LL_B), hop6(IF_C, LL_C),
-				  hop6(IF_B, "fe80::e") };
+	const char *test = test_begin("multipath_weights");
+	struct nl_hop hops[3] = { hop6(IF_B, LL_B), hop6(IF_C, LL_C), hop6(IF_B, "fe80::e") };
+	struct nl_route r;
+	struct sync_counts c0, c1;
 
+	hops[0].weight = 2;
+	hops[1].weight = 3;
 	hops[1].flags = RTNH_F_LINKDOWN;
-	add(route("10.40.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 4, hops));
-	EQ(map_route("10.40.0.0", 16), "fe80::c%12");
+	hops[2].weight = 1;
+	add(route("10.40.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops));
+	EQ(map_route("10.40.0.0", 16), "group fe80::b%11*2 fe80::c%12*3 fe80::e%11*1");
+	/* a weight changed (`ip route replace`): another group, in place of the old one */
+	hops[2].weight = 256;
+	r = route("10.40.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops);
+	r.nlflags = NLM_F_REPLACE;
+	add(r);
+	EQ(map_route("10.40.0.0", 16), "group fe80::b%11*2 fe80::c%12*3 fe80::e%11*256");
+	/* link C down, then back: its member leaves the group and comes back */
+	set_link(IF_C, true);
+	set_link(IF_C, false);
+	EQ(map_route("10.40.0.0", 16), "group fe80::b%11*2 fe80::c%12*3! fe80::e%11*256");
+	set_link(IF_C, true);
+	EQ(map_route("10.40.0.0", 16), "group fe80::b%11*2 fe80::c%12*3 fe80::e%11*256");
+	del(r);
+	EQ(map_route("10.40.0.0", 16), "absent");
+
+	sync_table_counts(&tab, &c0);
+	/* an IPv4 gateway, or an interface not attached, among the hops: all to the kernel */
+	hops[2] = hop4(IF_B, "192.0.2.1");
+	add(route("10.41.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops));
+	EQ(map_route("10.41.0.0", 16), "kernel");
+	hops[2] = hop6(IF_D, LL_D);
+	add(route("10.42.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops));
+	EQ(map_route("10.42.0.0", 16), "kernel");
+	sync_table_counts(&tab, &c1);
+	CHECK(c1.multipath_kernel == c0.multipath_kernel + 2, "multipath_kernel %lu, expected %lu",
+	      c1.multipath_kernel, c0.multipath_kernel + 2);
+	del(route("10.41.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops));
+	hops[2] = hop4(IF_B, "192.0.2.1");
+	del(route("10.41.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops));
+	hops[2] = hop6(IF_D, LL_D);
+	del(route("10.42.0.0", 16, RT_TABLE_MAIN, 0, RTN_UNICAST, 3, hops));
+	EQ(map_route("10.41.0.0", 16), "absent");
+	EQ(map_route("10.42.0.0", 16), "absent");
 	tlog_end(&cur, test);
+}
+
+static void nhgroup(__u32 id, int n, const __u32 *group, const __u32 *weights, bool del)
+{
+	struct nl_nhobj o = { .id = id, .ngroup = n };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		o.group[i] = group[i];
+		o.weight[i] = weights ? weights[i] : 1;
+	}
+	sync_on_nexthop(&tab, &o, del);
 }
 
 static void nhobj(__u32 id, struct nl_hop h, int ngroup, const __u32 *group, bool del)
 {
-	struct nl_nhobj o = { .id = id, .family = h.family, .hop = h, .ngroup = ngroup };
+	struct nl_nhobj o = { .id = id, .family = h.family, .hop = h };
 
 	if (ngroup)
-		memcpy(o.group, group, ngroup * sizeof(*group));
+		return nhgroup(id, ngroup, group, NULL, del);
 	sync_on_nexthop(&tab, &o, del);
 }
 
+/* A route through nexthop object id, as the kernel sends it (nexthop_compat_mode's hops left out). */
+static struct nl_route via_nhid(const char *dst, __u32 id)
+{
+	struct nl_route r = via(dst, 16, 0, 0, LL_B);
+
+	r.nhops = 0;
+	r.nhid = id;
+	r.fingerprint = fingerprint(&r);
+	return r;
+}
+
+/*
+ * The kernel's nexthop objects mirrored into nh_defs (V4VIA6_NHDEF_SYNC): a
+ * route names the object, a group has its weights (16-bit), a replace is
+ * followed in place, a deletion after the routes.
+ */
 static void test_nexthop_objects(void)
 {
 	const char *test = test_begin("nexthop_objects");
-	struct nl_route r10 = via("10.10.0.0", 16, 0, 0, LL_B), r20 = r10;
-	const __u32 members[] = { 21, 22 };
+	struct nl_route r10 = via_nhid("10.10.0.0", 10), r20 = via_nhid("10.20.0.0", 20);
+	struct nl_route r30 = via_nhid("10.30.0.0", 30);
+	const __u32 members[] = { 21, 22 }, m30[] = { 31, 32 }, w30[] = { 1, 300 };
+	const __u32 w30b[] = { 2, 65535 };
+	struct nh_def def;
 
-	r10.nhops = 0;
-	r10.nhid = 10;
-	r10.fingerprint = fingerprint(&r10);
 	nhobj(10, hop6(IF_B, LL_B), 0, NULL, false);
 	add(r10);
-	EQ(map_route("10.10.0.0", 16), "fe80::b%11");
+	EQ(map_route("10.10.0.0", 16), "nhid 10");
+	EQ(named_def(10), "fe80::b%11*1");
+	CHECK(!fib24_nh_get(&fib, &(struct nh_key){ .id = 10 }, &def) &&
+		      (def.flags & V4VIA6_NHDEF_SYNC),
+	      "object 10 not flagged as sync's");
+	/* replaced: the route follows through the object, unchanged */
 	nhobj(10, hop6(IF_C, LL_C), 0, NULL, false);
-	EQ(map_route("10.10.0.0", 16), "fe80::c%12");
-	/* a group: its first usable member */
+	EQ(named_def(10), "fe80::c%12*1");
+	EQ(map_route("10.10.0.0", 16), "nhid 10");
+	/* a group with a member XDP cannot take (an IPv4 gateway): left to the kernel */
 	nhobj(21, hop4(IF_B, "192.0.2.1"), 0, NULL, false);
 	nhobj(22, hop6(IF_B, "fe80::22"), 0, NULL, false);
 	nhobj(20, (struct nl_hop){ 0 }, 2, members, false);
-	inet_pton(AF_INET, "10.20.0.0", &r20.dst);
-	r20.nhid = 20;
-	r20.fingerprint = fingerprint(&r20);
 	add(r20);
-	EQ(map_route("10.20.0.0", 16), "fe80::22%11");
-	/* the kernel deletes the routes of a deleted object */
+	EQ(map_route("10.20.0.0", 16), "kernel");
+	EQ(named_def(20), "absent");
+	EQ(named_def(21), "absent");
+	/* a group with weights above 255 */
+	nhobj(31, hop6(IF_B, "fe80::31"), 0, NULL, false);
+	nhobj(32, hop6(IF_C, "fe80::32"), 0, NULL, false);
+	nhgroup(30, 2, m30, w30, false);
+	add(r30);
+	EQ(map_route("10.30.0.0", 16), "nhid 30");
+	EQ(named_def(30), "id31*1 id32*300");
+	/* the group changed in the kernel: rewritten in place, the route untouched */
+	nhgroup(30, 2, m30, w30b, false);
+	EQ(named_def(30), "id31*2 id32*65535");
+	/* a member deleted: the kernel sends its deletion, then the group's update */
+	nhobj(31, hop6(IF_B, "fe80::31"), 0, NULL, true);
+	EQ(named_def(30), "id32*65535");
+	EQ(named_def(31), "absent");
+	EQ(map_route("10.30.0.0", 16), "nhid 30");
+	nhgroup(30, 1, m30 + 1, w30b + 1, false);
+	EQ(named_def(30), "id32*65535");
+	/* the kernel deletes the routes of a deleted object, and v4via6 the object after them */
 	nhobj(10, hop6(IF_C, LL_C), 0, NULL, true);
 	EQ(map_route("10.10.0.0", 16), "absent");
-	EQ(map_route("10.20.0.0", 16), "fe80::22%11");
+	EQ(named_def(10), "absent");
+	nhgroup(30, 1, m30 + 1, NULL, true);
+	EQ(map_route("10.30.0.0", 16), "absent");
+	EQ(named_def(30), "absent");
+	EQ(named_def(32), "fe80::32%12*1");
+	nhobj(32, hop6(IF_C, "fe80::32"), 0, NULL, true);
+	EQ(named_def(32), "absent");
+	del(r20);
+	nhobj(20, (struct nl_hop){ 0 }, 2, members, true);
+	nhobj(21, hop4(IF_B, "192.0.2.1"), 0, NULL, true);
+	nhobj(22, hop6(IF_B, "fe80::22"), 0, NULL, true);
+	EQ(named_def(22), "absent");
 	tlog_end(&cur, test);
 }
 
@@ -483,7 +644,7 @@ static void test_unsupported(void)
 	      c0.routes[SR_UNSUPPORTED] + 3);
 	/* the object loses its encapsulation: the route is mirrored */
 	nhobj(120, hop6(IF_B, LL_B), 0, NULL, false);
-	EQ(map_route("10.122.0.0", 16), "fe80::b%11");
+	EQ(map_route("10.122.0.0", 16), "nhid 120");
 	del(enc);
 	del(mtu);
 	nhobj(120, h, 0, NULL, true);
@@ -563,6 +724,40 @@ static void test_parse(void)
 	mnl_attr_put_u32(nlh, RTA_NH_ID, 7);
 	nl_parse_route(nlh, &r);
 	CHECK(r.fingerprint == fp, "a route via nhid 7 changed fingerprint with the object's hop");
+	tlog_end(&cur, test);
+}
+
+/* RTM_NEWNEXTHOP: a group's 16-bit weights (weight_high, Linux 6.12), its type, an fdb object. */
+static void test_parse_nexthop(void)
+{
+	const char *test = test_begin("parse_nexthop");
+	char buf[512] __attribute__((aligned(4)));
+	struct nexthop_grp g[2] = { { .id = 1, .weight = 0 },
+				    { .id = 2, .weight = 299 & 0xff, .weight_high = 299 >> 8 } };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nhmsg *nhm;
+	struct nl_nhobj o;
+	int err;
+
+	nlh->nlmsg_type = RTM_NEWNEXTHOP;
+	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
+	nhm->nh_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NHA_ID, 10);
+	mnl_attr_put(nlh, NHA_GROUP, sizeof(g), g);
+	mnl_attr_put_u16(nlh, NHA_GROUP_TYPE, NEXTHOP_GRP_TYPE_RES);
+	err = nl_parse_nexthop(nlh, &o);
+	CHECK(!err && o.id == 10 && o.ngroup == 2 && o.group[1] == 2 && o.weight[0] == 1 &&
+		      o.weight[1] == 300 && o.resilient && !o.fdb,
+	      "err %d id %u ngroup %d weights %u %u resilient %d fdb %d", err, o.id, o.ngroup, o.weight[0],
+	      o.weight[1], o.resilient, o.fdb);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_NEWNEXTHOP;
+	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));
+	nhm->nh_family = AF_INET6;
+	mnl_attr_put_u32(nlh, NHA_ID, 11);
+	mnl_attr_put(nlh, NHA_FDB, 0, NULL);
+	err = nl_parse_nexthop(nlh, &o);
+	CHECK(!err && o.fdb && !o.resilient, "fdb object: err %d fdb %d", err, o.fdb);
 	tlog_end(&cur, test);
 }
 
@@ -646,6 +841,7 @@ int main(void)
 	test_aliases();
 	test_unsupported();
 	test_parse();
+	test_parse_nexthop();
 	test_datagram_length();
 	test_foreign_sender();
 	test_reconcile();

@@ -123,6 +123,7 @@ static uint32_t parse_multipath(struct nl_route *r, const struct nlattr *a, uint
 
 			hop->ifindex = rtnh->rtnh_ifindex;
 			hop->flags = rtnh->rtnh_flags;
+			hop->weight = rtnh->rtnh_hops + 1;
 			mnl_attr_parse_payload(RTNH_DATA(rtnh), rtnh->rtnh_len - sizeof(*rtnh),
 					       collect, &at);
 			if (at.tb[RTA_VIA])
@@ -212,6 +213,7 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
 
 		r->nhops = 1;
 		hop->flags = rtm->rtm_flags;
+		hop->weight = 1;
 		if (at.tb[RTA_OIF])
 			hop->ifindex = attr_u32(at.tb[RTA_OIF]);
 		if (at.tb[RTA_VIA])
@@ -250,7 +252,11 @@ int nl_parse_nexthop(const struct nlmsghdr *nlh, struct nl_nhobj *nh)
 	nh->id = attr_u32(at.tb[NHA_ID]);
 	nh->family = nhm->nh_family;
 	nh->blackhole = at.tb[NHA_BLACKHOLE] != NULL;
+	nh->fdb = at.tb[NHA_FDB] != NULL;
+	if (at.tb[NHA_GROUP_TYPE] && mnl_attr_get_payload_len(at.tb[NHA_GROUP_TYPE]) >= 2)
+		nh->resilient = mnl_attr_get_u16(at.tb[NHA_GROUP_TYPE]) == NEXTHOP_GRP_TYPE_RES;
 	nh->hop.flags = nhm->nh_flags;
+	nh->hop.weight = 1;
 	if (at.tb[NHA_OIF])
 		nh->hop.ifindex = attr_u32(at.tb[NHA_OIF]);
 	nh->hop.encap = at.tb[NHA_ENCAP] != NULL;
@@ -270,8 +276,11 @@ int nl_parse_nexthop(const struct nlmsghdr *nlh, struct nl_nhobj *nh)
 		int n = mnl_attr_get_payload_len(at.tb[NHA_GROUP]) / sizeof(*g), i;
 
 		nh->ngroup = n;
-		for (i = 0; i < n && i < NL_MAX_HOPS; i++)
+		/* weight_high (Linux 6.12) was a reserved zero before: 16-bit weights either way */
+		for (i = 0; i < n && i < NL_MAX_HOPS; i++) {
 			nh->group[i] = g[i].id;
+			nh->weight[i] = ((uint32_t)g[i].weight_high << 8 | g[i].weight) + 1;
+		}
 	}
 	return 0;
 }

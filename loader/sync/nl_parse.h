@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <linux/netlink.h>
 
-/* ECMP routes and nexthop groups: the program has one next hop per prefix, so a few are enough. */
-#define NL_MAX_HOPS 16
+/* ECMP routes and nexthop groups: as many as a group of the program holds (V4VIA6_NHGRP_MAX_SIZE). */
+#define NL_MAX_HOPS 32
 
 /* A next hop as a route or a nexthop object gives it. */
 struct nl_hop {
@@ -21,6 +21,7 @@ struct nl_hop {
 	uint8_t family; /* of the gateway: AF_INET6, AF_INET, or 0 for none (on-link) */
 	uint8_t addr[16]; /* the gateway, network order; an IPv4 one in the first 4 bytes */
 	bool encap; /* RTA_ENCAP/NHA_ENCAP: the kernel encapsulates (seg6, mpls, ip6...) */
+	uint32_t weight; /* in RTA_MULTIPATH: rtnh_hops + 1; else 1 */
 };
 
 struct nl_route {
@@ -51,9 +52,13 @@ struct nl_nhobj {
 	uint32_t id;
 	uint8_t family;
 	bool blackhole;
+	bool fdb; /* NHA_FDB: a bridge's, never a route's */
+	bool resilient; /* NHA_GROUP_TYPE NEXTHOP_GRP_TYPE_RES */
 	struct nl_hop hop; /* gateway and device, when not a group */
 	int ngroup; /* members of a group, possibly more than NL_MAX_HOPS */
 	uint32_t group[NL_MAX_HOPS];
+	/* each member's weight, 1..65536: struct nexthop_grp's weight_high and weight, plus one */
+	uint32_t weight[NL_MAX_HOPS];
 };
 
 struct nl_neigh {

@@ -198,9 +198,11 @@ static void log_counts(struct syncer *s, const char *when)
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(stderr, " %s %lu", sync_reason_names[i], c.routes[i]);
 	fprintf(stderr,
-		"; next hops %lu (%lu with a MAC); ECMP cut %lu; map errors %lu; dumps interrupted "
+		"; next hops %lu (%lu with a MAC); ECMP groups %lu, left to the kernel %lu, "
+		"nexthop objects %lu, links down %lu; map errors %lu; dumps interrupted "
 		"%lu; invalid messages %lu; foreign datagrams %lu\n",
-		c.nexthops, c.neighs_resolved, c.multipath_cut, c.map_errors,
+		c.nexthops, c.neighs_resolved, c.groups, c.multipath_kernel, c.nhobjs, c.links_down,
+		c.map_errors,
 		s->run.dumps_interrupted, s->run.invalid, s->run.foreign);
 }
 

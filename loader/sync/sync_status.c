@@ -52,8 +52,10 @@ int sync_status_write(const char *pin_dir, const struct sync_run *run, const str
 	fprintf(f, "lag_us_last %lu\nlag_us_max %lu\n", run->lag_us_last, run->lag_us_max);
 	for (i = 0; i < SR_COUNT; i++)
 		fprintf(f, "routes_%s %lu\n", sync_reason_names[i], c->routes[i]);
-	fprintf(f, "multipath_cut %lu\nnexthops %lu\nneighs_resolved %lu\nmap_errors %lu\n",
-		c->multipath_cut, c->nexthops, c->neighs_resolved, c->map_errors);
+	fprintf(f, "multipath_kernel %lu\nnexthops %lu\nneighs_resolved %lu\nmap_errors %lu\n",
+		c->multipath_kernel, c->nexthops, c->neighs_resolved, c->map_errors);
+	fprintf(f, "groups %lu\nnhobjs %lu\nlinks_down %lu\nlink_downs %lu\n", c->groups, c->nhobjs,
+		c->links_down, c->link_downs);
 	/* rename: a reader sees the old file or the new one, never half of one */
 	if (fclose(f) || rename(tmp, path)) {
 		unlink(tmp);
@@ -134,10 +136,12 @@ bool sync_status_print(const char *pin_dir, bool json)
 		snprintf(key, sizeof(key), "routes_%s", sync_reason_names[i]);
 		printf(" %s %lu", sync_reason_names[i], field(f, n, key));
 	}
-	printf("\n  next hops in use %lu, with a MAC %lu; ECMP prefixes cut to one hop %lu; map "
-	       "errors %lu\n",
-	       field(f, n, "nexthops"), field(f, n, "neighs_resolved"),
-	       field(f, n, "multipath_cut"), field(f, n, "map_errors"));
+	printf("\n  next hops in use %lu, with a MAC %lu; map errors %lu\n", field(f, n, "nexthops"),
+	       field(f, n, "neighs_resolved"), field(f, n, "map_errors"));
+	printf("  ECMP: prefixes through a group %lu, left to the kernel %lu; nexthop objects "
+	       "mirrored %lu; attached links down %lu (went down %lu times)\n",
+	       field(f, n, "groups"), field(f, n, "multipath_kernel"), field(f, n, "nhobjs"),
+	       field(f, n, "links_down"), field(f, n, "link_downs"));
 	printf("  netlink: dumps interrupted and redone %lu, invalid messages ignored %lu, "
 	       "datagrams not from the kernel dropped %lu\n",
 	       field(f, n, "dumps_interrupted"), field(f, n, "invalid_msgs"),

@@ -40,7 +40,14 @@ struct variant {
 	int nhops; /* inline next hops the kernel gave */
 	enum sync_reason reason; /* why no inline hop is usable (when nusable is 0) */
 	int nusable;
-	struct nexthop *usable; /* the usable inline hops (IPv6, up), in the kernel's order */
+	/*
+	 * The usable inline hops in the kernel's order: of a single-hop route,
+	 * IPv6 and up; of a multipath route, all of them or none (every hop
+	 * IPv6, without encapsulation; a hop whose link is down stays a member,
+	 * fib24_link_set takes it out of the group), with their weights.
+	 */
+	struct nexthop *usable;
+	uint32_t *weights;
 };
 
 struct prefix {
@@ -49,9 +56,12 @@ struct prefix {
 	struct variant *variants;
 	const struct variant *chosen; /* the route the kernel uses, NULL if none */
 	enum sync_reason reason; /* what the map got for it */
-	bool multipath_cut;
+	bool multipath_kernel; /* several next hops, left to the kernel */
 	bool in_map;
 	struct nexthop installed; /* the map's value when in_map */
+	/* the next hops the value holds a neighbour reference on: itself, or an anonymous group's */
+	struct nexthop *refs;
+	int nrefs;
 };
 
 struct kneigh {
@@ -74,6 +84,15 @@ struct kobj {
 	struct htab_node node;
 	uint32_t id;
 	struct nl_nhobj o;
+	bool mirrored; /* in nh_defs as the kernel has it */
+	enum sync_reason reason; /* why not, when not */
+};
+
+/* A nexthop object sync wrote into nh_defs, as it wrote it. */
+struct mobj {
+	struct htab_node node;
+	uint32_t id;
+	struct nh_def def;
 };
 
 struct klink {
@@ -113,8 +132,10 @@ void sync_table_init(struct sync_table *t, struct fib24 *fib, int neighs_fd, int
 	htab_init(&t->neighs, sizeof(struct nexthop), sizeof(struct kneigh));
 	htab_init(&t->uses, sizeof(struct nexthop), sizeof(struct use));
 	htab_init(&t->links, sizeof(uint32_t), sizeof(struct klink));
+	htab_init(&t->mirrored, sizeof(uint32_t), sizeof(struct mobj));
 	htab_init(&t->warned, sizeof(struct route_key),
 		  sizeof(struct htab_node) + sizeof(struct route_key));
+	htab_init(&t->warned_ids, sizeof(uint32_t), sizeof(struct htab_node) + sizeof(uint32_t));
 }
 
 static void free_variants(struct prefix *p)
@@ -124,10 +145,14 @@ static void free_variants(struct prefix *p)
 	for (v = p->variants; v; v = next) {
 		next = v->next;
 		free(v->usable);
+		free(v->weights);
 		free(v);
 	}
 	p->variants = NULL;
 	p->chosen = NULL;
+	free(p->refs);
+	p->refs = NULL;
+	p->nrefs = 0;
 }
 
 void sync_table_reset(struct sync_table *t)
@@ -142,6 +167,7 @@ void sync_table_reset(struct sync_table *t)
 	htab_clear(&t->neighs);
 	htab_clear(&t->uses);
 	htab_clear(&t->links);
+	htab_clear(&t->mirrored);
 	t->loading = true;
 }
 
@@ -149,6 +175,7 @@ void sync_table_free(struct sync_table *t)
 {
 	sync_table_reset(t);
 	htab_clear(&t->warned);
+	htab_clear(&t->warned_ids);
 	t->loading = false;
 }
 
@@ -248,20 +275,73 @@ static void nexthop_unref(struct sync_table *t, const struct nexthop *nh)
 	htab_del(&t->uses, u);
 }
 
-/* ---- routes: which kernel route a prefix uses, and what the map gets for it ---- */
+/* ---- links: an attached link down or without carrier leaves every group ---- */
+
+/* The kernel sends on it: up, carrier, and an operational state that is up (or unknown). */
+static bool link_ok(uint32_t flags)
+{
+	const uint32_t need = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
+
+	return (flags & need) == need;
+}
+
+static void link_set(struct sync_table *t, uint32_t ifindex, bool up, bool log)
+{
+	char name[IF_NAMESIZE] = "?", buf[16];
+	int n = fib24_link_set(t->fib, ifindex, up);
+
+	if (n < 0) {
+		snprintf(buf, sizeof(buf), "ifindex %u", ifindex);
+		map_error(t, up ? "link up in the groups of" : "link down in the groups of", buf,
+			  -n);
+		return;
+	}
+	if (n > 0)
+		t->changed = true;
+	if (log) {
+		if_indextoname(ifindex, name);
+		fprintf(stderr, "v4via6: sync: link %s (ifindex %u) %s: %d groups changed\n", name,
+			ifindex, up ? "up" : "down or without carrier", n);
+	}
+}
+
+/*
+ * A group just written (made, or replaced) may name members on links that
+ * are down now: fib24 does not know; they leave it (and every other group).
+ */
+static void group_links(struct sync_table *t, const struct nh_key *key)
+{
+	const struct klink *k;
+	struct nh_def def;
+	__u32 i;
+
+	if (fib24_nh_get(t->fib, key, &def))
+		return;
+	for (i = 0; i < def.n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
+		if (def.m[i].flags & V4VIA6_MEMBER_DOWN)
+			continue;
+		k = htab_find(&t->links, &def.m[i].nh.ifindex);
+		if (k && !link_ok(k->l.flags))
+			link_set(t, k->ifindex, false, false);
+	}
+}
+
+/* ---- nexthop objects: the kernel's, mirrored into nh_defs ---- */
 
 /* XDP sends the bare packet: a hop that encapsulates is the kernel's. */
+static bool hop_ipv6(const struct nl_hop *h)
+{
+	return h->family == AF_INET6 && h->ifindex && !h->encap;
+}
+
 static bool hop_usable(const struct nl_hop *h)
 {
-	return h->family == AF_INET6 && h->ifindex && !h->encap &&
-	       !(h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN));
+	return hop_ipv6(h) && !(h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN));
 }
 
 /* Why a hop that is not usable is not: its gateway family, an encapsulation, or a dead link. */
 static enum sync_reason hop_reason(const struct nl_hop *h)
 {
-	if (h->flags & (RTNH_F_DEAD | RTNH_F_LINKDOWN))
-		return SR_UNUSABLE;
 	if (h->encap)
 		return SR_UNSUPPORTED;
 	if (h->family == AF_INET)
@@ -272,56 +352,232 @@ static enum sync_reason hop_reason(const struct nl_hop *h)
 }
 
 /*
- * The first usable hop of a list, preferring one on an attached interface;
- * returns the reason (SR_MIRRORED when *out is set).
+ * What nh_defs gets for a kernel object: SR_MIRRORED and def, or why the
+ * routes through it are left to the kernel. A group's members must all be
+ * mirrored; one the kernel no longer has is left out (the kernel sends the
+ * member's deletion before the group's update).
  */
-static enum sync_reason pick_hop(const struct sync_table *t, const struct nl_hop *hops, int n,
-				 struct nexthop *out)
+static enum sync_reason object_def(const struct sync_table *t, const struct kobj *k,
+				   struct nh_def *def)
 {
-	enum sync_reason why = n ? hop_reason(&hops[0]) : SR_CONNECTED;
+	const struct nl_nhobj *o = &k->o;
 	int i;
 
-	for (i = 0; i < n; i++) {
-		if (!hop_usable(&hops[i]))
-			continue;
-		if (!is_attached(t, hops[i].ifindex)) {
-			why = SR_NOT_ATTACHED;
-			continue;
-		}
-		out->ifindex = hops[i].ifindex;
-		memcpy(out->addr, hops[i].addr, 16);
+	memset(def, 0, sizeof(*def));
+	if (o->blackhole)
+		return SR_REJECT;
+	if (o->fdb)
+		return SR_UNSUPPORTED;
+	if (!o->ngroup) {
+		if (!hop_ipv6(&o->hop))
+			return hop_reason(&o->hop);
+		if (!is_attached(t, o->hop.ifindex))
+			return SR_NOT_ATTACHED;
+		def->n = 1;
+		def->flags = V4VIA6_NHDEF_SYNC;
+		def->m[0].nh.ifindex = o->hop.ifindex;
+		memcpy(def->m[0].nh.addr, o->hop.addr, 16);
+		def->m[0].weight = 1;
 		return SR_MIRRORED;
 	}
-	return why;
+	if (o->ngroup > V4VIA6_NHGRP_MAX_SIZE)
+		return SR_UNSUPPORTED;
+	for (i = 0; i < o->ngroup; i++) {
+		const struct kobj *m = htab_find(&t->nhobjs, &o->group[i]);
+
+		if (!m)
+			continue;
+		if (!m->mirrored)
+			return m->reason;
+		if (o->weight[i] > V4VIA6_NH_MAX_WEIGHT)
+			return SR_UNSUPPORTED; /* 65536: the kernel's largest, one above ours */
+		def->m[def->n].id = o->group[i];
+		def->m[def->n].weight = o->weight[i];
+		def->n++;
+	}
+	if (!def->n)
+		return SR_UNUSABLE;
+	def->flags = V4VIA6_NHDEF_GROUP | V4VIA6_NHDEF_SYNC |
+		     (o->resilient ? V4VIA6_NHDEF_RESILIENT : 0);
+	return SR_MIRRORED;
 }
 
-/* A route through a nexthop object: a single next hop, or a group of them. */
-static enum sync_reason pick_nhobj(const struct sync_table *t, uint32_t id, struct nexthop *out,
+/* Whether two defs say the same, a member's link state (fib24's) aside. */
+static bool same_def(const struct nh_def *a, const struct nh_def *b)
+{
+	__u32 i;
+
+	if (a->n != b->n || a->flags != b->flags)
+		return false;
+	for (i = 0; i < a->n; i++) {
+		if (a->m[i].id != b->m[i].id || a->m[i].weight != b->m[i].weight)
+			return false;
+		if (!(a->flags & V4VIA6_NHDEF_GROUP) &&
+		    memcmp(&a->m[i].nh, &b->m[i].nh, sizeof(a->m[i].nh)))
+			return false;
+	}
+	return true;
+}
+
+/* Writes one object if nh_defs does not hold it as wanted; sets k->mirrored. */
+static void write_object(struct sync_table *t, struct kobj *k)
+{
+	struct mobj *m = htab_find(&t->mirrored, &k->id);
+	struct nh_def def;
+	char buf[24];
+	int created, err;
+
+	k->reason = object_def(t, k, &def);
+	k->mirrored = false;
+	if (k->reason != SR_MIRRORED)
+		return; /* deleted once no route names it (prune_objects) */
+	if (m && same_def(&m->def, &def)) {
+		k->mirrored = true;
+		return;
+	}
+	/* an object of the operator's (no SYNC flag) with the kernel's id is not overwritten */
+	err = fib24_nh_set(t->fib, k->id, &def, m ? BPF_EXIST : BPF_NOEXIST);
+	snprintf(buf, sizeof(buf), "id %u", k->id);
+	if (err == -EEXIST) {
+		if (htab_get(&t->warned_ids, &k->id, &created) && created)
+			fprintf(stderr,
+				"v4via6: sync: warning: nexthop %s is v4via6's own (nexthop add), "
+				"not the kernel's: the kernel's routes through it are left to the "
+				"kernel\n",
+				buf);
+		k->reason = SR_UNSUPPORTED;
+		return;
+	}
+	if (err) {
+		const char *why = err == -EINVAL ? fib24_nh_invalid(t->fib, k->id, &def) : NULL;
+
+		t->map_errors++;
+		fprintf(stderr, "v4via6: sync: nexthop %s: %s\n", buf, why ? why : strerror(-err));
+		k->reason = SR_UNSUPPORTED;
+		return;
+	}
+	if (!m) {
+		m = htab_get(&t->mirrored, &k->id, &created);
+		if (!m) {
+			t->map_errors++;
+			return;
+		}
+	} else if (!(m->def.flags & V4VIA6_NHDEF_GROUP)) {
+		nexthop_unref(t, &m->def.m[0].nh);
+	}
+	if (!(def.flags & V4VIA6_NHDEF_GROUP))
+		nexthop_ref(t, &def.m[0].nh);
+	m->def = def;
+	k->mirrored = true;
+	t->changed = true;
+	group_links(t, &(struct nh_key){ .id = k->id, .kind = V4VIA6_NH_NAMED });
+}
+
+/* Single next hops first: a group names them. */
+static void write_objects(struct sync_table *t)
+{
+	struct htab_iter it;
+	struct kobj *k;
+
+	htab_for_each(k, &t->nhobjs, &it)
+		if (!k->o.ngroup)
+			write_object(t, k);
+	htab_for_each(k, &t->nhobjs, &it)
+		if (k->o.ngroup)
+			write_object(t, k);
+}
+
+/*
+ * Deletes what sync wrote and the kernel no longer has (or that can no longer
+ * be mirrored), after the routes: groups first, then the next hops they named.
+ */
+static void prune_objects(struct sync_table *t)
+{
+	struct htab_iter it;
+	struct mobj *m;
+	struct kobj *k;
+	char buf[24];
+	int pass, err;
+
+	for (pass = 0; pass < 2; pass++) {
+		htab_for_each(m, &t->mirrored, &it) {
+			if (!!(m->def.flags & V4VIA6_NHDEF_GROUP) == pass)
+				continue;
+			k = htab_find(&t->nhobjs, &m->id);
+			if (k && k->mirrored)
+				continue;
+			err = fib24_nh_del(t->fib, m->id);
+			if (err && err != -ENOENT) {
+				snprintf(buf, sizeof(buf), "id %u", m->id);
+				map_error(t, "nexthop delete", buf, -err);
+				continue;
+			}
+			if (!(m->def.flags & V4VIA6_NHDEF_GROUP))
+				nexthop_unref(t, &m->def.m[0].nh);
+			htab_del(&t->mirrored, m);
+			t->changed = true;
+		}
+	}
+}
+
+/* The objects sync wrote before (this run or an earlier one), as nh_defs holds them. */
+static void adopt_objects(struct sync_table *t)
+{
+	struct nh_key key, next, *prev = NULL;
+	struct nh_def def;
+	struct mobj *m;
+	int created;
+
+	htab_clear(&t->mirrored);
+	if (t->fib->nh_defs_fd < 0)
+		return;
+	while (!bpf_map_get_next_key(t->fib->nh_defs_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.kind != V4VIA6_NH_NAMED ||
+		    bpf_map_lookup_elem(t->fib->nh_defs_fd, &key, &def) ||
+		    !(def.flags & V4VIA6_NHDEF_SYNC))
+			continue;
+		m = htab_get(&t->mirrored, &key.id, &created);
+		if (!m) {
+			t->map_errors++;
+			continue;
+		}
+		m->def = def;
+		if (!(def.flags & V4VIA6_NHDEF_GROUP))
+			nexthop_ref(t, &def.m[0].nh);
+	}
+}
+
+/* ---- routes: which kernel route a prefix uses, and what the map gets for it ---- */
+
+/* What the map gets for a prefix: a next hop, or the members of an anonymous group. */
+struct want {
+	struct nexthop nh; /* V4VIA6_IFINDEX_KERNEL unless a hop is picked */
+	int n; /* members of an anonymous group, 0 for none */
+	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE];
+};
+
+/* A route through a nexthop object: the object, if mirrored. */
+static enum sync_reason pick_nhobj(const struct sync_table *t, uint32_t id, struct want *w,
 				   int *nhops)
 {
 	const struct kobj *k = htab_find(&t->nhobjs, &id);
-	struct nl_hop hops[NL_MAX_HOPS];
-	int i, n = 0;
+	struct nh_key key = { .id = id, .kind = V4VIA6_NH_NAMED };
 
 	*nhops = 1;
 	if (!k)
 		return SR_UNUSABLE;
-	if (k->o.blackhole)
-		return SR_REJECT;
-	if (!k->o.ngroup)
-		return pick_hop(t, &k->o.hop, 1, out);
-	*nhops = k->o.ngroup;
-	for (i = 0; i < k->o.ngroup && i < NL_MAX_HOPS; i++) {
-		const struct kobj *m = htab_find(&t->nhobjs, &k->o.group[i]);
-
-		if (m && !m->o.blackhole && !m->o.ngroup)
-			hops[n++] = m->o.hop;
-	}
-	return n ? pick_hop(t, hops, n, out) : SR_UNUSABLE;
+	if (k->o.ngroup)
+		*nhops = k->o.ngroup;
+	if (!k->mirrored)
+		return k->reason;
+	nh_of_key(&key, &w->nh);
+	return SR_MIRRORED;
 }
 
 static enum sync_reason evaluate(const struct sync_table *t, const struct variant *v,
-				 struct nexthop *out, int *nhops)
+				 struct want *w, int *nhops)
 {
 	int i;
 
@@ -347,10 +603,21 @@ static enum sync_reason evaluate(const struct sync_table *t, const struct varian
 	if (v->mtu)
 		return SR_UNSUPPORTED;
 	if (v->nhid)
-		return pick_nhobj(t, v->nhid, out, nhops);
+		return pick_nhobj(t, v->nhid, w, nhops);
+	if (v->weights) {
+		/* multipath: every hop on an attached interface, or the whole route to the kernel */
+		for (i = 0; i < v->nusable; i++) {
+			if (!is_attached(t, v->usable[i].ifindex))
+				return SR_NOT_ATTACHED;
+			w->m[i].nh = v->usable[i];
+			w->m[i].weight = v->weights[i];
+		}
+		w->n = v->nusable;
+		return v->nusable ? SR_MIRRORED : v->reason;
+	}
 	for (i = 0; i < v->nusable; i++) {
 		if (is_attached(t, v->usable[i].ifindex)) {
-			*out = v->usable[i];
+			w->nh = v->usable[i];
 			return SR_MIRRORED;
 		}
 	}
@@ -412,19 +679,67 @@ static bool warn_once(struct sync_table *t, const struct route_key *key)
 	return htab_get(&t->warned, key, &created) && created;
 }
 
+/* Holds neighbour references on refs (n of them) for p's value, and drops the old ones. */
+static void set_refs(struct sync_table *t, struct prefix *p, const struct nexthop *refs, int n)
+{
+	struct nexthop *copy = NULL;
+	int i;
+
+	if (n) {
+		copy = malloc(n * sizeof(*copy));
+		if (!copy) {
+			t->map_errors++;
+			n = 0;
+		} else {
+			memcpy(copy, refs, n * sizeof(*copy));
+		}
+	}
+	/* ref first: an unchanged neighbour entry is then never deleted */
+	for (i = 0; i < n; i++)
+		nexthop_ref(t, &copy[i]);
+	for (i = 0; i < p->nrefs; i++)
+		nexthop_unref(t, &p->refs[i]);
+	free(p->refs);
+	p->refs = copy;
+	p->nrefs = n;
+}
+
+/* The next hops a map value needs neighbours for: itself, an anonymous group's members, or none. */
+static int value_refs(struct sync_table *t, const struct nexthop *val, struct nexthop *out)
+{
+	struct nh_key key;
+	struct nh_def def;
+	__u32 i;
+
+	if (val->ifindex == V4VIA6_IFINDEX_KERNEL)
+		return 0;
+	if (!nh_is_group(val)) {
+		out[0] = *val;
+		return 1;
+	}
+	nh_key_of(val, &key);
+	/* a named object holds its own (write_object) */
+	if (key.kind != V4VIA6_NH_ANON || fib24_nh_get(t->fib, &key, &def))
+		return 0;
+	for (i = 0; i < def.n && i < V4VIA6_NHGRP_MAX_SIZE; i++)
+		out[i] = def.m[i].nh;
+	return i;
+}
+
 /* Makes the map's entry for one prefix equal to the kernel's choice; may free p. */
 static void sync_prefix(struct sync_table *t, struct prefix *p)
 {
-	struct nexthop want = {}; /* V4VIA6_IFINDEX_KERNEL unless a hop is picked */
+	struct nexthop refs[V4VIA6_NHGRP_MAX_SIZE];
+	struct want want = {}; /* V4VIA6_IFINDEX_KERNEL unless a hop is picked */
 	bool present;
-	int nhops = 0, err;
-	char buf[64], nbuf[80];
+	int nhops = 0, nrefs, err;
+	char buf[64];
 
 	p->chosen = choose(t, p);
 	present = p->chosen != NULL;
+	p->multipath_kernel = false;
 	if (present && kernel_picks_default(t, p, p->chosen)) {
 		p->reason = SR_UNSUPPORTED;
-		p->multipath_cut = false;
 		if (!t->warned_defaults)
 			fprintf(stderr, "v4via6: sync: warning: several default routes of one metric: "
 					"the kernel chooses among them by its neighbours' state; left "
@@ -432,31 +747,44 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 		t->warned_defaults = true;
 	} else if (present) {
 		p->reason = evaluate(t, p->chosen, &want, &nhops);
-		p->multipath_cut = p->reason == SR_MIRRORED && nhops > 1;
+		p->multipath_kernel = p->reason != SR_MIRRORED && nhops > 1;
 	}
-	if (p->multipath_cut && warn_once(t, &p->key))
+	if (p->multipath_kernel && warn_once(t, &p->key))
 		fprintf(stderr,
-			"v4via6: sync: warning: %s has %d next hops (ECMP); XDP forwards it via %s "
-			"only\n",
-			format_prefix(&p->key, buf, sizeof(buf)), nhops,
-			fmt_nexthop(&want, nbuf, sizeof(nbuf)));
+			"v4via6: sync: warning: %s has %d next hops, not all of which XDP can take "
+			"(%s): left to the kernel\n",
+			format_prefix(&p->key, buf, sizeof(buf)), nhops, sync_reason_names[p->reason]);
 	if (t->loading)
 		return;
 
-	if (present && !(p->in_map && !memcmp(&p->installed, &want, sizeof(want)))) {
-		err = fib24_update(t->fib, &p->key, &want, BPF_ANY);
+	if (present && want.n) {
+		/* the anonymous group of these members, found or made */
+		err = fib24_nh_anon(t->fib, want.m, want.n, &want.nh);
+		if (err) {
+			map_error(t, "ECMP group of", format_prefix(&p->key, buf, sizeof(buf)),
+				  -err);
+			memset(&want.nh, 0, sizeof(want.nh));
+			want.nh.ifindex = V4VIA6_IFINDEX_KERNEL;
+			p->reason = SR_UNSUPPORTED;
+		}
+	}
+	if (present && !(p->in_map && !memcmp(&p->installed, &want.nh, sizeof(want.nh)))) {
+		err = fib24_update(t->fib, &p->key, &want.nh, BPF_ANY);
 		if (err) {
 			map_error(t, "route update", format_prefix(&p->key, buf, sizeof(buf)),
 				  -err);
 		} else {
-			/* ref first: an unchanged neighbour entry is then never deleted */
-			if (want.ifindex != V4VIA6_IFINDEX_KERNEL)
-				nexthop_ref(t, &want);
-			if (p->in_map && p->installed.ifindex != V4VIA6_IFINDEX_KERNEL)
-				nexthop_unref(t, &p->installed);
+			nrefs = value_refs(t, &want.nh, refs);
+			set_refs(t, p, refs, nrefs);
 			p->in_map = true;
-			p->installed = want;
+			p->installed = want.nh;
 			t->changed = true;
+			if (want.n) {
+				struct nh_key key;
+
+				nh_key_of(&want.nh, &key);
+				group_links(t, &key);
+			}
 		}
 	} else if (!present && p->in_map) {
 		err = fib24_delete(t->fib, &p->key);
@@ -465,34 +793,58 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 				  -err);
 			return;
 		}
-		if (p->installed.ifindex != V4VIA6_IFINDEX_KERNEL)
-			nexthop_unref(t, &p->installed);
+		set_refs(t, p, NULL, 0);
 		p->in_map = false;
 		t->changed = true;
 	}
-	if (!p->variants && !p->in_map)
+	if (!p->variants && !p->in_map) {
+		free(p->refs);
 		htab_del(&t->prefixes, p);
+	}
 }
 
-/* Keeps the route's usable inline hops; their attachment is checked when the prefix is synced. */
+/*
+ * Keeps the route's usable inline hops; their attachment is checked when the
+ * prefix is synced. A multipath route keeps all its hops, with their
+ * weights, or none.
+ */
 static int set_usable(struct variant *v, const struct nl_route *r)
 {
-	int i, n = r->nhops < NL_MAX_HOPS ? r->nhops : NL_MAX_HOPS;
+	int i, n = r->nhops;
+	bool multi = n > 1;
 
 	free(v->usable);
+	free(v->weights);
 	v->usable = NULL;
+	v->weights = NULL;
 	v->nusable = 0;
 	v->reason = n ? hop_reason(&r->hops[0]) : SR_CONNECTED;
+	if (n > NL_MAX_HOPS) {
+		v->reason = SR_UNSUPPORTED; /* more than a group of ours holds */
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
-		if (!hop_usable(&r->hops[i]))
-			continue;
+		if (multi ? !hop_ipv6(&r->hops[i]) : !hop_usable(&r->hops[i])) {
+			if (!multi)
+				continue;
+			v->reason = hop_reason(&r->hops[i]);
+			free(v->usable);
+			free(v->weights);
+			v->usable = NULL;
+			v->weights = NULL;
+			v->nusable = 0;
+			return 0;
+		}
 		if (!v->usable) {
 			v->usable = calloc(n, sizeof(*v->usable));
-			if (!v->usable)
+			v->weights = multi ? calloc(n, sizeof(*v->weights)) : NULL;
+			if (!v->usable || (multi && !v->weights))
 				return -1;
 		}
 		v->usable[v->nusable].ifindex = r->hops[i].ifindex;
 		memcpy(v->usable[v->nusable].addr, r->hops[i].addr, 16);
+		if (multi)
+			v->weights[v->nusable] = r->hops[i].weight ? r->hops[i].weight : 1;
 		v->nusable++;
 	}
 	return 0;
@@ -522,6 +874,7 @@ static void free_variant(struct variant **pp)
 
 	*pp = v->next;
 	free(v->usable);
+	free(v->weights);
 	free(v);
 }
 
@@ -616,6 +969,7 @@ static void drop_nhid_routes(struct sync_table *t, uint32_t id)
 			}
 			*pp = v->next;
 			free(v->usable);
+			free(v->weights);
 			free(v);
 		}
 		if (!t->loading)
@@ -642,8 +996,12 @@ void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del)
 		}
 		k->o = *o;
 	}
-	if (!t->loading)
-		resync_nhid_routes(t);
+	if (t->loading)
+		return;
+	/* objects first (a group's new members), then the routes, then what they no longer name */
+	write_objects(t);
+	resync_nhid_routes(t);
+	prune_objects(t);
 }
 
 void sync_on_neigh(struct sync_table *t, const struct nl_neigh *n, bool del)
@@ -701,15 +1059,19 @@ static void sync_egress(struct sync_table *t, const struct nl_link *l)
 
 bool sync_on_link(struct sync_table *t, const struct nl_link *l, bool del)
 {
-	const uint32_t running = IFF_UP | IFF_RUNNING;
+	const uint32_t running = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
 	struct klink *k = htab_find(&t->links, &l->ifindex);
-	bool went_down = false;
+	bool went_down = false, was_ok = k ? link_ok(k->l.flags) : true;
 	int created;
 
 	if (del) {
 		went_down = k != NULL;
 		if (k)
 			htab_del(&t->links, k);
+		if (went_down && was_ok && !t->loading && is_attached(t, l->ifindex)) {
+			t->link_downs++;
+			link_set(t, l->ifindex, false, true);
+		}
 		return went_down && !t->loading;
 	}
 	/* down: routes flushed; carrier: next hops flagged linkdown or back; all silently */
@@ -723,8 +1085,14 @@ bool sync_on_link(struct sync_table *t, const struct nl_link *l, bool del)
 	k->l = *l;
 	if (t->loading)
 		return false;
-	if (is_attached(t, l->ifindex))
+	if (is_attached(t, l->ifindex)) {
+		/* the groups first: the one write that moves the flows (prefix-independent) */
+		if (was_ok != link_ok(l->flags)) {
+			t->link_downs += was_ok;
+			link_set(t, l->ifindex, !was_ok, true);
+		}
 		sync_egress(t, l);
+	}
 	return went_down;
 }
 
@@ -757,8 +1125,8 @@ static void adopt_routes(struct sync_table *t)
 {
 	struct key_list dead = { .size = sizeof(struct route_key) };
 	struct route_key key, next, *prev = NULL, *k;
+	struct nexthop val, refs[V4VIA6_NHGRP_MAX_SIZE];
 	struct route r;
-	struct nexthop val;
 	struct prefix *p;
 	char buf[64];
 	size_t i;
@@ -777,8 +1145,7 @@ static void adopt_routes(struct sync_table *t)
 		}
 		p->in_map = true;
 		p->installed = val;
-		if (val.ifindex != V4VIA6_IFINDEX_KERNEL)
-			nexthop_ref(t, &val);
+		set_refs(t, p, refs, value_refs(t, &val, refs));
 	}
 	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
 		err = fib24_delete(t->fib, k);
@@ -836,10 +1203,14 @@ void sync_table_apply(struct sync_table *t)
 	err = fib24_lock(t->fib);
 	/* the uses the map holds now, then the differences */
 	adopt_routes(t);
+	adopt_objects(t);
 	adopt_neighs(t);
 	t->loading = false;
+	/* objects before the routes that name them, and deleted after */
+	write_objects(t);
 	htab_for_each(p, &t->prefixes, &it)
 		sync_prefix(t, p);
+	prune_objects(t);
 	if (!err) {
 		err = fib24_rebuild(t->fib);
 		if (err)
@@ -851,6 +1222,10 @@ void sync_table_apply(struct sync_table *t)
 	htab_for_each(k, &t->links, &it)
 		if (is_attached(t, k->ifindex))
 			sync_egress(t, &k->l);
+	/* each attached link's state into the groups: as the kernel has it now, whatever was before */
+	htab_for_each(k, &t->links, &it)
+		if (is_attached(t, k->ifindex))
+			link_set(t, k->ifindex, link_ok(k->l.flags), !link_ok(k->l.flags));
 	t->changed = true;
 }
 
@@ -860,16 +1235,23 @@ void sync_table_reevaluate(struct sync_table *t)
 	struct klink *k;
 	struct prefix *p;
 
+	write_objects(t);
 	htab_for_each(p, &t->prefixes, &it)
 		sync_prefix(t, p);
-	/* a newly attached interface gets its current MAC and MTU */
-	htab_for_each(k, &t->links, &it)
-		if (is_attached(t, k->ifindex))
-			sync_egress(t, &k->l);
+	prune_objects(t);
+	/* a newly attached interface gets its current MAC and MTU, and its state in the groups */
+	htab_for_each(k, &t->links, &it) {
+		if (!is_attached(t, k->ifindex))
+			continue;
+		sync_egress(t, &k->l);
+		if (!link_ok(k->l.flags))
+			link_set(t, k->ifindex, false, false);
+	}
 }
 
 void sync_table_counts(const struct sync_table *t, struct sync_counts *c)
 {
+	const struct klink *k;
 	const struct variant *v;
 	const struct prefix *p;
 	const struct use *u;
@@ -887,13 +1269,18 @@ void sync_table_counts(const struct sync_table *t, struct sync_counts *c)
 			else
 				c->routes[SR_SHADOWED]++;
 		}
-		c->multipath_cut += p->multipath_cut;
+		c->multipath_kernel += p->multipath_kernel;
+		c->groups += p->in_map && nh_is_group(&p->installed);
 	}
+	htab_for_each(k, &t->links, &it)
+		c->links_down += !link_ok(k->l.flags) && is_attached(t, k->ifindex);
+	c->nhobjs = t->mirrored.count;
 	htab_for_each(u, &t->uses, &it) {
 		c->nexthops++;
 		c->neighs_resolved += u->in_map;
 	}
 	c->map_errors = t->map_errors;
+	c->link_downs = t->link_downs;
 }
 
 void sync_for_each_nexthop(struct sync_table *t, void (*fn)(void *arg, const struct nexthop *nh),

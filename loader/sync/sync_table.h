@@ -16,11 +16,23 @@
  * table, TOS and metric (aliases: `ip route append`, `prepend`) are all kept,
  * in the kernel's order, and the kernel uses the first one. When that route
  * has a usable IPv6 next hop on an attached interface, the map gets that next
- * hop. When it has not (an IPv4 gateway, a connected or blackhole route, an
+ * hop; a multipath route (RTA_MULTIPATH) whose every hop is one gets them all
+ * with their weights, as an anonymous group (fib24_nh_anon); a route through
+ * a nexthop object (RTA_NH_ID) names the object, which sync mirrors into
+ * nh_defs (V4VIA6_NHDEF_SYNC) with its group's weights. A multipath route or
+ * an object of which one hop cannot be mirrored is left to the kernel whole:
+ * mirroring part of it would change where the network sends its flows.
+ * When the route has none (an IPv4 gateway, a connected or blackhole route, an
  * interface not attached, an encapsulation or an mtu metric...), the map gets
  * a "kernel" entry (V4VIA6_IFINDEX_KERNEL): the program then passes the packet
  * to the kernel, where a less specific IPv6 route in the map would otherwise
  * have captured it.
+ *
+ * Links: an attached link that goes down or loses carrier leaves every group
+ * at once (fib24_link_set, one write per group), before anything else: IPv4
+ * sends no route deletion for it, and the kernel flushes the nexthop objects
+ * on it without a notification; the full resync that follows finds out what
+ * the kernel removed.
  */
 #ifndef V4VIA6_SYNC_TABLE_H
 #define V4VIA6_SYNC_TABLE_H
@@ -53,7 +65,12 @@ extern const char *const sync_reason_names[SR_COUNT];
 
 struct sync_counts {
 	unsigned long routes[SR_COUNT]; /* kernel routes by reason */
-	unsigned long multipath_cut; /* prefixes forwarded via one of several next hops */
+	/* prefixes with several next hops left to the kernel (a hop XDP cannot take, > 32 hops) */
+	unsigned long multipath_kernel;
+	unsigned long groups; /* prefixes forwarded through a group (multipath or nexthop object) */
+	unsigned long nhobjs; /* the kernel's nexthop objects mirrored into nh_defs */
+	unsigned long links_down; /* attached links down or without carrier now */
+	unsigned long link_downs; /* attached links that went down, since sync started */
 	unsigned long nexthops; /* distinct next hops in use */
 	unsigned long neighs_resolved; /* of those, with a MAC in the neighbour map */
 	unsigned long map_errors; /* map writes that failed (logged) */
@@ -71,10 +88,14 @@ struct sync_table {
 	bool loading;
 	struct htab prefixes; /* struct route_key -> variants, what the map holds */
 	struct htab nhobjs; /* nexthop object id -> struct nl_nhobj */
+	/* nexthop object id -> the nh_def sync wrote (V4VIA6_NHDEF_SYNC), what nh_defs holds */
+	struct htab mirrored;
 	struct htab neighs; /* struct nexthop -> kernel neighbour state and MAC */
 	struct htab uses; /* struct nexthop in use by the map -> refs, what the map holds */
 	struct htab links; /* ifindex -> struct nl_link */
 	struct htab warned; /* prefixes already warned about as multipath */
+	struct htab warned_ids; /* nexthop object ids already warned about */
+	unsigned long link_downs; /* attached links that went down (logged), since the start */
 	uint32_t attached[V4VIA6_MAX_IFACES]; /* keys of the egress map, sorted */
 	int nattached;
 	unsigned long map_errors;
