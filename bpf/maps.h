@@ -122,6 +122,15 @@ struct {
 	__type(value, struct nh_def);
 } nh_defs SEC(".maps");
 
+/* ifindex -> 1: links down, read by the loader only (include/v4via6.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, V4VIA6_MAX_PORT_IFINDEX);
+	__type(key, __u32);
+	__type(value, __u32);
+} links_down SEC(".maps");
+
 /* nexthop object index -> packets and bytes forwarded through it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -25,6 +25,7 @@
 #define V4VIA6_MAP_NH_GROUPS "nh_groups"
 #define V4VIA6_MAP_HASH_SEED "hash_seed"
 #define V4VIA6_MAP_NH_DEFS "nh_defs"
+#define V4VIA6_MAP_LINKS_DOWN "links_down"
 /* The program's pin, so that later commands find the loaded program again. */
 #define V4VIA6_PIN_PROG	       "prog"
 #define V4VIA6_PROG_NAME       "v4via6_xdp"
@@ -225,13 +226,11 @@ struct nh_key {
 	__u32 kind; /* V4VIA6_NH_NAMED or V4VIA6_NH_ANON */
 };
 
-#define V4VIA6_MEMBER_DOWN 0x1 /* its link is down: no bucket */
-
 struct nh_member {
 	struct nexthop nh; /* the next hop, resolved (a group's member: its object's) */
 	__u32 id; /* a group of objects: the member's id; else 0 */
 	__u32 weight; /* 1..V4VIA6_NH_MAX_WEIGHT */
-	__u32 flags; /* V4VIA6_MEMBER_* */
+	__u32 flags; /* none yet: 0 */
 };
 
 #define V4VIA6_NHDEF_GROUP     0x1 /* `group N1,W/N2,W` (else one next hop, `via`) */
@@ -245,6 +244,11 @@ struct nh_def {
 	__u32 pad;
 	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE];
 };
+
+/*
+ * The links that are down (map links_down, ifindex -> 1, loader only, kept
+ * by sync from RTM_NEWLINK): their members have no bucket in any group.
+ */
 
 /* Per-nexthop counters: a per-CPU array indexed like nexthops. */
 struct nh_stats {

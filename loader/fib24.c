@@ -49,6 +49,7 @@
 #include "lock.h"
 
 #define SLOTS_BYTES	((size_t)V4VIA6_MAX_NEXTHOPS * sizeof(struct nexthop_slot))
+#define GROUPS_BYTES	((size_t)V4VIA6_MAX_NHGRPS * sizeof(struct nh_group))
 #define OWNERS_BYTES(f) ((size_t)(f)->ngroups * sizeof(__u64))
 
 /* Maps window w of a table of total entries (the last may be shorter). */
@@ -200,6 +201,7 @@ int fib24_open(struct fib24 *f, const struct v4via6_maps *m, const char *lock_di
 	f->nh_stats_fd = m->nh_stats_fd;
 	f->nh_groups_fd = m->nh_groups_fd;
 	f->nh_defs_fd = m->nh_defs_fd;
+	f->links_down_fd = m->links_down_fd;
 	f->lock_dir = lock_dir;
 	err = map_entries(f->tbl8_fd, &f->ngroups);
 	if (!err && f->ngroups > V4VIA6_TBL8_GROUPS)
@@ -210,6 +212,10 @@ int fib24_open(struct fib24 *f, const struct v4via6_maps *m, const char *lock_di
 	if (p == MAP_FAILED)
 		goto fail;
 	f->slots = p;
+	p = mmap(NULL, GROUPS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, f->nh_groups_fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	f->nhg = p;
 	p = mmap(NULL, OWNERS_BYTES(f), PROT_READ | PROT_WRITE, MAP_SHARED, f->owners_fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
@@ -257,6 +263,9 @@ void fib24_close(struct fib24 *f)
 	if (f->slots)
 		munmap(f->slots, SLOTS_BYTES);
 	f->slots = NULL;
+	if (f->nhg)
+		munmap(f->nhg, GROUPS_BYTES);
+	f->nhg = NULL;
 	if (f->owners)
 		munmap(f->owners, OWNERS_BYTES(f));
 	f->owners = NULL;
@@ -571,6 +580,8 @@ static int prepare(struct fib24 *f, const struct route_key *key, const struct ne
 
 	if (key->prefixlen > 32)
 		return -EINVAL;
+	if (nh_is_group(nh) && !defs_has(f, nh))
+		return -ENOENT; /* a route by nexthop id names an object that exists */
 	err = t24_map_key(f, key);
 	if (!err && key->prefixlen > 24)
 		err = group_get(f, i24);
@@ -585,7 +596,8 @@ static int prepare(struct fib24 *f, const struct route_key *key, const struct ne
 int fib24_update(struct fib24 *f, const struct route_key *key, const struct nexthop *nh,
 		 __u64 flags)
 {
-	struct route val = { .nh = *nh, .prefixlen = key->prefixlen };
+	struct route val = { .nh = *nh, .prefixlen = key->prefixlen }, old;
+	bool had;
 	int idx, err;
 
 	if (key->prefixlen > 32)
@@ -595,6 +607,8 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
 		return err;
 	op_begin(f);
 	idx = prepare(f, key, nh);
+	/* the route it replaces: a nexthop object's count of routes */
+	had = idx >= 0 && defs_any(f) && route_exact(f, key, &old);
 	if (idx < 0) {
 		err = idx;
 	} else if (bpf_map_update_elem(f->routes_fd, key, &val, flags)) {
@@ -603,8 +617,13 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
 			group_try_collapse(f, ntohl(key->addr) >> 8);
 	} else {
 		for_range(f, key, cover_one, e_make(idx, key->prefixlen));
+		def_routes_adj(f, nh, 1);
+		if (had)
+			def_routes_adj(f, &old.nh, -1);
 	}
 	slot_put(f, idx);
+	if (err)
+		def_gc(f, nh); /* a multipath route's new object, now of no route */
 	err = op_end(f) ?: err;
 	fib24_unlock(f);
 	return err;
@@ -616,7 +635,8 @@ int fib24_update(struct fib24 *f, const struct route_key *key, const struct next
  * for the program. Drops the holds. *done: how many went in whole.
  */
 static int batch_write(struct fib24 *f, const struct route_key *keys, const struct route *vals,
-		       const int *idx, size_t n, size_t *done)
+		       const struct route *olds, const bool *had, const int *idx, size_t n,
+		       size_t *done)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
 	__u32 count = n;
@@ -627,13 +647,19 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 		err = -errno;
 	if (count > n)
 		count = 0;
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		for_range(f, &keys[i], cover_one, e_make(idx[i], keys[i].prefixlen));
+		def_routes_adj(f, &vals[i].nh, 1);
+		if (had[i])
+			def_routes_adj(f, &olds[i].nh, -1);
+	}
 	for (i = 0; i < n; i++) {
 		/* blocks made for routes that did not go in go back */
 		if (i >= count && keys[i].prefixlen > 24)
 			group_try_collapse(f, ntohl(keys[i].addr) >> 8);
 		slot_put(f, idx[i]);
+		if (i >= count)
+			def_gc(f, &vals[i].nh);
 	}
 	*done = count;
 	return err;
@@ -642,24 +668,33 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const struct nexthop *nhs,
 		       size_t n, size_t *done)
 {
-	struct route *vals = calloc(n ? n : 1, sizeof(*vals));
+	struct route *vals = calloc(n ? n : 1, sizeof(*vals)), *olds = NULL;
 	int *idx = calloc(n ? n : 1, sizeof(*idx));
+	bool *had = calloc(n ? n : 1, sizeof(*had)), defs;
 	size_t i, start = 0, wrote;
 	int err;
 
 	*done = 0;
-	if (!vals || !idx) {
-		free(vals);
-		free(idx);
-		return -ENOMEM;
+	if (!vals || !idx || !had) {
+		err = -ENOMEM;
+		goto out;
 	}
 	err = fib24_lock(f);
 	if (err)
 		goto out;
+	/* routes by nexthop id may be replaced: their objects count routes */
+	defs = defs_any(f);
+	olds = defs ? calloc(n ? n : 1, sizeof(*olds)) : NULL;
+	if (defs && !olds) {
+		err = -ENOMEM;
+		fib24_unlock(f);
+		goto out;
+	}
 	op_begin(f);
 	for (i = 0; i < n; i++) {
 		vals[i].nh = nhs[i];
 		vals[i].prefixlen = keys[i].prefixlen;
+		had[i] = defs && route_exact(f, &keys[i], &olds[i]);
 		idx[i] = prepare(f, &keys[i], &nhs[i]);
 		if (idx[i] == -ENOSPC && i > start) {
 			/*
@@ -668,8 +703,8 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 			 * releases them, and go on with what prepare then
 			 * reclaims.
 			 */
-			err = batch_write(f, keys + start, vals + start, idx + start, i - start,
-					  &wrote);
+			err = batch_write(f, keys + start, vals + start, olds ? olds + start : NULL,
+					  had + start, idx + start, i - start, &wrote);
 			*done += wrote;
 			start = i;
 			if (err)
@@ -683,7 +718,8 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 	}
 	/* on error, what precedes the bad route still goes in */
 	if (i > start) {
-		int e = batch_write(f, keys + start, vals + start, idx + start, i - start, &wrote);
+		int e = batch_write(f, keys + start, vals + start, olds ? olds + start : NULL,
+				    had + start, idx + start, i - start, &wrote);
 
 		*done += wrote;
 		err = err ?: e;
@@ -693,6 +729,8 @@ int fib24_update_batch(struct fib24 *f, const struct route_key *keys, const stru
 out:
 	free(vals);
 	free(idx);
+	free(had);
+	free(olds);
 	return err;
 }
 
@@ -738,8 +776,10 @@ int fib24_delete(struct fib24 *f, const struct route_key *key)
 		else
 			f->broken = true;
 		slot_put(f, idx);
-	} else if (key->prefixlen > 24) {
-		group_try_collapse(f, ntohl(key->addr) >> 8);
+	} else {
+		if (key->prefixlen > 24)
+			group_try_collapse(f, ntohl(key->addr) >> 8);
+		def_routes_adj(f, &self.nh, -1);
 	}
 end:
 	err = op_end(f) ?: err;

@@ -57,6 +57,7 @@ struct fib24 {
 	int nh_stats_fd; /* -1: none (counters then not reset with a slot) */
 	int nh_groups_fd;
 	int nh_defs_fd;
+	int links_down_fd;
 	__u32 ngroups; /* tbl8 blocks: the map's size */
 	__u32 group_hint; /* where group_alloc looks first */
 	const char *lock_dir; /* its state lock (lock.h) guards writes; NULL: maps of one process */
@@ -69,7 +70,7 @@ struct fib24 {
 	__u32 *win8[FIB24_WINDOWS_T8 ? FIB24_WINDOWS_T8 : 1];
 	__u64 *owners; /* tbl8_owners, mmapped */
 	struct nexthop_slot *slots; /* nexthops, mmapped */
-	struct nh_group *groups; /* nh_groups, mmapped */
+	struct nh_group *nhg; /* nh_groups (ECMP buckets), mmapped */
 	int lock_depth; /* fib24_lock nests: the outermost repairs dirty tables */
 	int op_depth; /* writers nest (a rebuild inside a flush) */
 	bool broken; /* a writer found the tables wrong: rebuilt when it ends */

@@ -63,8 +63,14 @@ void grace_period(void);
 /* nhobj.c: the nexthop objects. */
 void ref_get(struct fib24 *f, __u32 idx);
 void ref_put(struct fib24 *f, __u32 idx);
-/* The slot of a next hop with a hold on it, allocated (with its MAC) if needed; -ENOSPC. */
+/*
+ * The slot of a next hop with a hold on it, allocated (with its MAC, or a
+ * group's buckets) if needed: its index as entries name it (a group's with
+ * V4VIA6_E_NHGRP), -ENOSPC, or -ENOENT for a group with no def.
+ */
 int slot_get(struct fib24 *f, const struct nexthop *nh);
+/* The slot of a next hop in use or released, without a hold: its index or -ENOENT. */
+int slot_find(struct fib24 *f, const struct nexthop *nh);
 void slot_put(struct fib24 *f, int idx);
 /* Wipes the released slots after a grace period; returns how many. */
 __u32 slots_reclaim(struct fib24 *f);
@@ -76,6 +82,33 @@ __u64 slot_mac_want(struct fib24 *f, const struct nexthop *nh);
 void slots_mac_sync(struct fib24 *f, const struct nexthop *key);
 /* Slots whose MAC differs from the neighbour map's. */
 long slots_mac_check(struct fib24 *f);
+
+/* fib24_grp.c: group slots (ECMP). */
+bool link_down(struct fib24 *f, __u32 ifindex);
+/* New group slot g (its nh set): its buckets from its def, with their references; -ENOENT: no def. */
+int grp_fill(struct fib24 *f, __u32 g);
+/* Group slot g's buckets made to agree with its def and the links, fewest moved: moved or -errno. */
+int grp_refresh(struct fib24 *f, __u32 g);
+/* A wiped group slot gives its members' references back. */
+void grp_release_members(struct fib24 *f, __u32 g);
+/* Adds the references group slots hold on their members into refs. */
+void grp_count_refs(struct fib24 *f, __u32 *refs);
+/* The slot of a group key in use or released, 0 when none. */
+__u32 grp_find(struct fib24 *f, const struct nh_key *key);
+/* A def changed (refresh its slot) or is gone (its slot retired, its buckets emptied). */
+void grp_changed(struct fib24 *f, const struct nh_key *key, bool gone);
+/* Group slots in use whose buckets a refresh would change. */
+long grp_check(struct fib24 *f);
+/* nhdef.c: the routes count of the def a group next hop names, delta +1 or -1 (anonymous at 0: gone). */
+void def_routes_adj(struct fib24 *f, const struct nexthop *nh, int delta);
+/* The routes count of every def from the trie's routes, anonymous ones with none removed: how many differed. */
+long defs_recount(struct fib24 *f, const struct route_entry *routes, size_t n, bool fix);
+/* An anonymous def that no route names (a route refused) goes. */
+void def_gc(struct fib24 *f, const struct nexthop *nh);
+/* Whether the def a group next hop names exists. */
+bool defs_has(struct fib24 *f, const struct nexthop *nh);
+/* Whether any def exists (routes by id may be in the trie). */
+bool defs_any(struct fib24 *f);
 
 /* Blocks: fib24.c. A block for /24 i24 (tbl24 then points to it), -ENOSPC. */
 int group_get(struct fib24 *f, __u32 i24);

@@ -71,6 +71,9 @@ int fib24_flush(struct fib24 *f)
 		/* no entry points to a slot or a block any more */
 		grace_period();
 		slots_wipe_all(f);
+		/* no route names a nexthop object: counts 0, the multipath routes' ones go */
+		if (defs_recount(f, NULL, 0, true) < 0)
+			err = -ENOMEM;
 		for (j = 0; j < f->ngroups; j++) {
 			memset(t8(f, j), 0, BLOCK * sizeof(__u32));
 			f->owners[j] = FIB24_GROUP_FREE;
@@ -89,6 +92,9 @@ static int cmp_len(const void *a, const void *b)
 
 	return x->key.prefixlen < y->key.prefixlen ? -1 : x->key.prefixlen > y->key.prefixlen;
 }
+
+/* A wanted entry's route (its index in the dump: up to 2^23 routes). */
+#define W_ROUTE(w) ((w)&0x7fffffU)
 
 /* The tables the trie makes (see above). */
 struct want {
@@ -168,6 +174,7 @@ static void count_refs(struct fib24 *f, __u32 *refs, __u32 *seen)
 			if (e_leaf(b[k]) && V4VIA6_E_NH(b[k]) < V4VIA6_MAX_NEXTHOPS)
 				refs[V4VIA6_E_NH(b[k])]++;
 	}
+	grp_count_refs(f, refs);
 }
 
 /* The slot of route i (a hold, taken once, kept in slot[i]), or -errno. */
@@ -185,7 +192,7 @@ static long translate(struct fib24 *f, const struct route_entry *routes, int *sl
 
 	if (!e_leaf(w))
 		return w;
-	s = route_slot(f, routes, slot, V4VIA6_E_NH(w));
+	s = route_slot(f, routes, slot, W_ROUTE(w));
 	return s < 0 ? s : (long)e_make(s, V4VIA6_E_LEN(w));
 }
 
@@ -259,6 +266,11 @@ int rebuild_locked(struct fib24 *f)
 			f->owners[j] = FIB24_GROUP_USED | (seen[j] - 1);
 		else if (f->owners[j] != FIB24_GROUP_FREE)
 			f->owners[j] = FIB24_GROUP_RELEASED;
+	/* the objects' counts of routes, then each group's buckets as its object says */
+	err = defs_recount(f, routes, n, true) < 0 ? -ENOMEM : 0;
+	for (j = 1; j < V4VIA6_MAX_NHGRPS && !err; j++)
+		if (f->slots[j].used && nh_is_group(&f->slots[j].nh) && grp_refresh(f, j) < 0)
+			err = -ENOSPC;
 	for (j = 0; j < V4VIA6_TBL24_ENTRIES && !err; j++) {
 		cur = *t24(f, j);
 		if (w.t[j] & V4VIA6_T24_TBL8) {
@@ -309,14 +321,20 @@ static bool entry_ok(struct fib24 *f, const struct route_entry *routes, __u32 e,
 {
 	const struct nexthop_slot *s;
 
+	const __u32 known = V4VIA6_E_VALID | V4VIA6_E_LEN_MASK << V4VIA6_E_LEN_SHIFT |
+			    V4VIA6_E_NHGRP | V4VIA6_E_NH_MASK;
+
 	if (!e_leaf(w))
 		return e == w;
-	if (!e_leaf(e) || V4VIA6_E_LEN(e) != V4VIA6_E_LEN(w))
+	if (!e_leaf(e) || V4VIA6_E_LEN(e) != V4VIA6_E_LEN(w) || (e & ~known))
 		return false;
 	if (!V4VIA6_E_NH(e) || V4VIA6_E_NH(e) >= V4VIA6_MAX_NEXTHOPS)
 		return false;
+	/* a group's slot, and only a group's, is named with V4VIA6_E_NHGRP */
+	if (!(e & V4VIA6_E_NHGRP) != (V4VIA6_E_NH(e) >= V4VIA6_MAX_NHGRPS))
+		return false;
 	s = &f->slots[V4VIA6_E_NH(e)];
-	return s->used && !memcmp(&s->nh, &routes[V4VIA6_E_NH(w)].nh, sizeof(s->nh));
+	return s->used && !memcmp(&s->nh, &routes[W_ROUTE(w)].nh, sizeof(s->nh));
 }
 
 static long check_tables(struct fib24 *f, const struct route_entry *routes, const struct want *w,
@@ -351,7 +369,7 @@ static long check_tables(struct fib24 *f, const struct route_entry *routes, cons
 	for (g = 0; g < f->ngroups; g++)
 		if (!seen[g] && (f->owners[g] & FIB24_GROUP_USED))
 			bad++;
-	return bad + slots_mac_check(f);
+	return bad + slots_mac_check(f) + grp_check(f);
 }
 
 long fib24_check(struct fib24 *f)
@@ -360,7 +378,7 @@ long fib24_check(struct fib24 *f)
 	__u32 *refs = NULL, *seen = NULL;
 	struct want w = {};
 	size_t n = 0;
-	long bad = 0;
+	long bad = 0, v;
 	int err;
 
 	err = lock_whole(f, &routes, &n);
@@ -372,6 +390,11 @@ long fib24_check(struct fib24 *f)
 	if (!err) {
 		count_refs(f, refs, seen);
 		bad = check_tables(f, routes, &w, refs, seen);
+		v = defs_recount(f, routes, n, false);
+		if (v < 0)
+			err = v;
+		else
+			bad += v;
 	}
 	want_free(&w);
 	free(refs);

@@ -28,7 +28,8 @@
 	X(nh_stats, 0) /* per nexthop object: start from zero, as the objects are rebuilt */ \
 	X(nh_groups, MAP_REBUILT) \
 	X(hash_seed, MAP_CARRIED | MAP_OPTIONAL) /* random, set at creation (state.c) */ \
-	X(nh_defs, MAP_CARRIED | MAP_OPTIONAL)
+	X(nh_defs, MAP_CARRIED | MAP_OPTIONAL) \
+	X(links_down, MAP_CARRIED | MAP_OPTIONAL)
 
 #define V4VIA6_MAP_FD_FIELD(name, flags) int name##_fd;
 

@@ -84,21 +84,36 @@ static void stats_zero(struct fib24 *f, __u32 idx)
 	bpf_map_update_elem(f->nh_stats_fd, &idx, zero, BPF_ANY);
 }
 
+/* A released slot is wiped; a group's members lose its references (fib24_grp.c). */
+static void slot_wipe(struct fib24 *f, __u32 i)
+{
+	if (i < V4VIA6_MAX_NHGRPS)
+		grp_release_members(f, i);
+	memset(&f->slots[i], 0, sizeof(f->slots[i]));
+	stats_zero(f, i);
+}
+
 __u32 slots_reclaim(struct fib24 *f)
 {
+	static __u64 was[V4VIA6_MAX_NEXTHOPS / 64];
 	__u32 i, n = 0;
 
+	/*
+	 * The slots released now, before the grace period: a member that a
+	 * wiped group releases on the way waits for the next one.
+	 */
+	memset(was, 0, sizeof(was));
 	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
-		n += f->slots[i].used == FIB24_SLOT_ALLOCATED;
+		if (f->slots[i].used == FIB24_SLOT_ALLOCATED) {
+			was[i / 64] |= 1ULL << (i % 64);
+			n++;
+		}
 	if (!n)
 		return 0;
 	grace_period();
-	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++) {
-		if (f->slots[i].used != FIB24_SLOT_ALLOCATED)
-			continue;
-		memset(&f->slots[i], 0, sizeof(f->slots[i]));
-		stats_zero(f, i);
-	}
+	for (i = 1; i < V4VIA6_MAX_NEXTHOPS; i++)
+		if ((was[i / 64] >> (i % 64) & 1) && f->slots[i].used == FIB24_SLOT_ALLOCATED)
+			slot_wipe(f, i);
 	return n;
 }
 
@@ -112,6 +127,7 @@ void slots_wipe_all(struct fib24 *f)
 		memset(&f->slots[i], 0, sizeof(f->slots[i]));
 		stats_zero(f, i);
 	}
+	memset(f->nhg, 0, V4VIA6_MAX_NHGRPS * sizeof(*f->nhg));
 }
 
 static __u32 nexthop_hash(const struct nexthop *nh)
@@ -125,34 +141,83 @@ static __u32 nexthop_hash(const struct nexthop *nh)
 	return h;
 }
 
+/* Where a next hop's probe runs: group slots below V4VIA6_MAX_NHGRPS, the others above. */
+static void probe_range(const struct nexthop *nh, __u32 *lo, __u32 *n)
+{
+	bool grp = nh_is_group(nh);
+
+	*lo = grp ? 1 : V4VIA6_MAX_NHGRPS;
+	*n = grp ? V4VIA6_MAX_NHGRPS - 1 : V4VIA6_MAX_NEXTHOPS - V4VIA6_MAX_NHGRPS;
+}
+
+/* A slot's index as an entry names it: a group's with V4VIA6_E_NHGRP. */
+static int slot_ref(__u32 i)
+{
+	return i < V4VIA6_MAX_NHGRPS ? (int)(i | V4VIA6_E_NHGRP) : (int)i;
+}
+
+int slot_find(struct fib24 *f, const struct nexthop *nh)
+{
+	__u32 lo, n, start, k, i;
+
+	probe_range(nh, &lo, &n);
+	start = nexthop_hash(nh) % n;
+	for (k = 0; k < n; k++) {
+		i = lo + (start + k) % n;
+		if (f->slots[i].used && !memcmp(&f->slots[i].nh, nh, sizeof(*nh)))
+			return i;
+	}
+	return -ENOENT;
+}
+
+/* A new slot i for nh: its MAC, or for a group its buckets; complete before it is used. */
+static int slot_fill(struct fib24 *f, __u32 i, const struct nexthop *nh)
+{
+	struct nexthop_slot *s = &f->slots[i];
+	int err;
+
+	s->nh = *nh;
+	if (nh_is_group(nh)) {
+		mac_store(s, 0);
+		err = grp_fill(f, i);
+		if (err) {
+			memset(s, 0, sizeof(*s));
+			return err;
+		}
+	} else {
+		mac_store(s, slot_mac_want(f, nh));
+	}
+	/* the slot is complete before any entry points to it */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	s->used = FIB24_SLOT_ALLOCATED | 1;
+	return 0;
+}
+
 /*
- * Linear probing from the next hop's hash over slots 1..max-1. A slot wiped
- * by slots_reclaim may end a probe early, and the next hop then gets a second
- * slot: harmless, both hold the same next hop and MAC.
+ * Linear probing from the next hop's hash over its range of slots. A slot
+ * wiped by slots_reclaim may end a probe early, and the next hop then gets a
+ * second slot: harmless, both hold the same next hop and MAC (or buckets).
  */
 int slot_get(struct fib24 *f, const struct nexthop *nh)
 {
-	const __u32 n = V4VIA6_MAX_NEXTHOPS - 1;
-	__u32 start = nexthop_hash(nh) % n, k, i;
+	__u32 lo, n, start, k, i;
 	struct nexthop_slot *s;
-	int pass;
+	int pass, err;
 
+	probe_range(nh, &lo, &n);
+	start = nexthop_hash(nh) % n;
 	for (pass = 0; pass < 2; pass++) {
 		for (k = 0; k < n; k++) {
-			i = (start + k) % n + 1;
+			i = lo + (start + k) % n;
 			s = &f->slots[i];
 			if (s->used && !memcmp(&s->nh, nh, sizeof(*nh))) {
 				ref_get(f, i);
-				return i;
+				return slot_ref(i);
 			}
 			if (s->used)
 				continue;
-			s->nh = *nh;
-			mac_store(s, slot_mac_want(f, nh));
-			/* the slot is complete before any entry points to it */
-			__atomic_thread_fence(__ATOMIC_RELEASE);
-			s->used = FIB24_SLOT_ALLOCATED | 1;
-			return i;
+			err = slot_fill(f, i, nh);
+			return err ? err : slot_ref(i);
 		}
 		if (!slots_reclaim(f))
 			break;
@@ -163,7 +228,7 @@ int slot_get(struct fib24 *f, const struct nexthop *nh)
 void slot_put(struct fib24 *f, int idx)
 {
 	if (idx > 0)
-		ref_put(f, idx);
+		ref_put(f, idx & V4VIA6_E_NH_MASK);
 }
 
 void slots_mac_sync(struct fib24 *f, const struct nexthop *key)
