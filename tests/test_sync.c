@@ -174,8 +174,8 @@ static const char *def_members(const struct nh_key *key)
 					def.m[i].id, def.m[i].weight);
 		} else {
 			inet_ntop(AF_INET6, def.m[i].nh.addr, a, sizeof(a));
-			off += snprintf(buf + off, sizeof(buf) - off, "%s%s%%%u*%u", i ? " " : "", a,
-					def.m[i].nh.ifindex, def.m[i].weight);
+			off += snprintf(buf + off, sizeof(buf) - off, "%s%s%%%u*%u", i ? " " : "",
+					a, def.m[i].nh.ifindex, def.m[i].weight);
 		}
 		if (def.m[i].flags & V4VIA6_MEMBER_DOWN)
 			off += snprintf(buf + off, sizeof(buf) - off, "!");
@@ -748,8 +748,8 @@ static void test_parse_nexthop(void)
 	err = nl_parse_nexthop(nlh, &o);
 	CHECK(!err && o.id == 10 && o.ngroup == 2 && o.group[1] == 2 && o.weight[0] == 1 &&
 		      o.weight[1] == 300 && o.resilient && !o.fdb,
-	      "err %d id %u ngroup %d weights %u %u resilient %d fdb %d", err, o.id, o.ngroup, o.weight[0],
-	      o.weight[1], o.resilient, o.fdb);
+	      "err %d id %u ngroup %d weights %u %u resilient %d fdb %d", err, o.id, o.ngroup,
+	      o.weight[0], o.weight[1], o.resilient, o.fdb);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWNEXTHOP;
 	nhm = mnl_nlmsg_put_extra_header(nlh, sizeof(*nhm));

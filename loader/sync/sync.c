@@ -202,8 +202,7 @@ static void log_counts(struct syncer *s, const char *when)
 		"nexthop objects %lu, links down %lu; map errors %lu; dumps interrupted "
 		"%lu; invalid messages %lu; foreign datagrams %lu\n",
 		c.nexthops, c.neighs_resolved, c.groups, c.multipath_kernel, c.nhobjs, c.links_down,
-		c.map_errors,
-		s->run.dumps_interrupted, s->run.invalid, s->run.foreign);
+		c.map_errors, s->run.dumps_interrupted, s->run.invalid, s->run.foreign);
 }
 
 static unsigned long now_us(void)

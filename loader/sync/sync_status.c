@@ -136,8 +136,8 @@ bool sync_status_print(const char *pin_dir, bool json)
 		snprintf(key, sizeof(key), "routes_%s", sync_reason_names[i]);
 		printf(" %s %lu", sync_reason_names[i], field(f, n, key));
 	}
-	printf("\n  next hops in use %lu, with a MAC %lu; map errors %lu\n", field(f, n, "nexthops"),
-	       field(f, n, "neighs_resolved"), field(f, n, "map_errors"));
+	printf("\n  next hops in use %lu, with a MAC %lu; map errors %lu\n",
+	       field(f, n, "nexthops"), field(f, n, "neighs_resolved"), field(f, n, "map_errors"));
 	printf("  ECMP: prefixes through a group %lu, left to the kernel %lu; nexthop objects "
 	       "mirrored %lu; attached links down %lu (went down %lu times)\n",
 	       field(f, n, "groups"), field(f, n, "multipath_kernel"), field(f, n, "nhobjs"),

@@ -753,7 +753,8 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 		fprintf(stderr,
 			"v4via6: sync: warning: %s has %d next hops, not all of which XDP can take "
 			"(%s): left to the kernel\n",
-			format_prefix(&p->key, buf, sizeof(buf)), nhops, sync_reason_names[p->reason]);
+			format_prefix(&p->key, buf, sizeof(buf)), nhops,
+			sync_reason_names[p->reason]);
 	if (t->loading)
 		return;
 
