@@ -275,7 +275,11 @@ static void nexthop_unref(struct sync_table *t, const struct nexthop *nh)
 	htab_del(&t->uses, u);
 }
 
-/* ---- links: an attached link down or without carrier leaves every group ---- */
+/*
+ * ---- links: an attached link down or without carrier leaves every group ----
+ * fib24 keeps the links down (map links_down): a group made later leaves
+ * their members out too.
+ */
 
 /* The kernel sends on it: up, carrier, and an operational state that is up (or unknown). */
 static bool link_ok(uint32_t flags)
@@ -302,27 +306,6 @@ static void link_set(struct sync_table *t, uint32_t ifindex, bool up, bool log)
 		if_indextoname(ifindex, name);
 		fprintf(stderr, "v4via6: sync: link %s (ifindex %u) %s: %d groups changed\n", name,
 			ifindex, up ? "up" : "down or without carrier", n);
-	}
-}
-
-/*
- * A group just written (made, or replaced) may name members on links that
- * are down now: fib24 does not know; they leave it (and every other group).
- */
-static void group_links(struct sync_table *t, const struct nh_key *key)
-{
-	const struct klink *k;
-	struct nh_def def;
-	__u32 i;
-
-	if (fib24_nh_get(t->fib, key, &def))
-		return;
-	for (i = 0; i < def.n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
-		if (def.m[i].flags & V4VIA6_MEMBER_DOWN)
-			continue;
-		k = htab_find(&t->links, &def.m[i].nh.ifindex);
-		if (k && !link_ok(k->l.flags))
-			link_set(t, k->ifindex, false, false);
 	}
 }
 
@@ -470,7 +453,6 @@ static void write_object(struct sync_table *t, struct kobj *k)
 	m->def = def;
 	k->mirrored = true;
 	t->changed = true;
-	group_links(t, &(struct nh_key){ .id = k->id, .kind = V4VIA6_NH_NAMED });
 }
 
 /* Single next hops first: a group names them. */
@@ -780,12 +762,6 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 			p->in_map = true;
 			p->installed = want.nh;
 			t->changed = true;
-			if (want.n) {
-				struct nh_key key;
-
-				nh_key_of(&want.nh, &key);
-				group_links(t, &key);
-			}
 		}
 	} else if (!present && p->in_map) {
 		err = fib24_delete(t->fib, &p->key);
