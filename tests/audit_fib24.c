@@ -14,7 +14,11 @@
  *  - every block marked in use is pointed to by the /24 that owns it;
  *  - every slot's count is the number of tbl24 and tbl8 leaves naming it;
  *  - every slot in use holds its next hop's MAC from the neighbour map (known),
- *    or none (not known) when the map has no entry.
+ *    or none (not known) when the map has no entry;
+ *  - a route by nexthop id names a group slot (V4VIA6_E_NHGRP, below
+ *    V4VIA6_MAX_NHGRPS) and nothing else does; every bucket of a group slot
+ *    in use names a slot holding one of its object's members' next hops, and
+ *    each distinct member slot counts one reference of the group.
  * Prints "audit: N routes, M /24 entries differ, ..." and the first few
  * differences; exits 0 when nothing differs and the state word (slot 0) is not
  * dirty, 1 otherwise, 2 on error. Used by test-crash.sh and test-fib24.sh.
@@ -133,6 +137,7 @@ struct audit {
 	const __u32 *t8; /* ngroups blocks of 256 */
 	const __u64 *owners;
 	const struct nexthop_slot *slots;
+	const struct nh_group *nhg; /* the groups' buckets */
 	__u32 ngroups;
 	struct rt *r; /* sorted by length */
 	size_t n;
@@ -140,6 +145,53 @@ struct audit {
 	__u32 *pointed; /* per block: the /24 pointing to it + 1 */
 	unsigned long bad;
 };
+
+/*
+ * Group slots in use: each bucket a member's slot (0 only when none is up:
+ * then all are 0), and one reference per distinct member slot. Returns the
+ * buckets (or groups) that are wrong.
+ */
+static unsigned long audit_groups(struct audit *a, int defs_fd)
+{
+	const struct nh_group *grp = a->nhg;
+	unsigned long bad = 0;
+	__u32 g, j, i, k;
+	struct nh_def d;
+
+	for (g = 1; g < V4VIA6_MAX_NHGRPS; g++) {
+		__u8 seen[V4VIA6_MAX_NEXTHOPS / 8] = { 0 }; /* member slots counted */
+
+		if (!a->slots[g].used)
+			continue;
+		if (a->slots[g].nh.ifindex != V4VIA6_IFINDEX_GROUP) {
+			if (bad++ < 10)
+				printf("  group slot %u holds a next hop that is no group\n", g);
+			continue;
+		}
+		if (bpf_map_lookup_elem(defs_fd, a->slots[g].nh.addr, &d))
+			d.n = 0; /* retired or gone: its buckets must be empty */
+		for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
+			k = grp[g].bucket[j];
+			if (!k)
+				continue;
+			for (i = 0; i < d.n && i < V4VIA6_NHGRP_MAX_SIZE; i++)
+				if (k < V4VIA6_MAX_NEXTHOPS && a->slots[k].used &&
+				    !memcmp(&a->slots[k].nh, &d.m[i].nh, sizeof(d.m[i].nh)))
+					break;
+			if (i == d.n || i == V4VIA6_NHGRP_MAX_SIZE) {
+				if (bad++ < 10)
+					printf("  group slot %u bucket %u: slot %u is none of its "
+					       "members\n",
+					       g, j, k);
+				continue;
+			}
+			if (!(seen[k / 8] & 1 << (k % 8)))
+				a->refs[k]++;
+			seen[k / 8] |= 1 << (k % 8);
+		}
+	}
+	return bad;
+}
 
 static void report(struct audit *a, __u32 j, int byte, const char *fmt, __u32 x)
 {
@@ -176,6 +228,9 @@ static void check_leaf(struct audit *a, __u32 e, __u32 ri, __u32 j, int byte)
 		report(a, j, byte, "nexthop slot %u is free", k);
 	else if (memcmp(&a->slots[k].nh, &want->nh, sizeof(want->nh)))
 		report(a, j, byte, "next hop differs (slot %u)", k);
+	else if (!(e & V4VIA6_E_NHGRP) != (want->nh.ifindex != V4VIA6_IFINDEX_GROUP) ||
+		 !(e & V4VIA6_E_NHGRP) != (k >= V4VIA6_MAX_NHGRPS))
+		report(a, j, byte, "group flag wrong (entry 0x%08x)", e);
 	if (k && k < V4VIA6_MAX_NEXTHOPS)
 		a->refs[k]++;
 }
@@ -252,8 +307,8 @@ static __u64 mac_want(int neighs_fd, const struct nexthop *nh)
 int main(int argc, char **argv)
 {
 	size_t slot_bytes = (size_t)V4VIA6_MAX_NEXTHOPS * sizeof(struct nexthop_slot);
-	int routes_fd, tbl24_fd, tbl8_fd, owners_fd, nexthops_fd, neighs_fd;
-	unsigned long bad24, bad_slots = 0, bad_owners = 0, bad_macs = 0, blocks = 0;
+	int routes_fd, tbl24_fd, tbl8_fd, owners_fd, nexthops_fd, neighs_fd, groups_fd, defs_fd;
+	unsigned long bad24, bad_slots = 0, bad_owners = 0, bad_macs = 0, blocks = 0, bad_groups;
 	__u32 *paint, j, first, cnt, k, g, e;
 	struct audit a = {};
 	size_t i, nl, *long_idx, l;
@@ -268,8 +323,10 @@ int main(int argc, char **argv)
 	owners_fd = open_pin(argv[1], V4VIA6_MAP_TBL8_OWNERS);
 	nexthops_fd = open_pin(argv[1], V4VIA6_MAP_NEXTHOPS);
 	neighs_fd = open_pin(argv[1], V4VIA6_MAP_NEIGHS);
+	groups_fd = open_pin(argv[1], V4VIA6_MAP_NH_GROUPS);
+	defs_fd = open_pin(argv[1], V4VIA6_MAP_NH_DEFS);
 	if (routes_fd < 0 || tbl24_fd < 0 || tbl8_fd < 0 || owners_fd < 0 || nexthops_fd < 0 ||
-	    neighs_fd < 0)
+	    neighs_fd < 0 || groups_fd < 0 || defs_fd < 0)
 		return 2;
 	a.ngroups = max_entries(tbl8_fd);
 	if (!a.ngroups || max_entries(owners_fd) != a.ngroups) {
@@ -283,13 +340,15 @@ int main(int argc, char **argv)
 	a.owners =
 		mmap(NULL, (size_t)a.ngroups * sizeof(__u64), PROT_READ, MAP_SHARED, owners_fd, 0);
 	a.slots = mmap(NULL, slot_bytes, PROT_READ, MAP_SHARED, nexthops_fd, 0);
+	a.nhg = mmap(NULL, V4VIA6_MAX_NHGRPS * sizeof(struct nh_group), PROT_READ, MAP_SHARED,
+		     groups_fd, 0);
 	paint = calloc(V4VIA6_TBL24_ENTRIES, sizeof(*paint)); /* route index + 1, 0: none */
 	a.refs = calloc(V4VIA6_MAX_NEXTHOPS, sizeof(*a.refs));
 	a.pointed = calloc(a.ngroups, sizeof(*a.pointed));
 	a.r = dump_trie(routes_fd, &a.n);
 	long_idx = malloc((a.n ? a.n : 1) * sizeof(*long_idx));
 	if (a.t24 == MAP_FAILED || a.t8 == MAP_FAILED || a.owners == MAP_FAILED ||
-	    a.slots == MAP_FAILED || !paint || !a.refs || !a.pointed || !a.r || !long_idx) {
+	    a.slots == MAP_FAILED || a.nhg == MAP_FAILED || !paint || !a.refs || !a.pointed || !a.r || !long_idx) {
 		fprintf(stderr, "audit: mapping or reading the maps failed: %s\n", strerror(errno));
 		return 2;
 	}
@@ -337,6 +396,7 @@ int main(int argc, char **argv)
 				       g, (unsigned long long)a.owners[g]);
 		}
 	}
+	bad_groups = audit_groups(&a, defs_fd);
 	/* a slot's count must be the leaves naming it: a wrong one frees it too early, or never */
 	for (k = 1; k < V4VIA6_MAX_NEXTHOPS; k++) {
 		__u32 used = a.slots[k].used;
@@ -352,9 +412,11 @@ int main(int argc, char **argv)
 			printf("  nexthop slot %u: its MAC differs from the neighbour map's\n", k);
 	}
 	printf("audit: %zu routes (%zu longer than /24, in %lu tbl8 blocks of %u), %lu table entries "
-	       "differ, %lu block owners, %lu slot counts, %lu MACs%s\n",
-	       a.n, nl, blocks, a.ngroups, bad24, bad_owners, bad_slots, bad_macs,
+	       "differ, %lu block owners, %lu slot counts, %lu MACs, %lu group buckets%s\n",
+	       a.n, nl, blocks, a.ngroups, bad24, bad_owners, bad_slots, bad_macs, bad_groups,
 	       a.slots[0].used == FIB24_DIRTY ? "; the tables are marked dirty" : "");
-	return bad24 || bad_owners || bad_slots || bad_macs || a.slots[0].used == FIB24_DIRTY ? 1 :
-												0;
+	return bad24 || bad_owners || bad_slots || bad_macs || bad_groups ||
+			       a.slots[0].used == FIB24_DIRTY ?
+		       1 :
+		       0;
 }

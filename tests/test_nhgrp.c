@@ -13,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/wait.h>
 
 #include "v4via6.skel.h"
 #include "xdp_frame.h"
@@ -535,6 +538,67 @@ static bool test_repair(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "nhgrp_repair");
 }
 
+/* The writer test_killed kills: links down and up, a member replaced, routes added and deleted. */
+static void churn_forever(struct fib24 *fib)
+{
+	struct nexthop nh = by_id(10);
+	struct route_key rk;
+	struct nh_def d;
+	__u32 i;
+
+	for (i = 0;; i++) {
+		fib24_link_set(fib, w_ifindex(IF_ALT), i % 2);
+		d = one(i % 3 ? 1 : 5);
+		fib24_nh_set(fib, 1, &d, BPF_EXIST);
+		rk = key_of(0x0b000000 | (i % 64) << 8, 24);
+		if (i % 128 < 64)
+			fib24_update(fib, &rk, &nh, BPF_ANY);
+		else
+			fib24_delete(fib, &rk);
+	}
+}
+
+/*
+ * A writer of objects, links and routes by id killed with -9 at random
+ * moments, eight times: the next lock finds the tables dirty (or clean) and
+ * after it the check finds nothing wrong: buckets, references and counts.
+ */
+static bool test_killed(const struct world *w, struct fib24 *fib)
+{
+	static const __u32 wt[4] = { 1, 2, 1, 2 };
+	int round, st, dirty = 0;
+	struct tlog l;
+	pid_t pid;
+
+	(void)w;
+	tlog_begin(&l);
+	ASSERT_OK(reset(fib), "reset");
+	make_group(&l, fib, wt);
+	for (round = 0; round < 8 && !l.fails; round++) {
+		pid = fork();
+		if (pid < 0) {
+			tlog_fail(&l, "fork: %s", strerror(errno));
+			break;
+		}
+		if (!pid) {
+			churn_forever(fib);
+			_exit(0);
+		}
+		usleep(2000 + (round * 7919) % 40000);
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		dirty += !fib24_clean(fib);
+		ASSERT_OK(fib24_lock(fib), "lock after the kill (repairs)");
+		fib24_unlock(fib);
+		check_table(fib);
+	}
+	printf("  %d kills, %d left the tables dirty\n", round, dirty);
+	fib24_link_set(fib, w_ifindex(IF_ALT), true);
+	ASSERT_OK(reset(fib), "reset");
+	check_table(fib);
+	return tlog_end(&l, "nhgrp_writer_killed");
+}
+
 int main(int argc, char **argv)
 {
 	struct v4via6_bpf *skel = NULL;
@@ -572,6 +636,7 @@ int main(int argc, char **argv)
 	failed += RUN(test_anon);
 	failed += RUN(test_refused);
 	failed += RUN(test_repair);
+	failed += RUN(test_killed);
 	fib24_close(&fib);
 	v4via6_bpf__destroy(skel);
 	return failed ? 1 : 0;
