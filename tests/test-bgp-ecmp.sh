@@ -121,21 +121,40 @@ flow_ports() {
 	tcpdump -n -r "$1" 2>/dev/null | awk '{ n = split($3, a, "."); print a[n] }' | sort -u
 }
 
+# uplink_packets DEV: what the leaf's XDP forwarded to next hops on DEV: the counters of the forwarding
+# table's objects (`nexthop show -s`: a group's members count in their next hops' objects)
+uplink_packets() {
+	v6 leaf nexthop show -s | awk -v d="$1" '
+		/^object [0-9]+ via inet6 / {
+			on = 0
+			for (i = 1; i < NF; i++)
+				if ($i == "dev" && $(i + 1) == d)
+					on = 1
+			next
+		}
+		/^[^ ]/ { on = 0 }
+		on && $1 == "forwarded:" { s += $3 }
+		END { print s + 0 }'
+}
+
 # flows_run: send the flows and count where they went: S1 and S2 (datagrams each spine forwarded),
-# F1, F2 and FB (flows seen at spine1, at spine2, at both: captured on each spine's uplink), FWD and
-# KFWD (the leaf's fwd_packets and IpForwDatagrams); SENT is what the host sent
+# F1, F2 and FB (flows seen at spine1, at spine2, at both: captured on each spine's uplink), M1 and M2
+# (the leaf's own per-uplink counters), FWD and KFWD (the leaf's fwd_packets and IpForwDatagrams); SENT
+# is what the host sent
 flows_run() {
-	local s1 s2 c1 c2
+	local s1 s2 c1 c2 m1 m2
 	# one datagram first: the host's and the spines' neighbours resolved, before counting
 	FLOWS=64 ROUNDS=1 flows_send >/dev/null 2>&1
 	sleep 0.2
 	cap_start s1 s1l "$T/s1.pcap" udp dst port 9 && c1=$CAP_PID || return 1
 	cap_start s2 s2l "$T/s2.pcap" udp dst port 9 && c2=$CAP_PID || return 1
 	snap leaf >"$T/leaf.0" && s1=$(ip_fwd s1) && s2=$(ip_fwd s2)
+	m1=$(uplink_packets l1) m2=$(uplink_packets l2)
 	flows_send || return 1
 	sleep 0.3
 	snap leaf >"$T/leaf.1"
 	S1=$(($(ip_fwd s1) - s1)) S2=$(($(ip_fwd s2) - s2)) SENT=$((FLOWS * ROUNDS))
+	M1=$(($(uplink_packets l1) - m1)) M2=$(($(uplink_packets l2) - m2))
 	cap_stop "$c1"
 	cap_stop "$c2"
 	flow_ports "$T/s1.pcap" >"$T/s1.ports"
@@ -144,14 +163,15 @@ flows_run() {
 	FB=$(comm -12 "$T/s1.ports" "$T/s2.ports" | wc -l)
 	FWD=$(delta "$T/leaf.0" "$T/leaf.1" fwd_packets)
 	KFWD=$(delta "$T/leaf.0" "$T/leaf.1" IpForwDatagrams)
-	COUNTS="sent $SENT in $FLOWS flows; spine1 +$S1 ($F1 flows), spine2 +$S2 ($F2 flows), $FB flows on both;"
-	COUNTS+=" leaf fwd_packets +$FWD, IpForwDatagrams +$KFWD"
+	COUNTS="sent $SENT in $FLOWS flows; spine1 +$S1 ($F1 flows), spine2 +$S2 ($F2 flows),"
+	COUNTS+=" $FB flows on both;"
+	COUNTS+=" leaf: nexthop show -s l1 +$M1, l2 +$M2, fwd_packets +$FWD, IpForwDatagrams +$KFWD"
 }
 
 # xdp_spreads NAME: the flows are forwarded by the leaf's XDP over both spines, each taking at least
 # a fifth of them (256 flows over 2 equal members: a share under 20% would be 9 standard deviations
-# off), every flow on one spine only; a few datagrams may be lost or pass through the kernel on a
-# loaded machine
+# off), every flow on one spine only, the leaf's per-uplink counters agreeing; a few datagrams may
+# be lost or pass through the kernel on a loaded machine
 xdp_spreads() {
 	local t=$1
 	if ! flows_run >"$T/flows.out" 2>&1; then
@@ -160,7 +180,8 @@ xdp_spreads() {
 	fi
 	if [ $((S1 * 5)) -ge "$SENT" ] && [ $((S2 * 5)) -ge "$SENT" ] &&
 		[ $(((S1 + S2) * 10)) -ge $((SENT * 9)) ] && [ $((FWD * 10)) -ge $((SENT * 9)) ] &&
-		[ "$KFWD" -le 5 ] && [ "$FB" -eq 0 ]; then
+		[ "$KFWD" -le 5 ] && [ "$FB" -eq 0 ] && [ $((M1 * 5)) -ge "$SENT" ] &&
+		[ $((M2 * 5)) -ge "$SENT" ]; then
 		pass "$t ($COUNTS)"
 	else
 		fail "$t" "not spread over both spines by XDP, one spine per flow: $COUNTS" "$(state)"
@@ -174,7 +195,7 @@ xdp_one_spine() {
 		fail "$t" "could not send the flows" "$(cat "$T/flows.out")"
 		return
 	fi
-	if [ "$S1" -eq 0 ] && [ "$F1" -eq 0 ] && [ $((S2 * 10)) -ge $((SENT * 9)) ] &&
+	if [ "$S1" -eq 0 ] && [ "$F1" -eq 0 ] && [ "$M1" -eq 0 ] && [ $((S2 * 10)) -ge $((SENT * 9)) ] &&
 		[ $((FWD * 10)) -ge $((SENT * 9)) ] && [ "$KFWD" -le 5 ]; then
 		pass "$t ($COUNTS)"
 	else
