@@ -366,14 +366,20 @@ frr_phase() {
 	fi
 
 	paths_check frr-ecmp "$BOTH" "both paths"
-	# zebra installs P through a nexthop group: the route names it (nhid), the group has two members
+	# zebra installs P through a nexthop group: the route names it (nhid), the group has two
+	# members; v4via6's route names the same object, a group of the same members
 	t=frr-nexthop-group
 	kr=$(ip -n "$(ns leaf)" route show "$P")
 	nh=$(sed -n 's/.*nhid \([0-9]*\).*/\1/p' <<<"$kr" | head -1)
-	if [ -n "$nh" ] && ip -n "$(ns leaf)" nexthop show id "$nh" | grep -q 'group [0-9]*/[0-9]*'; then
-		pass "$t ($(ip -n "$(ns leaf)" nexthop show id "$nh"))"
+	kg=$(ip -n "$(ns leaf)" nexthop show id "${nh:-0}" 2>/dev/null | grep -o 'group [^ ]*')
+	vr=$(v6 leaf route show | grep "^$P ")
+	vg=$(v6 leaf nexthop show id "${nh:-0}" 2>/dev/null | grep -o 'group [^ ]*')
+	if [ -z "$nh" ] || ! grep -q '^group [0-9]*/[0-9]*$' <<<"$kg"; then
+		fail $t "P is not installed through a kernel nexthop group of two" "$(state)"
+	elif [ "$vr" != "$P nhid $nh" ] || [ "$vg" != "$kg" ]; then
+		fail $t "the kernel's route: nhid $nh, $kg; v4via6's: $vr, $vg" "$(state)"
 	else
-		fail $t "P is not installed through a kernel nexthop group" "$(state)"
+		pass "$t (kernel and v4via6: $P nhid $nh, id $nh $kg)"
 	fi
 	xdp_spreads frr-xdp-both-spines
 

@@ -203,15 +203,22 @@ frr_conf 192.0.2.1 65001 r1r >"$T/frr-r1/bgpd.conf"
 frr_conf 192.0.2.2 65002 r2r >"$T/frr-r2/bgpd.conf"
 for r in r1 r2; do frr_start $r; done
 
+# zebra installs each route through a nexthop object (nhid N): sync mirrors the object, and the
+# route names it as the kernel's does
 t=frr-routes-mirrored
 T0=$(date +%s%N)
-if wait_for 30000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
+if wait_for 30000 v6_has_paths r1 "$NET2" "via inet6 $R2R_LL dev r1r" &&
+	wait_for 5000 v6_has_paths r2 "$NET1" "via inet6 $R1R_LL dev r2r"; then
 	kr=$(ip -n "$(ns r1)" route show "$NET2")
-	case $kr in
-	*nhid*) pass "$t (after $((($(date +%s%N) - T0) / 1000000)) ms; R1's kernel: $kr)" ;;
-	*) fail $t "FRR did not install through a nexthop object: $kr" ;;
-	esac
+	vr=$(v6 r1 route show | grep "^$NET2 ")
+	nh=$(sed -n 's/.*nhid \([0-9]*\).*/\1/p' <<<"$kr")
+	if [ -z "$nh" ]; then
+		fail $t "FRR did not install through a nexthop object: $kr"
+	elif [ "$vr" != "$NET2 nhid $nh" ]; then
+		fail $t "R1's kernel: $kr; v4via6's route does not name object $nh: $vr"
+	else
+		pass "$t (after $((($(date +%s%N) - T0) / 1000000)) ms; R1's kernel: $kr; v4via6: $vr)"
+	fi
 else
 	fail $t "FRR's routes not in the maps" \
 		"$(for r in r1 r2; do
