@@ -65,7 +65,7 @@ def norm(dst):
 
 
 def kernel_view():
-    """What the kernel uses, per prefix: 'via ADDR dev DEV', 'throw', or 'any' (ECMP: presence only)."""
+    """What the kernel uses, per prefix: 'via ADDR dev DEV', 'nhid N', 'group HOPS' or 'throw'."""
     # one process for the three: `ip route` is IPv4 by default, `ip nexthop` every family
     p = subprocess.run(["nsenter", "--net=/run/netns/" + NS, "ip", "-j", "-batch", "-"],
                        input="route show table main\nroute show table local\nnexthop show\n",
@@ -104,23 +104,33 @@ def usable_hop(via, dev, flags):
         "linkdown" not in flags and "dead" not in flags
 
 
+def object_ok(o):
+    """A nexthop object sync mirrors: an IPv6 gateway on an attached device (link state aside)."""
+    return o is not None and o.get("blackhole") is None and "encap" not in o and \
+        "fdb" not in o and o.get("gateway", "").count(":") and o.get("dev") in ATTACHED
+
+
 def expect_route(r, objs):
     if r.get("type", "unicast") != "unicast" or r.get("tos") or r.get("dsfield"):
         return "throw"
     if any("mtu" in m for m in r.get("metrics", [])):
         return "throw"
     if "nhid" in r:
+        # the route names the object; a group when every member can be mirrored
         o = objs.get(r["nhid"])
-        if o is None or o.get("blackhole") is not None or "encap" in o:
-            return "throw"
-        if "group" in o:
-            return "any"
-        if o.get("gateway", "").count(":") and usable_hop(
-                {"family": "inet6"}, o.get("dev"), o.get("flags", [])):
-            return "via %s dev %s" % (o["gateway"], o["dev"])
-        return "throw"
+        if o is not None and "group" in o:
+            ok = all(object_ok(objs.get(m["id"])) for m in o["group"])
+        else:
+            ok = object_ok(o)
+        return "nhid %d" % r["nhid"] if ok else "throw"
     if "nexthops" in r:
-        return "any"
+        # every hop with its weight, or (a hop XDP cannot take) the kernel's whole
+        hops = r["nexthops"]
+        if len(hops) > 32 or any((h.get("via") or {}).get("family") != "inet6" or
+                                 h.get("dev") not in ATTACHED or "encap" in h for h in hops):
+            return "throw"
+        return "group " + " ".join(sorted("via %s dev %s weight %d" % (
+            h["via"]["host"], h["dev"], h.get("weight", 1)) for h in hops))
     if "encap" in r:
         return "throw"
     if usable_hop(r.get("via"), r.get("dev"), r.get("flags", [])):
@@ -136,6 +146,11 @@ def map_view():
     for r in routes:
         if r.get("type") == "throw":
             m[norm(r["dst"])] = "throw"
+        elif "nhid" in r:
+            m[norm(r["dst"])] = "nhid %d" % r["nhid"]
+        elif "nexthops" in r:
+            m[norm(r["dst"])] = "group " + " ".join(sorted("via %s dev %s weight %d" % (
+                h["via"]["host"], h["dev"], h.get("weight", 1)) for h in r["nexthops"]))
         else:
             m[norm(r["dst"])] = "via %s dev %s" % (r["via"]["host"], r["dev"])
     return m

@@ -485,9 +485,13 @@ static void test_nexthop_objects(void)
 	nhgroup(30, 1, m30 + 1, NULL, true);
 	EQ(map_route("10.33.0.0", 16), "absent");
 	EQ(named_def(30), "absent");
-	EQ(named_def(32), "fe80::32%12*1");
-	nhobj(32, hop6(IF_C, "fe80::32"), 0, NULL, true);
+	/* no route and no group names it any more: v4via6 keeps only what routes use */
 	EQ(named_def(32), "absent");
+	nhobj(32, hop6(IF_C, "fe80::32"), 0, NULL, true);
+	/* nor what no route has used yet */
+	nhobj(40, hop6(IF_B, "fe80::40"), 0, NULL, false);
+	EQ(named_def(40), "absent");
+	nhobj(40, hop6(IF_B, "fe80::40"), 0, NULL, true);
 	del(r20);
 	nhobj(20, (struct nl_hop){ 0 }, 2, members, true);
 	nhobj(21, hop4(IF_B, "192.0.2.1"), 0, NULL, true);

@@ -84,15 +84,20 @@ struct kobj {
 	struct htab_node node;
 	uint32_t id;
 	struct nl_nhobj o;
-	bool mirrored; /* in nh_defs as the kernel has it */
-	enum sync_reason reason; /* why not, when not */
 };
 
-/* A nexthop object sync wrote into nh_defs, as it wrote it. */
+/*
+ * A nexthop object sync wrote into nh_defs, as it wrote it (a group's
+ * members' next hops left zero: fib24 fills them), while something names it:
+ * refs counts the routes whose value it is and the mirrored groups it is a
+ * member of. Objects no route uses are not written: nh_defs and the group
+ * slots are far smaller than what the kernel may hold.
+ */
 struct mobj {
 	struct htab_node node;
 	uint32_t id;
 	struct nh_def def;
+	unsigned int refs;
 };
 
 struct klink {
@@ -309,7 +314,7 @@ static void link_set(struct sync_table *t, uint32_t ifindex, bool up, bool log)
 	}
 }
 
-/* ---- nexthop objects: the kernel's, mirrored into nh_defs ---- */
+/* ---- nexthop objects: the kernel's, mirrored into nh_defs while a route uses them ---- */
 
 /* XDP sends the bare packet: a hop that encapsulates is the kernel's. */
 static bool hop_ipv6(const struct nl_hop *h)
@@ -334,28 +339,41 @@ static enum sync_reason hop_reason(const struct nl_hop *h)
 	return SR_UNUSABLE;
 }
 
-/*
- * What nh_defs gets for a kernel object: SR_MIRRORED and def, or why the
- * routes through it are left to the kernel. A group's members must all be
- * mirrored; one the kernel no longer has is left out (the kernel sends the
- * member's deletion before the group's update).
- */
-static enum sync_reason object_def(const struct sync_table *t, const struct kobj *k,
-				   struct nh_def *def)
+/* Whether a single next hop object can be mirrored: SR_MIRRORED, or why not. */
+static enum sync_reason single_reason(const struct sync_table *t, const struct kobj *k)
 {
-	const struct nl_nhobj *o = &k->o;
-	int i;
-
-	memset(def, 0, sizeof(*def));
-	if (o->blackhole)
+	if (k->o.blackhole)
 		return SR_REJECT;
-	if (o->fdb)
+	if (k->o.fdb || k->o.ngroup) /* the kernel never nests groups */
 		return SR_UNSUPPORTED;
+	if (!hop_ipv6(&k->o.hop))
+		return hop_reason(&k->o.hop);
+	return is_attached(t, k->o.hop.ifindex) ? SR_MIRRORED : SR_NOT_ATTACHED;
+}
+
+/*
+ * What nh_defs gets for the kernel's object id: SR_MIRRORED and def, or why
+ * the routes through it are left to the kernel. A group's members must all
+ * be mirrorable; one the kernel no longer has is left out (the kernel sends
+ * the member's deletion before the group's update). A link's state does not
+ * matter here: fib24_link_set takes its members out of the groups.
+ */
+static enum sync_reason object_def(const struct sync_table *t, uint32_t id, struct nh_def *def)
+{
+	const struct kobj *k = htab_find(&t->nhobjs, &id);
+	const struct nl_nhobj *o;
+	enum sync_reason why;
+	int i, n = 0;
+
+	if (def)
+		memset(def, 0, sizeof(*def));
+	if (!k)
+		return SR_UNUSABLE;
+	o = &k->o;
 	if (!o->ngroup) {
-		if (!hop_ipv6(&o->hop))
-			return hop_reason(&o->hop);
-		if (!is_attached(t, o->hop.ifindex))
-			return SR_NOT_ATTACHED;
+		why = single_reason(t, k);
+		if (why != SR_MIRRORED || !def)
+			return why;
 		def->n = 1;
 		def->flags = V4VIA6_NHDEF_SYNC;
 		def->m[0].nh.ifindex = o->hop.ifindex;
@@ -370,29 +388,35 @@ static enum sync_reason object_def(const struct sync_table *t, const struct kobj
 
 		if (!m)
 			continue;
-		if (!m->mirrored)
-			return m->reason;
+		why = single_reason(t, m);
+		if (why != SR_MIRRORED)
+			return why;
 		if (o->weight[i] > V4VIA6_NH_MAX_WEIGHT)
 			return SR_UNSUPPORTED; /* 65536: the kernel's largest, one above ours */
-		def->m[def->n].id = o->group[i];
-		def->m[def->n].weight = o->weight[i];
-		def->n++;
+		if (def) {
+			def->m[n].id = o->group[i];
+			def->m[n].weight = o->weight[i];
+		}
+		n++;
 	}
-	if (!def->n)
+	if (!n)
 		return SR_UNUSABLE;
+	if (!def)
+		return SR_MIRRORED;
+	def->n = n;
 	def->flags = V4VIA6_NHDEF_GROUP | V4VIA6_NHDEF_SYNC |
 		     (o->resilient ? V4VIA6_NHDEF_RESILIENT : 0);
 	return SR_MIRRORED;
 }
 
-/* Whether two defs say the same, a member's link state (fib24's) aside. */
+/* Whether two defs say the same. */
 static bool same_def(const struct nh_def *a, const struct nh_def *b)
 {
 	__u32 i;
 
 	if (a->n != b->n || a->flags != b->flags)
 		return false;
-	for (i = 0; i < a->n; i++) {
+	for (i = 0; i < a->n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
 		if (a->m[i].id != b->m[i].id || a->m[i].weight != b->m[i].weight)
 			return false;
 		if (!(a->flags & V4VIA6_NHDEF_GROUP) &&
@@ -402,91 +426,143 @@ static bool same_def(const struct nh_def *a, const struct nh_def *b)
 	return true;
 }
 
-/* Writes one object if nh_defs does not hold it as wanted; sets k->mirrored. */
-static void write_object(struct sync_table *t, struct kobj *k)
+/* A reference on a mirrored object: a route's value or a mirrored group naming it. */
+static void obj_ref(struct sync_table *t, uint32_t id)
 {
-	struct mobj *m = htab_find(&t->mirrored, &k->id);
-	struct nh_def def;
-	char buf[24];
-	int created, err;
+	struct mobj *m = htab_find(&t->mirrored, &id);
 
-	k->reason = object_def(t, k, &def);
-	k->mirrored = false;
-	if (k->reason != SR_MIRRORED)
-		return; /* deleted once no route names it (prune_objects) */
-	if (m && same_def(&m->def, &def)) {
-		k->mirrored = true;
-		return;
-	}
-	/* an object of the operator's (no SYNC flag) with the kernel's id is not overwritten */
-	err = fib24_nh_set(t->fib, k->id, &def, m ? BPF_EXIST : BPF_NOEXIST);
-	snprintf(buf, sizeof(buf), "id %u", k->id);
-	if (err == -EEXIST) {
-		if (htab_get(&t->warned_ids, &k->id, &created) && created)
-			fprintf(stderr,
-				"v4via6: sync: warning: nexthop %s is v4via6's own (nexthop add), "
-				"not the kernel's: the kernel's routes through it are left to the "
-				"kernel\n",
-				buf);
-		k->reason = SR_UNSUPPORTED;
-		return;
-	}
-	if (err) {
-		const char *why = err == -EINVAL ? fib24_nh_invalid(t->fib, k->id, &def) : NULL;
-
-		t->map_errors++;
-		fprintf(stderr, "v4via6: sync: nexthop %s: %s\n", buf, why ? why : strerror(-err));
-		k->reason = SR_UNSUPPORTED;
-		return;
-	}
-	if (!m) {
-		m = htab_get(&t->mirrored, &k->id, &created);
-		if (!m) {
-			t->map_errors++;
-			return;
-		}
-	} else if (!(m->def.flags & V4VIA6_NHDEF_GROUP)) {
-		nexthop_unref(t, &m->def.m[0].nh);
-	}
-	if (!(def.flags & V4VIA6_NHDEF_GROUP))
-		nexthop_ref(t, &def.m[0].nh);
-	m->def = def;
-	k->mirrored = true;
-	t->changed = true;
+	if (m)
+		m->refs++;
 }
 
-/* Single next hops first: a group names them. */
-static void write_objects(struct sync_table *t)
+static void obj_unref(struct sync_table *t, uint32_t id)
 {
-	struct htab_iter it;
-	struct kobj *k;
+	struct mobj *m = htab_find(&t->mirrored, &id);
 
-	htab_for_each(k, &t->nhobjs, &it)
-		if (!k->o.ngroup)
-			write_object(t, k);
-	htab_for_each(k, &t->nhobjs, &it)
-		if (k->o.ngroup)
-			write_object(t, k);
+	if (m && m->refs)
+		m->refs--;
+}
+
+/* The references a def holds: a group on its members, one next hop on its neighbour. */
+static void def_refs(struct sync_table *t, const struct nh_def *def, bool take)
+{
+	__u32 i;
+
+	if (!(def->flags & V4VIA6_NHDEF_GROUP)) {
+		if (take)
+			nexthop_ref(t, &def->m[0].nh);
+		else
+			nexthop_unref(t, &def->m[0].nh);
+		return;
+	}
+	for (i = 0; i < def->n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
+		if (take)
+			obj_ref(t, def->m[i].id);
+		else
+			obj_unref(t, def->m[i].id);
+	}
+}
+
+/* The first few errors of nexthop objects, then every thousandth (a full nh_defs says it each time). */
+static void object_error(struct sync_table *t, uint32_t id, const char *why)
+{
+	t->map_errors++;
+	if (++t->object_errors <= 10 || t->object_errors % 1000 == 0)
+		fprintf(stderr, "v4via6: sync: nexthop id %u: %s (%lu such errors)\n", id, why,
+			t->object_errors);
 }
 
 /*
- * Deletes what sync wrote and the kernel no longer has (or that can no longer
- * be mirrored), after the routes: groups first, then the next hops they named.
+ * Makes nh_defs hold the kernel's object id as sync mirrors it (a group's
+ * members first), written only when it differs: a change is a replace in
+ * place, which rewrites the buckets of its group and of the groups it is a
+ * member of, the routes untouched. SR_MIRRORED, or why it cannot be.
+ */
+static enum sync_reason ensure_object(struct sync_table *t, uint32_t id)
+{
+	struct mobj *m = htab_find(&t->mirrored, &id);
+	enum sync_reason why;
+	struct nh_def def;
+	int created, err;
+	__u32 i;
+
+	why = object_def(t, id, &def);
+	if (why != SR_MIRRORED)
+		return why;
+	if (m && same_def(&m->def, &def))
+		return SR_MIRRORED;
+	if (def.flags & V4VIA6_NHDEF_GROUP)
+		for (i = 0; i < def.n; i++)
+			if (ensure_object(t, def.m[i].id) != SR_MIRRORED)
+				return SR_UNSUPPORTED; /* could not be written: said already */
+	/* an object of the operator's (no SYNC flag) with the kernel's id is not overwritten */
+	err = fib24_nh_set(t->fib, id, &def, m ? BPF_EXIST : BPF_NOEXIST);
+	if (err == -EEXIST) {
+		if (htab_get(&t->warned_ids, &id, &created) && created)
+			fprintf(stderr,
+				"v4via6: sync: warning: nexthop id %u is v4via6's own (nexthop add), "
+				"not the kernel's: the kernel's routes through it are left to the "
+				"kernel\n",
+				id);
+		return SR_UNSUPPORTED;
+	}
+	if (err) {
+		const char *why = err == -EINVAL ? fib24_nh_invalid(t->fib, id, &def) : NULL;
+
+		object_error(t, id, why ? why : strerror(-err));
+		return SR_UNSUPPORTED;
+	}
+	/* the new references first: a neighbour entry both use is never deleted */
+	def_refs(t, &def, true);
+	if (!m) {
+		m = htab_get(&t->mirrored, &id, &created);
+		if (!m) {
+			t->map_errors++;
+			return SR_UNSUPPORTED;
+		}
+	} else {
+		def_refs(t, &m->def, false);
+	}
+	m->def = def;
+	t->changed = true;
+	return SR_MIRRORED;
+}
+
+/* The mirrored groups that name id rewritten (a member gone, or changed). */
+static void ensure_groups_of(struct sync_table *t, uint32_t id)
+{
+	struct htab_iter it;
+	struct mobj *m;
+	__u32 i;
+
+	htab_for_each(m, &t->mirrored, &it) {
+		if (!(m->def.flags & V4VIA6_NHDEF_GROUP))
+			continue;
+		for (i = 0; i < m->def.n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
+			if (m->def.m[i].id == id) {
+				/* no entry is added: the members are mirrored already */
+				ensure_object(t, m->id);
+				break;
+			}
+		}
+	}
+}
+
+/*
+ * Deletes the objects sync wrote that nothing names any more (no route, no
+ * mirrored group), after the routes: groups first, then the next hops they
+ * named.
  */
 static void prune_objects(struct sync_table *t)
 {
 	struct htab_iter it;
 	struct mobj *m;
-	struct kobj *k;
 	char buf[24];
 	int pass, err;
 
 	for (pass = 0; pass < 2; pass++) {
 		htab_for_each(m, &t->mirrored, &it) {
-			if (!!(m->def.flags & V4VIA6_NHDEF_GROUP) == pass)
-				continue;
-			k = htab_find(&t->nhobjs, &m->id);
-			if (k && k->mirrored)
+			if (m->refs || !!(m->def.flags & V4VIA6_NHDEF_GROUP) == pass)
 				continue;
 			err = fib24_nh_del(t->fib, m->id);
 			if (err && err != -ENOENT) {
@@ -494,8 +570,7 @@ static void prune_objects(struct sync_table *t)
 				map_error(t, "nexthop delete", buf, -err);
 				continue;
 			}
-			if (!(m->def.flags & V4VIA6_NHDEF_GROUP))
-				nexthop_unref(t, &m->def.m[0].nh);
+			def_refs(t, &m->def, false);
 			htab_del(&t->mirrored, m);
 			t->changed = true;
 		}
@@ -506,9 +581,11 @@ static void prune_objects(struct sync_table *t)
 static void adopt_objects(struct sync_table *t)
 {
 	struct nh_key key, next, *prev = NULL;
+	struct htab_iter it;
 	struct nh_def def;
 	struct mobj *m;
 	int created;
+	__u32 i;
 
 	htab_clear(&t->mirrored);
 	if (t->fib->nh_defs_fd < 0)
@@ -526,9 +603,25 @@ static void adopt_objects(struct sync_table *t)
 			continue;
 		}
 		m->def = def;
-		if (!(def.flags & V4VIA6_NHDEF_GROUP))
-			nexthop_ref(t, &def.m[0].nh);
 	}
+	/* fib24 fills a group's members' next hops: compared as sync writes them */
+	htab_for_each(m, &t->mirrored, &it) {
+		if (m->def.flags & V4VIA6_NHDEF_GROUP)
+			for (i = 0; i < m->def.n && i < V4VIA6_NHGRP_MAX_SIZE; i++)
+				memset(&m->def.m[i].nh, 0, sizeof(m->def.m[i].nh));
+		def_refs(t, &m->def, true);
+	}
+}
+
+/* The named object a map value names, 0 for none. */
+static uint32_t value_object(const struct nexthop *val)
+{
+	struct nh_key key;
+
+	if (!nh_is_group(val))
+		return 0;
+	nh_key_of(val, &key);
+	return key.kind == V4VIA6_NH_NAMED ? key.id : 0;
 }
 
 /* ---- routes: which kernel route a prefix uses, and what the map gets for it ---- */
@@ -537,23 +630,27 @@ static void adopt_objects(struct sync_table *t)
 struct want {
 	struct nexthop nh; /* V4VIA6_IFINDEX_KERNEL unless a hop is picked */
 	int n; /* members of an anonymous group, 0 for none */
+	uint32_t nhid; /* the kernel's nexthop object it names, 0 for none */
 	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE];
 };
 
-/* A route through a nexthop object: the object, if mirrored. */
+/* A route through a nexthop object: the object, when it can be mirrored (written by sync_prefix). */
 static enum sync_reason pick_nhobj(const struct sync_table *t, uint32_t id, struct want *w,
 				   int *nhops)
 {
 	const struct kobj *k = htab_find(&t->nhobjs, &id);
 	struct nh_key key = { .id = id, .kind = V4VIA6_NH_NAMED };
+	enum sync_reason why;
 
 	*nhops = 1;
 	if (!k)
 		return SR_UNUSABLE;
 	if (k->o.ngroup)
 		*nhops = k->o.ngroup;
-	if (!k->mirrored)
-		return k->reason;
+	why = object_def(t, id, NULL);
+	if (why != SR_MIRRORED)
+		return why;
+	w->nhid = id;
 	nh_of_key(&key, &w->nh);
 	return SR_MIRRORED;
 }
@@ -740,6 +837,12 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 	if (t->loading)
 		return;
 
+	if (present && want.nhid) {
+		/* the object as the kernel has it now, written or rewritten in place if it differs */
+		p->reason = ensure_object(t, want.nhid);
+		if (p->reason != SR_MIRRORED)
+			memset(&want.nh, 0, sizeof(want.nh));
+	}
 	if (present && want.n) {
 		/* the anonymous group of these members, found or made */
 		err = fib24_nh_anon(t->fib, want.m, want.n, &want.nh);
@@ -759,6 +862,9 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 		} else {
 			nrefs = value_refs(t, &want.nh, refs);
 			set_refs(t, p, refs, nrefs);
+			obj_ref(t, value_object(&want.nh));
+			if (p->in_map)
+				obj_unref(t, value_object(&p->installed));
 			p->in_map = true;
 			p->installed = want.nh;
 			t->changed = true;
@@ -771,6 +877,7 @@ static void sync_prefix(struct sync_table *t, struct prefix *p)
 			return;
 		}
 		set_refs(t, p, NULL, 0);
+		obj_unref(t, value_object(&p->installed));
 		p->in_map = false;
 		t->changed = true;
 	}
@@ -975,8 +1082,14 @@ void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del)
 	}
 	if (t->loading)
 		return;
-	/* objects first (a group's new members), then the routes, then what they no longer name */
-	write_objects(t);
+	/*
+	 * A mirrored object replaced in place, the groups naming it rewritten
+	 * (a member gone or changed), then the routes, then what they no
+	 * longer name. An object no route uses is not written.
+	 */
+	if (htab_find(&t->mirrored, &o->id))
+		ensure_object(t, o->id);
+	ensure_groups_of(t, o->id);
 	resync_nhid_routes(t);
 	prune_objects(t);
 }
@@ -1123,6 +1236,7 @@ static void adopt_routes(struct sync_table *t)
 		p->in_map = true;
 		p->installed = val;
 		set_refs(t, p, refs, value_refs(t, &val, refs));
+		obj_ref(t, value_object(&val));
 	}
 	for (i = 0, k = dead.keys; i < dead.n; i++, k++) {
 		err = fib24_delete(t->fib, k);
@@ -1179,12 +1293,11 @@ void sync_table_apply(struct sync_table *t)
 	/* the routes stay still for others (route add) until tbl24 is rebuilt */
 	err = fib24_lock(t->fib);
 	/* the uses the map holds now, then the differences */
-	adopt_routes(t);
 	adopt_objects(t);
+	adopt_routes(t);
 	adopt_neighs(t);
 	t->loading = false;
-	/* objects before the routes that name them, and deleted after */
-	write_objects(t);
+	/* each route writes the object it names first (sync_prefix); unused ones deleted after */
 	htab_for_each(p, &t->prefixes, &it)
 		sync_prefix(t, p);
 	prune_objects(t);
@@ -1212,7 +1325,6 @@ void sync_table_reevaluate(struct sync_table *t)
 	struct klink *k;
 	struct prefix *p;
 
-	write_objects(t);
 	htab_for_each(p, &t->prefixes, &it)
 		sync_prefix(t, p);
 	prune_objects(t);

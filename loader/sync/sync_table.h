@@ -88,7 +88,10 @@ struct sync_table {
 	bool loading;
 	struct htab prefixes; /* struct route_key -> variants, what the map holds */
 	struct htab nhobjs; /* nexthop object id -> struct nl_nhobj */
-	/* nexthop object id -> the nh_def sync wrote (V4VIA6_NHDEF_SYNC), what nh_defs holds */
+	/*
+	 * nexthop object id -> the nh_def sync wrote (V4VIA6_NHDEF_SYNC), what
+	 * nh_defs holds: the objects routes use and their members
+	 */
 	struct htab mirrored;
 	struct htab neighs; /* struct nexthop -> kernel neighbour state and MAC */
 	struct htab uses; /* struct nexthop in use by the map -> refs, what the map holds */
@@ -96,6 +99,7 @@ struct sync_table {
 	struct htab warned; /* prefixes already warned about as multipath */
 	struct htab warned_ids; /* nexthop object ids already warned about */
 	unsigned long link_downs; /* attached links that went down (logged), since the start */
+	unsigned long object_errors; /* nexthop objects that could not be written (logged, a few) */
 	uint32_t attached[V4VIA6_MAX_IFACES]; /* keys of the egress map, sorted */
 	int nattached;
 	unsigned long map_errors;
