@@ -6,6 +6,7 @@
 #   make fuzz       make deps, then run each fuzzer for FUZZ_SECONDS and the frame fuzzer (root)
 #   make demo       make deps, then the seed's scenario in three namespaces (root)
 #   make bench      make deps, then benchmarks against the kernel and a bpf_fib_lookup forwarder (root)
+#   make bench-ecmp     the ECMP part of the bench alone: group cost and convergence (root)
 #   make bench-profile  perf profile of the live run at 1 and at 1M routes (root; bench/profile.sh)
 #   make V=1        show the full commands
 
@@ -65,7 +66,7 @@ vpath %.bpf.c bpf bench tests
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all binaries deps test demo bench bench-profile fuzz install clean format
+.PHONY: all binaries deps test demo bench bench-ecmp bench-profile fuzz install clean format
 
 all: binaries
 
@@ -226,6 +227,10 @@ bench: deps
 	$(Q)BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash bench/run.sh
 
 # Where the live cost per packet goes, at 1 and at 1M routes (perf stat, perf record, run_time_ns).
+bench-ecmp: deps
+	$(Q)$(MAKE) --no-print-directory binaries
+	$(Q)BUILD=$(abspath $(BUILD)) bash bench/ecmp.sh
+
 bench-profile: deps
 	$(Q)$(MAKE) --no-print-directory binaries
 	$(Q)for n in 1 1000000; do BUILD=$(abspath $(BUILD)) PYTHON=$(PYTHON) bash bench/profile.sh $$n || exit 1; done

@@ -11,7 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
 #include "v4via6.h"
 #include "egress.h"
@@ -195,4 +199,80 @@ int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifindex, const __u8
 	free(nhs);
 	fib24_close(&fib);
 	return err;
+}
+
+static __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static __u32 csum_add(__u32 sum, const void *p, size_t len)
+{
+	const __u16 *w = p;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	return sum;
+}
+
+void bench_frame(__u8 *buf, const __u8 *dmac, __be32 saddr, __be32 daddr, __u16 sport, __u16 dport)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *iph = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(iph + 1);
+	__u16 ulen = FRAME_LEN - sizeof(*eth) - sizeof(*iph);
+	__u32 sum;
+
+	memset(buf, 0, FRAME_LEN);
+	memcpy(eth->h_dest, dmac, ETH_ALEN);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\xaa", ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tot_len = htons(FRAME_LEN - sizeof(*eth));
+	iph->ttl = 255;
+	iph->protocol = IPPROTO_UDP;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
+	udp->source = htons(sport);
+	udp->dest = htons(dport);
+	udp->len = htons(ulen);
+	sum = csum_add(0, &iph->saddr, 8) + htons(IPPROTO_UDP) + udp->len;
+	udp->check = csum_fold(csum_add(sum, udp, ulen)) ?: 0xffff;
+}
+
+int bench_test_run(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int repeat, __u8 *out,
+		   __u32 *retval, __u32 *duration)
+{
+	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = FRAME_LEN,
+		    .data_out = out, .data_size_out = out ? FRAME_LEN : 0, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	*retval = opts.retval;
+	*duration = opts.duration;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(const double *v, unsigned int n)
+{
+	double s[BENCH_MAX_RUNS];
+
+	if (!n)
+		return 0;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }

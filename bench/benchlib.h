@@ -25,6 +25,8 @@
 #include "maps.h"
 
 #define BENCH_MAX_GWS 16
+#define BENCH_MAX_RUNS 64
+#define FRAME_LEN      60 /* the bench's frames: 64 bytes on the wire, without the FCS */
 
 /* One line of routegen's output. */
 struct bench_route {
@@ -61,5 +63,20 @@ int bench_add_egress(int egress_fd, __u32 ifindex, const __u8 *mac, __u32 mtu);
 int bench_fill_v4via6(const struct v4via6_maps *m, __u32 out_ifindex, const __u8 *out_mac,
 		      __u32 out_mtu, const struct bench_gw *gws, __u32 ngws,
 		      const struct bench_route *routes, size_t nroutes);
+
+/*
+ * A whole FRAME_LEN-byte IPv4/UDP frame from saddr:sport to daddr:dport
+ * (network order addresses), checksums right, TTL 255.
+ */
+void bench_frame(__u8 *buf, const __u8 *dmac, __be32 saddr, __be32 daddr, __u16 sport, __u16 dport);
+/*
+ * One BPF_PROG_TEST_RUN of a FRAME_LEN-byte frame received on ifindex,
+ * repeated; out (FRAME_LEN bytes) gets the frame after, when not NULL.
+ * *duration: the mean ns of a run. 0 or -errno.
+ */
+int bench_test_run(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int repeat, __u8 *out,
+		   __u32 *retval, __u32 *duration);
+/* The median of n values (n <= BENCH_MAX_RUNS). */
+double bench_median(const double *v, unsigned int n);
 
 #endif /* V4VIA6_BENCH_LIB_H */

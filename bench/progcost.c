@@ -44,8 +44,7 @@
 #include "fibfwd.skel.h"
 #include "drop.skel.h"
 
-#define FRAME_LEN 60 /* a 64-byte Ethernet frame without its FCS */
-#define MAX_RUNS  64
+#define MAX_RUNS BENCH_MAX_RUNS
 
 enum { P_DROP, P_V4VIA6, P_NOCOUNT, P_FIBFWD, NPROGS };
 static const char *const prog_names[NPROGS] = { "drop", "v4via6", "v4via6_nocount", "fibfwd" };
@@ -58,50 +57,6 @@ struct options {
 	__u32 ngws;
 	unsigned int frames, repeat, calls, runs;
 };
-
-static __u16 csum_fold(__u32 sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum;
-}
-
-static __u32 csum_add(__u32 sum, const void *p, size_t len)
-{
-	const __u16 *w = p;
-
-	for (; len > 1; len -= 2)
-		sum += *w++;
-	return sum;
-}
-
-/* A whole 64-byte IPv4/UDP frame to daddr, checksums right, TTL 255. */
-static void build_frame(__u8 *buf, const __u8 *dmac, __be32 daddr, __u16 sport)
-{
-	struct ethhdr *eth = (void *)buf;
-	struct iphdr *iph = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(iph + 1);
-	__u16 ulen = FRAME_LEN - sizeof(*eth) - sizeof(*iph);
-	__u32 sum;
-
-	memset(buf, 0, FRAME_LEN);
-	memcpy(eth->h_dest, dmac, ETH_ALEN);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\xaa", ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	iph->version = 4;
-	iph->ihl = 5;
-	iph->tot_len = htons(FRAME_LEN - sizeof(*eth));
-	iph->ttl = 255;
-	iph->protocol = IPPROTO_UDP;
-	iph->saddr = htonl(0xc0000201); /* 192.0.2.1 */
-	iph->daddr = daddr;
-	iph->check = csum_fold(csum_add(0, iph, sizeof(*iph)));
-	udp->source = htons(sport);
-	udp->dest = htons(9);
-	udp->len = htons(ulen);
-	sum = csum_add(0, &iph->saddr, 8) + htons(IPPROTO_UDP) + udp->len;
-	udp->check = csum_fold(csum_add(sum, udp, ulen)) ?: 0xffff;
-}
 
 /*
  * The route of frame f of frames: spread over the table, and for one frame in
@@ -145,23 +100,6 @@ static int through_tbl8(int tbl24_fd, __be32 daddr)
 	return !bpf_map_lookup_elem(tbl24_fd, &k, &b) && b.e[(d >> 8) & 0xff] & V4VIA6_T24_TBL8;
 }
 
-static int run_once(int prog_fd, const __u8 *frame, __u32 ifindex, unsigned int repeat, __u8 *out,
-		    __u32 *retval, __u32 *duration)
-{
-	struct xdp_md ctx = { .data_end = FRAME_LEN, .ingress_ifindex = ifindex };
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = FRAME_LEN,
-		    .data_out = out, .data_size_out = out ? FRAME_LEN : 0, .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = repeat);
-	int err;
-
-	err = bpf_prog_test_run_opts(prog_fd, &opts);
-	if (err)
-		return -errno;
-	*retval = opts.retval;
-	*duration = opts.duration;
-	return 0;
-}
-
 /* Before obj is loaded: its maps become those of the same name in from (loaded). */
 static int share_maps(struct bpf_object *obj, struct bpf_object *from)
 {
@@ -173,22 +111,6 @@ static int share_maps(struct bpf_object *obj, struct bpf_object *from)
 			return -errno;
 	}
 	return 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median(const double *v, unsigned int n)
-{
-	double s[MAX_RUNS];
-
-	memcpy(s, v, n * sizeof(*v));
-	qsort(s, n, sizeof(*s), cmp_double);
-	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
 static void usage(void)
@@ -346,7 +268,7 @@ int main(int argc, char **argv)
 	for (f = 0; f < o.frames; f++) {
 		__be32 daddr = dest_in(&routes[frame_route(routes, nroutes, f, o.frames)], f);
 
-		build_frame(frames + f * FRAME_LEN, in_mac, daddr, 1024 + f);
+		bench_frame(frames + f * FRAME_LEN, in_mac, htonl(0xc0000201), daddr, 1024 + f, 9);
 		tbl8 += through_tbl8(maps.tbl24_fd, daddr);
 	}
 
@@ -356,7 +278,7 @@ int main(int argc, char **argv)
 		__u8 *outs[NPROGS] = { out_a, out_a, out_c, out_b };
 
 		for (p = 0; p < NPROGS; p++) {
-			if (run_once(fds[p], fr, in_ifindex, 1, outs[p], &retval, &dur)) {
+			if (bench_test_run(fds[p], fr, in_ifindex, 1, outs[p], &retval, &dur)) {
 				fprintf(stderr, "progcost: test_run: %s\n", strerror(errno));
 				goto out;
 			}
@@ -378,8 +300,9 @@ int main(int argc, char **argv)
 
 			for (c = 0; c < o.calls; c++)
 				for (f = 0; f < o.frames; f++) {
-					if (run_once(fds[q], frames + f * FRAME_LEN, in_ifindex,
-						     o.repeat, NULL, &retval, &dur)) {
+					if (bench_test_run(fds[q], frames + f * FRAME_LEN,
+							   in_ifindex, o.repeat, NULL, &retval,
+							   &dur)) {
 						fprintf(stderr, "progcost: test_run: %s\n",
 							strerror(errno));
 						goto out;
@@ -406,7 +329,7 @@ int main(int argc, char **argv)
 	       redirected[P_V4VIA6], redirected[P_NOCOUNT], redirected[P_FIBFWD], same, ttl_ok);
 	for (p = 0; p < NPROGS; p++) {
 		printf("%s\"%s\": {\"median_ns\": %.2f, \"runs_ns\": [", p ? ", " : "",
-		       prog_names[p], median(ns[p], o.runs));
+		       prog_names[p], bench_median(ns[p], o.runs));
 		for (k = 0; k < o.runs; k++)
 			printf("%s%.2f", k ? ", " : "", ns[p][k]);
 		printf("], \"wrong_verdicts\": %lu, \"calls\": %lu}", wrong[p], calls_total);

@@ -145,6 +145,67 @@ def control_plane(work, fib_steps):
     return cp
 
 
+def ecmp(work):
+    """ecmpcost's JSON (bench/ecmpcost.c), with the costs above the drop floor; {} if not run."""
+    try:
+        with open(work + "/ecmp.json") as f:
+            e = json.load(f)
+    except (FileNotFoundError, ValueError):
+        return {}
+    cost = e.get("cost")
+    if cost:
+        floor = cost["drop"]["median"]
+        for case in ("plain", "group1", "group2", "group8"):
+            c = cost[case]
+            c["above_floor_ns"] = round(c["ns"]["median"] - floor, 2)
+            c["over_plain_ns"] = round(c["ns"]["median"] - cost["plain"]["ns"]["median"], 2)
+    return e
+
+
+def ecmp_print(e):
+    p = print
+    p("4. ECMP (bench/ecmpcost.c)")
+    if "error" in e:
+        p("   n/a: ecmpcost failed: %s" % e["error"])
+        p()
+        return
+    cost = e["cost"]
+    p("   Program cost, ns/packet (BPF_PROG_TEST_RUN; medians of %d runs; the same %d flows "
+      "through one route, replaced between cases)" % (e["runs"], e["frames"]))
+    p("   %-26s %8s %9s %10s %8s  %s" % ("route through", "members", "ns", "above drop",
+                                        "vs plain", "checked"))
+    p("   %-26s %8s %9.1f" % ("(drop: the floor)", "", cost["drop"]["median"]))
+    labels = {"plain": "a plain next hop", "group1": "nhid G, group of 1",
+              "group2": "nhid G, group of 2", "group8": "nhid G, group of 8"}
+    for case in ("plain", "group1", "group2", "group8"):
+        c = cost[case]
+        p("   %-26s %8d %9.1f %10.1f %+8.1f  %d/%d redirected, TTL 254%s"
+          % (labels[case], c["members"], c["ns"]["median"], c["above_floor_ns"],
+             c["over_plain_ns"], c["redirected"], e["frames"],
+             "; WARNING: %d wrong verdicts" % c["wrong_verdicts"] if c["wrong_verdicts"] else ""))
+    p("   Convergence: every route through one group of 2 (one member per link); the link "
+      "of one goes down, then up (fib24_link_set), %s times"
+      % (e["convergence"][0]["checks"]["flips"] if e["convergence"] else "?"))
+    p("   %9s %12s %12s %14s %14s %8s %12s  %s"
+      % ("routes", "fill, plain", "fill, group", "link down us", "link up us", "groups",
+         "rewrite all", "checked"))
+    for c in e["convergence"]:
+        ch = c["checks"]
+        p("   %9d %10.2f s %10.2f s %14.1f %14.1f %8s %10.2f s  %d/%d probes on the other link "
+          "after down, %d/%d half the buckets back after up"
+          % (c["routes"], c.get("fill_plain_s", float("nan")), c["fill_s"],
+             c["link_down_us"]["median"], c["link_up_us"]["median"],
+             "%d / %d" % tuple(c["groups_changed"]), c.get("rewrite_s", float("nan")),
+             ch["on_alt_after_down"], ch["flips"], ch["out_buckets_back_after_up"], ch["flips"]))
+    p("   fill: the routes into an empty table, to one plain next hop (no object defined) or "
+      "through the group; groups: written by the down / the up;")
+    p("   rewrite all: every route moved from the group to a plain next hop in one batch "
+      "(what a link down costs without groups)")
+    p("   goal: one write per group, under 1 ms, whatever the number of routes (medians; "
+      "runs in the JSON)")
+    p()
+
+
 def fmt(v, unit="", nd=1):
     if isinstance(v, (int, float)):
         return ("%." + str(nd) + "f%s") % (v, unit)
@@ -197,6 +258,7 @@ def main():
     cp = control_plane(work, fib_steps)
     mem = memory(work)
     gl = goals(pc, e2e)
+    ec = ecmp(work)
     result = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": machine,
@@ -204,6 +266,7 @@ def main():
         "memory_bytes": mem,
         "end_to_end": e2e,
         "control_plane": cp,
+        "ecmp": ec,
         "goals": [{"measure": g[0], "value": g[1], "goal": g[2], "met": g[3]} for g in gl],
     }
     with open(result_path, "w") as f:
@@ -326,6 +389,9 @@ def main():
     if fib_steps:
         p("   kernel FIB growth for step 1: " + ", ".join(
             "%d->%d %.1f s" % (s["from"], s["to"], s["seconds"]) for s in fib_steps))
+    if ec:
+        p()
+        ecmp_print(ec)
 
 
 main()

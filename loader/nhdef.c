@@ -145,10 +145,10 @@ void def_routes_adj(struct fib24 *f, const struct nexthop *nh, int delta)
 	struct nh_key k;
 	struct nh_def d;
 
-	if (!nh_is_group(nh))
+	if (!nh_is_group(nh) || !delta)
 		return;
 	nh_key_of(nh, &k);
-	if (bpf_map_lookup_elem(f->nh_defs_fd, &k, &d) || (delta < 0 && !d.routes)) {
+	if (bpf_map_lookup_elem(f->nh_defs_fd, &k, &d) || (long long)d.routes + delta < 0) {
 		f->broken = true; /* recounted by the rebuild */
 		return;
 	}
@@ -160,6 +160,39 @@ void def_routes_adj(struct fib24 *f, const struct nexthop *nh, int delta)
 	}
 	if (bpf_map_update_elem(f->nh_defs_fd, &k, &d, BPF_EXIST))
 		f->broken = true;
+}
+
+void tally_add(struct fib24 *f, struct def_tally *t, const struct nexthop *nh, int delta)
+{
+	struct nh_key k;
+	int i;
+
+	if (!nh_is_group(nh))
+		return;
+	nh_key_of(nh, &k);
+	for (i = 0; i < t->n; i++)
+		if (!memcmp(&t->key[i], &k, sizeof(k))) {
+			t->delta[i] += delta;
+			return;
+		}
+	if (t->n == DEF_TALLY_MAX) {
+		def_routes_adj(f, nh, delta); /* more objects than a batch usually names */
+		return;
+	}
+	t->key[t->n] = k;
+	t->delta[t->n++] = delta;
+}
+
+void tally_flush(struct fib24 *f, struct def_tally *t)
+{
+	struct nexthop nh;
+	int i;
+
+	for (i = 0; i < t->n; i++) {
+		nh_of_key(&t->key[i], &nh);
+		def_routes_adj(f, &nh, t->delta[i]);
+	}
+	t->n = 0;
 }
 
 void def_gc(struct fib24 *f, const struct nexthop *nh)
