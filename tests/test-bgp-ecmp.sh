@@ -15,7 +15,8 @@
 # host (distinct source ports) are forwarded by the leaf's XDP over both spines (counted at each spine
 # by its IpForwDatagrams: the spines forward in their kernels; the leaf's fwd_packets move, its
 # IpForwDatagrams do not). One spine's session withdrawn leaves one path in the kernel and in v4via6,
-# and every flow goes to the other spine; the session back brings the second path back.
+# and every flow goes to the other spine; the session back brings the second path back, and the flows
+# spread again.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/seed-topology.sh"
@@ -318,6 +319,7 @@ bird_phase() {
 	birdc_ leaf enable spine1 >/dev/null
 	wait_for 20000 bird_established leaf spine1
 	paths_check bird-restore "$BOTH" "both paths again"
+	xdp_spreads bird-xdp-both-again
 
 	# BIRD stops: it removes its routes from the kernel, and sync from the maps
 	t=bird-stop
@@ -390,6 +392,7 @@ frr_phase() {
 	vtysh_ leaf "configure terminal" "router bgp 65001" "no neighbor l1 shutdown" >/dev/null
 	wait_for 30000 frr_established leaf l1
 	paths_check frr-restore "$BOTH" "both paths again"
+	xdp_spreads frr-xdp-both-again
 }
 
 # BGP_DAEMONS="bird frr" (the default) or one of them
