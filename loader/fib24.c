@@ -580,8 +580,9 @@ static int prepare(struct fib24 *f, const struct route_key *key, const struct ne
 
 	if (key->prefixlen > 32)
 		return -EINVAL;
-	if (nh_is_group(nh) && !defs_has(f, nh))
-		return -ENOENT; /* a route by nexthop id names an object that exists */
+	/* a route by nexthop id names an object that exists (a group slot only has one that does) */
+	if (nh_is_group(nh) && slot_find(f, nh) < 0 && !defs_has(f, nh))
+		return -ENOENT;
 	err = t24_map_key(f, key);
 	if (!err && key->prefixlen > 24)
 		err = group_get(f, i24);

@@ -207,4 +207,19 @@ if has_block 10.61.0.0/16 "10.61.0.0/16 nhid 22" && group_is 22 1,2 20,1 &&
 else
 	fail $t "want 10.61/16 via 22, object 21 and 10.60/16 gone" "$(v6 r route show; v6 r nexthop show)"
 fi
+
+# an attached link without carrier when sync starts: out of the groups from the start, and said
+t=link-down-at-start
+ip -n "$(ns p)" link set p1 down
+nsenter --net=/run/netns/"$R" "$V4VIA6" sync --once 2>"$T/once.log"
+if grep -q "link r1 (ifindex [0-9]*) down or without carrier" "$T/once.log" &&
+	grep -q "links down 1;" "$T/once.log"; then
+	pass $t
+else
+	fail $t "sync --once did not take r1 out of the groups" "$(cat "$T/once.log")"
+fi
+ip -n "$(ns p)" link set p1 up
+nsenter --net=/run/netns/"$R" "$V4VIA6" sync --once 2>"$T/once.log"
+grep -q "links down 0;" "$T/once.log" ||
+	fail $t-up "r1 back with its carrier: want links down 0" "$(cat "$T/once.log")"
 exit 0

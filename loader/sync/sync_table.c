@@ -84,6 +84,9 @@ struct kobj {
 	struct htab_node node;
 	uint32_t id;
 	struct nl_nhobj o;
+	/* ensure_object's answer in round gen (sync_table.round): once per change, not per route */
+	unsigned long gen;
+	enum sync_reason ensured;
 };
 
 /*
@@ -132,6 +135,7 @@ void sync_table_init(struct sync_table *t, struct fib24 *fib, int neighs_fd, int
 	t->neighs_fd = neighs_fd;
 	t->egress_fd = egress_fd;
 	t->table = table;
+	t->round = 1; /* no object has an answer of round 1 yet (their gen is 0) */
 	htab_init(&t->prefixes, sizeof(struct route_key), sizeof(struct prefix));
 	htab_init(&t->nhobjs, sizeof(uint32_t), sizeof(struct kobj));
 	htab_init(&t->neighs, sizeof(struct nexthop), sizeof(struct kneigh));
@@ -478,7 +482,23 @@ static void object_error(struct sync_table *t, uint32_t id, const char *why)
  * place, which rewrites the buckets of its group and of the groups it is a
  * member of, the routes untouched. SR_MIRRORED, or why it cannot be.
  */
+static enum sync_reason write_object(struct sync_table *t, uint32_t id);
+
 static enum sync_reason ensure_object(struct sync_table *t, uint32_t id)
+{
+	struct kobj *k = htab_find(&t->nhobjs, &id);
+
+	if (!k)
+		return SR_UNUSABLE;
+	/* the kernel's objects do not change within a round: 1M routes through one, one check */
+	if (k->gen != t->round) {
+		k->ensured = write_object(t, id);
+		k->gen = t->round;
+	}
+	return k->ensured;
+}
+
+static enum sync_reason write_object(struct sync_table *t, uint32_t id)
 {
 	struct mobj *m = htab_find(&t->mirrored, &id);
 	enum sync_reason why;
@@ -981,6 +1001,7 @@ void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
 
 	if (r->cloned)
 		return;
+	t->round++;
 	if (del) {
 		p = htab_find(&t->prefixes, &key);
 		if (!p)
@@ -1029,14 +1050,69 @@ void sync_on_route(struct sync_table *t, const struct nl_route *r, bool del)
 }
 
 /* Every prefix whose route goes through a nexthop object follows the object's change. */
-static void resync_nhid_routes(struct sync_table *t)
+/* A set of nexthop object ids, small: the object that changed and the groups naming it. */
+struct id_set {
+	uint32_t *ids;
+	size_t n, cap;
+	bool all; /* out of memory: stands for every id */
+};
+
+static void id_set_add(struct id_set *s, uint32_t id)
 {
+	uint32_t *more;
+
+	if (s->all)
+		return;
+	if (s->n == s->cap) {
+		more = realloc(s->ids, (s->cap ? 2 * s->cap : 16) * sizeof(*more));
+		if (!more) {
+			s->all = true;
+			return;
+		}
+		s->ids = more;
+		s->cap = s->cap ? 2 * s->cap : 16;
+	}
+	s->ids[s->n++] = id;
+}
+
+static bool id_set_has(const struct id_set *s, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ids[i] == id)
+			return true;
+	return s->all;
+}
+
+/*
+ * The routes through object id, or through a group that names it in the
+ * kernel or as mirrored, follow its change (written again only where their
+ * value changes: a route by id keeps naming its object).
+ */
+static void resync_nhid_routes(struct sync_table *t, uint32_t id)
+{
+	struct id_set aff = {};
 	struct htab_iter it;
 	struct prefix *p;
+	struct kobj *k;
+	struct mobj *m;
+	__u32 j;
 
+	id_set_add(&aff, id);
+	htab_for_each(k, &t->nhobjs, &it)
+		for (j = 0; j < (__u32)k->o.ngroup && j < NL_MAX_HOPS; j++)
+			if (k->o.group[j] == id)
+				id_set_add(&aff, k->id);
+	htab_for_each(m, &t->mirrored, &it)
+		if (m->def.flags & V4VIA6_NHDEF_GROUP)
+			for (j = 0; j < m->def.n && j < V4VIA6_NHGRP_MAX_SIZE; j++)
+				if (m->def.m[j].id == id)
+					id_set_add(&aff, m->id);
 	htab_for_each(p, &t->prefixes, &it)
-		if (p->chosen && p->chosen->nhid)
+		if (p->chosen && p->chosen->nhid && id_set_has(&aff, p->chosen->nhid))
 			sync_prefix(t, p);
+	free(aff.ids);
 }
 
 static void drop_nhid_routes(struct sync_table *t, uint32_t id)
@@ -1046,6 +1122,8 @@ static void drop_nhid_routes(struct sync_table *t, uint32_t id)
 	struct prefix *p;
 
 	htab_for_each(p, &t->prefixes, &it) {
+		bool dropped = false;
+
 		for (pp = &p->variants; (v = *pp);) {
 			if (v->nhid != id) {
 				pp = &v->next;
@@ -1055,8 +1133,9 @@ static void drop_nhid_routes(struct sync_table *t, uint32_t id)
 			free(v->usable);
 			free(v->weights);
 			free(v);
+			dropped = true;
 		}
-		if (!t->loading)
+		if (dropped && !t->loading)
 			sync_prefix(t, p);
 	}
 }
@@ -1066,6 +1145,7 @@ void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del)
 	struct kobj *k;
 	int created;
 
+	t->round++;
 	if (del) {
 		k = htab_find(&t->nhobjs, &o->id);
 		if (k)
@@ -1090,7 +1170,7 @@ void sync_on_nexthop(struct sync_table *t, const struct nl_nhobj *o, bool del)
 	if (htab_find(&t->mirrored, &o->id))
 		ensure_object(t, o->id);
 	ensure_groups_of(t, o->id);
-	resync_nhid_routes(t);
+	resync_nhid_routes(t, o->id);
 	prune_objects(t);
 }
 
@@ -1290,6 +1370,7 @@ void sync_table_apply(struct sync_table *t)
 
 	int err;
 
+	t->round++;
 	/* the routes stay still for others (route add) until tbl24 is rebuilt */
 	err = fib24_lock(t->fib);
 	/* the uses the map holds now, then the differences */
@@ -1325,6 +1406,7 @@ void sync_table_reevaluate(struct sync_table *t)
 	struct klink *k;
 	struct prefix *p;
 
+	t->round++; /* an object's interface attached or detached */
 	htab_for_each(p, &t->prefixes, &it)
 		sync_prefix(t, p);
 	prune_objects(t);

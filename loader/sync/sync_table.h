@@ -100,6 +100,8 @@ struct sync_table {
 	struct htab warned_ids; /* nexthop object ids already warned about */
 	unsigned long link_downs; /* attached links that went down (logged), since the start */
 	unsigned long object_errors; /* nexthop objects that could not be written (logged, a few) */
+	/* bumped by each change of the kernel's tables: what ensure_object found holds within one */
+	unsigned long round;
 	uint32_t attached[V4VIA6_MAX_IFACES]; /* keys of the egress map, sorted */
 	int nattached;
 	unsigned long map_errors;
