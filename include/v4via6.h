@@ -240,8 +240,8 @@ struct nh_member {
 struct nh_def {
 	__u32 n; /* members, 1..V4VIA6_NHGRP_MAX_SIZE */
 	__u32 flags; /* V4VIA6_NHDEF_* */
-	__u32 routes; /* V4VIA6_NH_ANON: routes in the trie naming it (0: removed) */
-	__u32 pad;
+	__u32 routes; /* routes in the trie naming it (V4VIA6_NH_ANON at 0: removed) */
+	__u32 groups; /* one next hop: the groups (named) that have it as a member */
 	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE];
 };
 

@@ -27,6 +27,7 @@
 #include "iface.h"
 #include "json.h"
 #include "local.h"
+#include "nhview.h"
 #include "parse.h"
 
 const char apply_usage[] =
@@ -36,15 +37,21 @@ const char apply_usage[] =
 	"    route PREFIX via [inet6] IPV6 dev IFACE\n"
 	"    route throw PREFIX\n"
 	"    neigh IPV6 lladdr MAC dev IFACE\n"
-	"  with # comments. The whole file is checked first; a bad line changes nothing.\n"
-	"  Interfaces, routes and neighbours that are not in FILE are removed.\n";
+	"    nexthop id ID via [inet6] IPV6 dev IFACE\n"
+	"    nexthop id ID group ID[,WEIGHT]/ID[,WEIGHT]...\n"
+	"    route PREFIX nhid ID\n"
+	"    route PREFIX nexthop via [inet6] IPV6 dev IFACE [weight W] [nexthop ...]\n"
+	"  with # comments; a multipath route's `nexthop` may go on the next lines,\n"
+	"  indented, as ip route prints it. The whole file is checked first; a bad line\n"
+	"  changes nothing. Interfaces, routes, neighbours and nexthop objects that are not\n"
+	"  in FILE are removed.\n";
 
 struct counts {
 	size_t added, replaced, removed;
 };
 
 struct summary {
-	struct counts routes, neighs;
+	struct counts routes, neighs, nhs;
 	size_t attached, reattached, detached;
 };
 
@@ -85,6 +92,224 @@ static int attach_ifaces(struct v4via6_state *st, const struct config *cfg, stru
 	}
 	free(attached);
 	return err;
+}
+
+/* The object as the file has it and as the map has it are the same (members resolved apart). */
+static bool def_same(const struct nh_def *a, const struct nh_def *b)
+{
+	bool group = a->flags & V4VIA6_NHDEF_GROUP;
+	__u32 i;
+
+	if (a->n != b->n || group != !!(b->flags & V4VIA6_NHDEF_GROUP) ||
+	    (b->flags & V4VIA6_NHDEF_SYNC))
+		return false;
+	for (i = 0; i < a->n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
+		if (a->m[i].weight != b->m[i].weight)
+			return false;
+		if (group ? a->m[i].id != b->m[i].id :
+			    memcmp(&a->m[i].nh, &b->m[i].nh, sizeof(a->m[i].nh)))
+			return false;
+	}
+	return true;
+}
+
+/* Writes one of the file's objects when it differs from the map's. */
+static int put_nh(struct fib24 *fib, const struct config *cfg, const struct config_nh *e,
+		  struct counts *c)
+{
+	struct nh_key k = { .id = e->id, .kind = V4VIA6_NH_NAMED };
+	struct nh_def want, cur;
+	const char *why;
+	bool exists;
+	int err;
+
+	config_nh_def(cfg, e, &want);
+	exists = !fib24_nh_get(fib, &k, &cur);
+	if (exists && def_same(&want, &cur))
+		return 0;
+	err = fib24_nh_set(fib, e->id, &want, BPF_ANY);
+	if (err) {
+		why = err == -EINVAL ? fib24_nh_invalid(fib, e->id, &want) : NULL;
+		pr_err("apply: nexthop id %u (line %u): %s", e->id, e->line,
+		       why ? why : strerror(-err));
+		return err;
+	}
+	if (exists)
+		c->replaced++;
+	else
+		c->added++;
+	return 0;
+}
+
+/* The file's object of id (cfg->nhs is sorted by id), or NULL. */
+static const struct config_nh *file_nh(const struct config *cfg, __u32 id)
+{
+	size_t lo = 0, hi = cfg->n_nhs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cfg->nhs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cfg->n_nhs && cfg->nhs[lo].id == id ? &cfg->nhs[lo] : NULL;
+}
+
+/*
+ * An object of one next hop that the file makes a group must first leave
+ * the groups that have it as a member (groups do not nest): those groups
+ * are written first (early[], by index in cfg->nhs), with the file's members,
+ * which cannot name it. A group the file does not have keeps it until after
+ * the routes: said as FILE:LINE before anything is written. 0 or -EINVAL.
+ */
+static int plan_groups(struct fib24 *fib, const struct config *cfg, const char *file, bool *early)
+{
+	struct nh_key k = { .kind = V4VIA6_NH_NAMED }, gk, *prev;
+	const struct config_nh *g;
+	struct nh_def cur, d;
+	size_t j;
+	__u32 i;
+	int err = 0;
+
+	for (j = 0; j < cfg->n_nhs; j++) {
+		k.id = cfg->nhs[j].id;
+		if (!(cfg->nhs[j].flags & V4VIA6_NHDEF_GROUP) || fib24_nh_get(fib, &k, &cur) ||
+		    (cur.flags & V4VIA6_NHDEF_GROUP))
+			continue;
+		/* a single next hop becoming a group: the groups naming it */
+		for (prev = NULL; !bpf_map_get_next_key(fib->nh_defs_fd, prev, &gk); prev = &gk) {
+			if (gk.kind != V4VIA6_NH_NAMED || fib24_nh_get(fib, &gk, &d) ||
+			    !(d.flags & V4VIA6_NHDEF_GROUP))
+				continue;
+			for (i = 0; i < d.n && i < V4VIA6_NHGRP_MAX_SIZE && d.m[i].id != k.id; i++)
+				;
+			if (i == d.n || i == V4VIA6_NHGRP_MAX_SIZE)
+				continue;
+			g = file_nh(cfg, gk.id);
+			if (g) {
+				early[g - cfg->nhs] = true;
+				continue;
+			}
+			pr_err_line("%s:%u: nexthop id %u: a member of group %u, which the file "
+				    "removes only after the routes: apply a file without group %u "
+				    "first",
+				    strcmp(file, "-") ? file : "<stdin>", cfg->nhs[j].line, k.id,
+				    gk.id, gk.id);
+			err = -EINVAL;
+		}
+	}
+	return err;
+}
+
+/*
+ * The file's nexthop objects, one next hop first (groups name them), then
+ * groups; the ids of the map's named objects the file no longer has into
+ * *gone (removed after the routes that may use them).
+ */
+static int update_nhs(struct fib24 *fib, const struct config *cfg, const char *file,
+		      struct counts *c, __u32 **gone, __u32 *n_gone)
+{
+	bool *early = calloc(cfg->n_nhs ? cfg->n_nhs : 1, sizeof(*early));
+	__u32 *ids = NULL, n = 0, i, k = 0;
+	size_t j;
+	int pass, err;
+
+	if (!early)
+		return -ENOMEM;
+	err = plan_groups(fib, cfg, file, early);
+	/* singles; groups that must let go of a member first; the other groups */
+	for (pass = 0; !err && pass < 3; pass++)
+		for (j = 0; !err && j < cfg->n_nhs; j++) {
+			bool group = cfg->nhs[j].flags & V4VIA6_NHDEF_GROUP;
+
+			if (pass != (!group ? 0 : early[j] ? 1 : 2))
+				continue;
+			err = put_nh(fib, cfg, &cfg->nhs[j], c);
+		}
+	free(early);
+	if (err)
+		return err;
+	err = nh_defs_ids(fib->nh_defs_fd, V4VIA6_NH_NAMED, &ids, &n);
+	if (err) {
+		pr_err("apply: reading nexthop objects: %s", strerror(-err));
+		return err;
+	}
+	/* both sorted by id */
+	for (i = 0, j = 0; i < n; i++) {
+		while (j < cfg->n_nhs && cfg->nhs[j].id < ids[i])
+			j++;
+		if (j == cfg->n_nhs || cfg->nhs[j].id != ids[i])
+			ids[k++] = ids[i];
+	}
+	*gone = ids;
+	*n_gone = k;
+	return 0;
+}
+
+/* The objects of the file's multipath routes: each route's next hop names its own. */
+static int resolve_anon(struct fib24 *fib, struct config *cfg)
+{
+	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE], last[V4VIA6_NHGRP_MAX_SIZE];
+	struct nexthop nh = {};
+	char pfx[ADDR_STR_LEN];
+	__u32 i, n_last = 0;
+	size_t r;
+	int err;
+
+	for (r = 0; r < cfg->n_routes; r++) {
+		struct config_route *e = &cfg->routes[r];
+
+		if (!e->n_hops)
+			continue;
+		for (i = 0; i < e->n_hops && i < V4VIA6_NHGRP_MAX_SIZE; i++)
+			m[i] = cfg->hops[e->first_hop + i].m;
+		/* routes of one set of next hops often follow each other: one lookup */
+		if (e->n_hops != n_last || memcmp(m, last, e->n_hops * sizeof(*m))) {
+			err = fib24_nh_anon(fib, m, e->n_hops, &nh);
+			if (err) {
+				format_prefix(&e->key, pfx, sizeof(pfx));
+				pr_err("apply: route %s (line %u): its next hops: %s", pfx, e->line,
+				       strerror(-err));
+				return err;
+			}
+			memcpy(last, m, e->n_hops * sizeof(*m));
+			n_last = e->n_hops;
+		}
+		e->nh = nh;
+	}
+	return 0;
+}
+
+/* The named objects the file no longer has: groups first (they name the others). */
+static int remove_nhs(struct fib24 *fib, const __u32 *ids, __u32 n, struct counts *c)
+{
+	struct nh_key k = { .kind = V4VIA6_NH_NAMED };
+	struct nh_def d;
+	__u32 i;
+	int pass, err;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < n; i++) {
+			k.id = ids[i];
+			if (fib24_nh_get(fib, &k, &d))
+				continue;
+			if (!!(d.flags & V4VIA6_NHDEF_GROUP) != (pass == 0))
+				continue;
+			err = fib24_nh_del(fib, ids[i]);
+			if (err == -ENOENT)
+				continue;
+			if (err) {
+				pr_err("apply: removing nexthop id %u: %s%s", ids[i],
+				       strerror(-err),
+				       err == -EBUSY ? " (a route or group not in the file names "
+						       "it)" :
+						       "");
+				return err;
+			}
+			c->removed++;
+		}
+	return 0;
 }
 
 /*
@@ -295,6 +520,7 @@ static void print_summary(const struct summary *s, bool failed)
 		json_object_start();
 		json_counts("routes", &s->routes);
 		json_counts("neighbours", &s->neighs);
+		json_counts("nexthops", &s->nhs);
 		json_key("interfaces");
 		json_object_start();
 		json_kv_uint("attached", s->attached);
@@ -307,7 +533,7 @@ static void print_summary(const struct summary *s, bool failed)
 	}
 	if (!s->routes.added && !s->routes.replaced && !s->routes.removed && !s->neighs.added &&
 	    !s->neighs.replaced && !s->neighs.removed && !s->attached && !s->reattached &&
-	    !s->detached) {
+	    !s->detached && !s->nhs.added && !s->nhs.replaced && !s->nhs.removed) {
 		printf("apply: no changes\n");
 		return;
 	}
@@ -320,6 +546,10 @@ static void print_summary(const struct summary *s, bool failed)
 	       s->detached);
 	if (s->reattached)
 		printf(", %zu attached again in another mode", s->reattached);
+	/* said only when there are any: a file without objects reads as before */
+	if (s->nhs.added || s->nhs.replaced || s->nhs.removed)
+		printf("; %zu nexthop object%s added, %zu replaced, %zu removed", s->nhs.added,
+		       s->nhs.added == 1 ? "" : "s", s->nhs.replaced, s->nhs.removed);
 	printf("\n");
 }
 
@@ -361,6 +591,7 @@ static int write_tables(struct v4via6_state *st, struct config *cfg, const char 
 	struct route_entry *old_routes = NULL;
 	struct neigh_entry *old_neighs = NULL;
 	size_t n_old_routes = 0, n_old_neighs = 0;
+	__u32 *old_nhs = NULL, n_old_nhs = 0;
 	bool local_held, neighs_held;
 	struct local_set ls;
 	struct fib24 fib;
@@ -385,8 +616,13 @@ static int write_tables(struct v4via6_state *st, struct config *cfg, const char 
 		err = local_update(&fib, st->pin_dir, &ls, NULL, 0);
 	if (!err) {
 		local_skip_config(&ls, cfg, file);
-		err = update_routes(st, &fib, cfg, &ls, &sum->routes, &old_routes, &n_old_routes);
+		/* objects before the routes that name them */
+		err = update_nhs(&fib, cfg, file, &sum->nhs, &old_nhs, &n_old_nhs);
 	}
+	if (!err)
+		err = resolve_anon(&fib, cfg);
+	if (!err)
+		err = update_routes(st, &fib, cfg, &ls, &sum->routes, &old_routes, &n_old_routes);
 	/* the neighbour map's writes, then every nexthop object's MAC, as one change */
 	neighs_held = !err && !fib24_write_begin(&fib);
 	if (!err && !neighs_held)
@@ -395,6 +631,9 @@ static int write_tables(struct v4via6_state *st, struct config *cfg, const char 
 		err = update_neighs(st, cfg, &sum->neighs, &old_neighs, &n_old_neighs);
 	if (!err)
 		err = remove_old(st, &fib, sum, old_routes, n_old_routes, old_neighs, n_old_neighs);
+	/* after the routes that named them */
+	if (!err)
+		err = remove_nhs(&fib, old_nhs, n_old_nhs, &sum->nhs);
 	if (neighs_held && fib24_write_end(&fib) && !err) {
 		pr_err("apply: the nexthop objects' MACs: repair failed");
 		err = -EIO;
@@ -406,6 +645,7 @@ static int write_tables(struct v4via6_state *st, struct config *cfg, const char 
 	fib24_close(&fib);
 	free(old_routes);
 	free(old_neighs);
+	free(old_nhs);
 	return err;
 }
 

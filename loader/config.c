@@ -17,7 +17,35 @@
 #include "config.h"
 #include "parse.h"
 
-#define MAX_TOKENS 16
+/* A multipath route of 32 next hops, each "nexthop via inet6 A dev X weight W linkdown" */
+#define MAX_TOKENS (2 + 9 * V4VIA6_NHGRP_MAX_SIZE)
+
+/*
+ * A route by id holds in the trie what nh_of_key (fib24.h) makes of the
+ * object's key; written out here so that the config reader links without the
+ * forwarding table's modules (the fuzzers link only the parsers).
+ */
+static void nhid_nexthop(__u32 id, struct nexthop *nh)
+{
+	struct nh_key k = { .id = id, .kind = V4VIA6_NH_NAMED };
+
+	memset(nh, 0, sizeof(*nh));
+	nh->ifindex = V4VIA6_IFINDEX_GROUP;
+	memcpy(nh->addr, &k, sizeof(k));
+}
+
+static bool by_id(const struct config_route *e)
+{
+	return e->nh.ifindex == V4VIA6_IFINDEX_GROUP && !e->n_hops;
+}
+
+static __u32 nhid_of(const struct config_route *e)
+{
+	struct nh_key k;
+
+	memcpy(&k, e->nh.addr, sizeof(k));
+	return k.id;
+}
 
 /* The device of a throw route, which names none. */
 #define NO_DEV UINT_MAX
@@ -43,7 +71,7 @@ struct problem {
 struct reader {
 	const char *path;
 	struct config *cfg;
-	size_t cap_routes, cap_neighs, cap_ifaces;
+	size_t cap_routes, cap_neighs, cap_ifaces, cap_nhs, cap_hops;
 	/* device names used by route and neigh lines, and the line of first use */
 	char (*devs)[IF_NAMESIZE];
 	size_t n_devs, cap_devs;
@@ -233,23 +261,56 @@ static void read_attach(struct reader *r, unsigned int line, int argc, char **ar
 		r->out_of_memory = true;
 }
 
+/* Appends n next hops or members to cfg->hops; returns the first's index, or -1. */
+static long add_hops(struct reader *r, __u32 n)
+{
+	struct config *cfg = r->cfg;
+	struct config_hop *h;
+	__u32 i;
+
+	for (i = 0; i < n; i++) {
+		h = grow(cfg->hops, &r->cap_hops, cfg->n_hops + i, sizeof(*h), r);
+		if (!h)
+			return -1;
+		cfg->hops = h;
+	}
+	memset(cfg->hops + cfg->n_hops, 0, n * sizeof(*cfg->hops));
+	cfg->n_hops += n;
+	return (long)(cfg->n_hops - n);
+}
+
 static void read_route(struct reader *r, unsigned int line, int argc, char **argv)
 {
 	struct config *cfg = r->cfg;
 	char err[PARSE_ERR_LEN];
 	struct config_route *e;
-	struct route_spec spec;
-	unsigned int dev;
+	struct config_hop *h;
+	static struct route_spec spec; /* 1 KiB: once, not on the stack of every line */
+	unsigned int dev = NO_DEV, hdev[V4VIA6_NHGRP_MAX_SIZE];
+	long first = 0;
+	__u32 i;
 
 	if (parse_route_args(argc - 1, argv + 1, true, &spec, err, sizeof(err))) {
 		problem(r, line, "%s", err);
 		return;
 	}
-	if (spec.throw_) {
-		dev = NO_DEV;
-	} else if (dev_id(r, spec.dev, &dev)) {
+	for (i = 0; i < spec.n_hops; i++) {
+		if (dev_id(r, spec.hops[i].dev, &hdev[i])) {
+			problem(r, line, "dev %s: not an interface name", spec.hops[i].dev);
+			return;
+		}
+	}
+	if (!spec.throw_ && !spec.nhid && !spec.n_hops && dev_id(r, spec.dev, &dev)) {
 		problem(r, line, "dev %s: not an interface name", spec.dev);
 		return;
+	}
+	if (spec.n_hops && (first = add_hops(r, spec.n_hops)) < 0)
+		return;
+	for (i = 0; i < spec.n_hops; i++) {
+		h = &cfg->hops[first + i];
+		memcpy(h->m.nh.addr, spec.hops[i].via, sizeof(h->m.nh.addr));
+		h->m.weight = spec.hops[i].weight;
+		h->dev = hdev[i];
 	}
 	e = grow(cfg->routes, &r->cap_routes, cfg->n_routes, sizeof(*e), r);
 	if (!e)
@@ -258,9 +319,63 @@ static void read_route(struct reader *r, unsigned int line, int argc, char **arg
 	e += cfg->n_routes++;
 	memset(e, 0, sizeof(*e));
 	e->key = spec.key;
-	memcpy(e->nh.addr, spec.via, sizeof(e->nh.addr));
 	e->line = line;
 	e->dev = dev;
+	if (spec.nhid) {
+		nhid_nexthop(spec.nhid, &e->nh);
+	} else if (spec.n_hops) {
+		e->nh.ifindex = V4VIA6_IFINDEX_GROUP; /* its object is made by apply */
+		e->first_hop = first;
+		e->n_hops = spec.n_hops;
+	} else {
+		memcpy(e->nh.addr, spec.via, sizeof(e->nh.addr));
+	}
+}
+
+static void read_nexthop(struct reader *r, unsigned int line, int argc, char **argv)
+{
+	struct config *cfg = r->cfg;
+	static struct nexthop_spec spec;
+	char err[PARSE_ERR_LEN];
+	struct config_nh *e;
+	struct config_hop *h;
+	unsigned int dev = NO_DEV;
+	long first;
+	__u32 i;
+
+	if (parse_nexthop_args(argc - 1, argv + 1, &spec, err, sizeof(err))) {
+		problem(r, line, "%s", err);
+		return;
+	}
+	if (!spec.group && dev_id(r, spec.dev, &dev)) {
+		problem(r, line, "dev %s: not an interface name", spec.dev);
+		return;
+	}
+	first = add_hops(r, spec.group ? spec.n : 1);
+	if (first < 0)
+		return;
+	h = &cfg->hops[first];
+	if (spec.group) {
+		for (i = 0; i < spec.n; i++) {
+			h[i].m.id = spec.member[i];
+			h[i].m.weight = spec.weight[i];
+			h[i].dev = NO_DEV;
+		}
+	} else {
+		memcpy(h->m.nh.addr, spec.via, sizeof(h->m.nh.addr));
+		h->m.weight = 1;
+		h->dev = dev;
+	}
+	e = grow(cfg->nhs, &r->cap_nhs, cfg->n_nhs, sizeof(*e), r);
+	if (!e)
+		return;
+	cfg->nhs = e;
+	e += cfg->n_nhs++;
+	e->id = spec.id;
+	e->flags = spec.group ? V4VIA6_NHDEF_GROUP : 0;
+	e->first_hop = first;
+	e->n_hops = spec.group ? spec.n : 1;
+	e->line = line;
 }
 
 static void read_neigh(struct reader *r, unsigned int line, int argc, char **argv)
@@ -320,8 +435,11 @@ static void read_line(struct reader *r, unsigned int line, char *text, size_t le
 		read_neigh(r, line, argc, argv);
 	else if (!strcmp(argv[0], "attach"))
 		read_attach(r, line, argc, argv);
+	else if (!strcmp(argv[0], "nexthop"))
+		read_nexthop(r, line, argc, argv);
 	else
-		problem(r, line, "%s: unknown statement (attach, route or neigh)", argv[0]);
+		problem(r, line, "%s: unknown statement (attach, route, neigh or nexthop)",
+			argv[0]);
 }
 
 /* The ifindex of each device name used, from its attach line (0: none). */
@@ -491,6 +609,142 @@ static void check_capacity(struct reader *r)
 			V4VIA6_TBL8_GROUPS);
 }
 
+static int nh_line_cmp(const void *a, const void *b)
+{
+	const struct config_nh *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static const struct config_nh *find_nh(const struct config *cfg, __u32 id)
+{
+	struct config_nh want = { .id = id };
+	size_t lo = 0, hi = cfg->n_nhs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (cfg->nhs[mid].id < want.id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < cfg->n_nhs && cfg->nhs[lo].id == id ? &cfg->nhs[lo] : NULL;
+}
+
+/* The next hops of a multipath route as one key: a 128-bit hash of them (for counting). */
+static void hops_key(const struct config *cfg, const struct config_route *e, struct nexthop *nh)
+{
+	const unsigned char *p = (const unsigned char *)&cfg->hops[e->first_hop];
+	__u64 h1 = 14695981039346656037ULL, h2 = 1099511628211ULL * 31;
+	size_t i, n = e->n_hops * sizeof(*cfg->hops);
+
+	for (i = 0; i < n; i++) {
+		h1 = (h1 ^ p[i]) * 1099511628211ULL;
+		h2 = (h2 ^ p[i]) * 0x100000001b3ULL + 7;
+	}
+	nh->ifindex = V4VIA6_IFINDEX_GROUP - 1; /* never a nhid route's */
+	memcpy(nh->addr, &h1, 8);
+	memcpy(nh->addr + 8, &h2, 8);
+}
+
+/*
+ * The nexthop objects: the maps' sizes (with the lists in file order), ids
+ * named twice, groups naming an object the file does not have or a group,
+ * routes naming one it does not have.
+ */
+static void check_nhs(struct reader *r)
+{
+	struct config *cfg = r->cfg;
+	const struct config_nh *m;
+	struct hop_line *h;
+	size_t i, j, n;
+	unsigned int line;
+
+	if (cfg->n_nhs > V4VIA6_MAX_NH_DEFS)
+		problem(r, cfg->nhs[V4VIA6_MAX_NH_DEFS].line,
+			"too many nexthop objects: the nh_defs map holds %u", V4VIA6_MAX_NH_DEFS);
+	/* every object a route names takes a group slot: distinct nhids and hop lists */
+	for (i = n = 0; i < cfg->n_routes; i++)
+		n += cfg->routes[i].nh.ifindex == V4VIA6_IFINDEX_GROUP;
+	if (n > V4VIA6_MAX_NHGRPS - 1) {
+		h = malloc(n * sizeof(*h));
+		for (i = n = 0; h && i < cfg->n_routes; i++) {
+			if (cfg->routes[i].nh.ifindex != V4VIA6_IFINDEX_GROUP)
+				continue;
+			if (cfg->routes[i].n_hops)
+				hops_key(cfg, &cfg->routes[i], &h[n].nh);
+			else
+				h[n].nh = cfg->routes[i].nh;
+			h[n++].line = cfg->routes[i].line;
+		}
+		line = distinct_over(r, h, n, V4VIA6_MAX_NHGRPS - 1);
+		if (line)
+			problem(r, line,
+				"too many nexthop objects used by routes (nhid, or next hops of "
+				"their own): the nh_groups map holds %u",
+				V4VIA6_MAX_NHGRPS - 1);
+	}
+	if (cfg->n_nhs)
+		qsort(cfg->nhs, cfg->n_nhs, sizeof(*cfg->nhs), nh_line_cmp);
+	for (i = 1; i < cfg->n_nhs; i++) {
+		if (cfg->nhs[i].id != cfg->nhs[i - 1].id)
+			continue;
+		problem(r, cfg->nhs[i].line, "duplicate nexthop id %u (first on line %u)",
+			cfg->nhs[i].id, cfg->nhs[i - 1].line);
+		cfg->nhs[i].line = cfg->nhs[i - 1].line;
+	}
+	for (i = 0; i < cfg->n_nhs; i++) {
+		if (!(cfg->nhs[i].flags & V4VIA6_NHDEF_GROUP))
+			continue;
+		for (j = 0; j < cfg->nhs[i].n_hops; j++) {
+			__u32 id = cfg->hops[cfg->nhs[i].first_hop + j].m.id;
+
+			m = find_nh(cfg, id);
+			if (!m)
+				problem(r, cfg->nhs[i].line,
+					"group: member %u: no \"nexthop id %u\" line", id, id);
+			else if (m->flags & V4VIA6_NHDEF_GROUP)
+				problem(r, cfg->nhs[i].line,
+					"group: member %u is a group (groups do not nest)", id);
+		}
+	}
+	for (i = 0; i < cfg->n_routes; i++) {
+		if (!by_id(&cfg->routes[i]) || find_nh(cfg, nhid_of(&cfg->routes[i])))
+			continue;
+		problem(r, cfg->routes[i].line, "nhid %u: no \"nexthop id %u\" line",
+			nhid_of(&cfg->routes[i]), nhid_of(&cfg->routes[i]));
+	}
+}
+
+/* The interfaces of the next hops of multipath routes and objects, from their attach lines. */
+static void resolve_hops(struct reader *r, const __u32 *idx)
+{
+	struct config *cfg = r->cfg;
+	struct config_hop *h;
+	size_t i, j;
+
+	for (i = 0; i < cfg->n_routes; i++) {
+		for (j = 0; j < cfg->routes[i].n_hops; j++) {
+			h = &cfg->hops[cfg->routes[i].first_hop + j];
+			h->m.nh.ifindex = idx[h->dev];
+			if (!idx[h->dev])
+				problem(r, cfg->routes[i].line, "dev %s: no \"attach %s\" line",
+					r->devs[h->dev], r->devs[h->dev]);
+		}
+	}
+	for (i = 0; i < cfg->n_nhs; i++) {
+		h = &cfg->hops[cfg->nhs[i].first_hop];
+		if (cfg->nhs[i].flags & V4VIA6_NHDEF_GROUP)
+			continue;
+		h->m.nh.ifindex = idx[h->dev];
+		if (!idx[h->dev])
+			problem(r, cfg->nhs[i].line, "dev %s: no \"attach %s\" line",
+				r->devs[h->dev], r->devs[h->dev]);
+	}
+}
+
 /* Interfaces named without an attach line; duplicates (found by sorting). */
 static void check_whole(struct reader *r)
 {
@@ -516,9 +770,11 @@ static void check_whole(struct reader *r)
 			problem(r, cfg->neighs[i].line, "dev %s: no \"attach %s\" line",
 				r->devs[cfg->neighs[i].dev], r->devs[cfg->neighs[i].dev]);
 	}
+	resolve_hops(r, idx);
 	free(idx);
 
 	check_capacity(r);
+	check_nhs(r);
 	if (cfg->n_routes) /* qsort(NULL, 0) is undefined */
 		qsort(cfg->routes, cfg->n_routes, sizeof(*cfg->routes), route_line_cmp);
 	for (i = 1; i < cfg->n_routes; i++) {
@@ -544,6 +800,101 @@ static void check_whole(struct reader *r)
 	}
 }
 
+/*
+ * A statement, kept until the next line says whether it goes on: a route
+ * whose next hops follow on lines that begin with white space and "nexthop",
+ * as `ip route` prints a multipath route.
+ */
+struct pending {
+	char *text;
+	size_t len, cap;
+	unsigned int line; /* 0: none */
+	bool route; /* its first word is "route" */
+};
+
+/* The first word of text, and where it ends. */
+static const char *first_word(const char *text, size_t *n)
+{
+	const char *p = text + strspn(text, " \t\r\n");
+
+	*n = strcspn(p, " \t\r\n#");
+	return p;
+}
+
+/* An indented line whose first word is "nexthop" (not an object's "nexthop id"). */
+static bool is_continuation(const char *text)
+{
+	const char *w, *next;
+	size_t n, m;
+
+	if (text[0] != ' ' && text[0] != '\t')
+		return false;
+	w = first_word(text, &n);
+	if (n != 7 || strncmp(w, "nexthop", 7))
+		return false;
+	next = first_word(w + n, &m);
+	return !(m == 2 && !strncmp(next, "id", 2));
+}
+
+static void pending_flush(struct reader *r, struct pending *p)
+{
+	if (p->line)
+		read_line(r, p->line, p->text, p->len);
+	p->line = 0;
+	p->len = 0;
+}
+
+/* Appends len bytes of text (a line, its newline made a space). */
+static bool pending_add(struct reader *r, struct pending *p, const char *text, size_t len)
+{
+	char *t;
+
+	if (p->len + len + 2 > p->cap) {
+		t = realloc(p->text, p->len + len + 256);
+		if (!t) {
+			r->out_of_memory = true;
+			return false;
+		}
+		p->text = t;
+		p->cap = p->len + len + 256;
+	}
+	memcpy(p->text + p->len, text, len);
+	p->len += len;
+	if (p->len && p->text[p->len - 1] == '\n')
+		p->text[p->len - 1] = ' ';
+	p->text[p->len] = '\0';
+	return true;
+}
+
+/* One line of the file: a statement, or the next hops of the route before it. */
+static void take_line(struct reader *r, struct pending *p, unsigned int line, char *text,
+		      size_t len)
+{
+	const char *w;
+	size_t n;
+
+	if (is_continuation(text)) {
+		if (p->line && p->route) {
+			pending_add(r, p, text, len);
+			return;
+		}
+		pending_flush(r, p);
+		problem(r, line, "nexthop: an indented next hop with no route line before it");
+		return;
+	}
+	pending_flush(r, p);
+	w = first_word(text, &n);
+	/* only a route can go on: anything else is read at once, not copied */
+	if (n != 5 || strncmp(w, "route", 5)) {
+		read_line(r, line, text, len);
+		return;
+	}
+	if (pending_add(r, p, text, len)) {
+		p->line = line;
+		p->route = true;
+	}
+}
+
 static int problem_cmp(const void *a, const void *b)
 {
 	const struct problem *x = a, *y = b;
@@ -556,6 +907,7 @@ static int problem_cmp(const void *a, const void *b)
 int config_read(const char *path, struct config *cfg)
 {
 	struct reader r = { .path = path, .cfg = cfg };
+	struct pending pend = {};
 	unsigned int line = 0;
 	char *text = NULL;
 	size_t cap = 0, i;
@@ -577,7 +929,10 @@ int config_read(const char *path, struct config *cfg)
 	}
 	errno = 0;
 	while ((len = getline(&text, &cap, f)) >= 0 && !r.out_of_memory)
-		read_line(&r, ++line, text, len);
+		take_line(&r, &pend, ++line, text, len);
+	if (!r.out_of_memory)
+		pending_flush(&r, &pend);
+	free(pend.text);
 	if (ferror(f))
 		err = errno ? -errno : -EIO;
 	free(text);
@@ -609,10 +964,23 @@ out_index:
 	return err;
 }
 
+void config_nh_def(const struct config *cfg, const struct config_nh *e, struct nh_def *def)
+{
+	__u32 i;
+
+	memset(def, 0, sizeof(*def));
+	def->n = e->n_hops;
+	def->flags = e->flags;
+	for (i = 0; i < e->n_hops && i < V4VIA6_NHGRP_MAX_SIZE; i++)
+		def->m[i] = cfg->hops[e->first_hop + i].m;
+}
+
 void config_free(struct config *cfg)
 {
 	free(cfg->ifaces);
 	free(cfg->routes);
 	free(cfg->neighs);
+	free(cfg->nhs);
+	free(cfg->hops);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -114,7 +114,10 @@ struct def_tally {
 };
 void tally_add(struct fib24 *f, struct def_tally *t, const struct nexthop *nh, int delta);
 void tally_flush(struct fib24 *f, struct def_tally *t);
-/* The routes count of every def from the trie's routes, anonymous ones with none removed: how many differed. */
+/*
+ * The counts of every def (routes from the trie's routes, groups naming it from
+ * the groups), anonymous ones with no route removed: how many differed.
+ */
 long defs_recount(struct fib24 *f, const struct route_entry *routes, size_t n, bool fix);
 /* An anonymous def that no route names (a route refused) goes. */
 void def_gc(struct fib24 *f, const struct nexthop *nh);

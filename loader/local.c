@@ -254,11 +254,23 @@ static int ensure_entry(struct fib24 *fib, const struct route_key *key)
 		if (route_is_local(&r) || r.nh.ifindex == V4VIA6_IFINDEX_KERNEL)
 			return 0;
 		format_ipv6(r.nh.addr, via, sizeof(via));
+		if (r.nh.ifindex == V4VIA6_IFINDEX_GROUP) { /* by nexthop id, or multipath */
+			struct nh_key k;
+
+			memcpy(&k, r.nh.addr, sizeof(k));
+			snprintf(via, sizeof(via),
+				 k.kind == V4VIA6_NH_NAMED ? "nhid %u" :
+							     "with next hops of its own",
+				 k.id);
+		} else {
+			snprintf(via + strlen(via), sizeof(via) - strlen(via), " dev %s",
+				 ifname_of(r.nh.ifindex, dev));
+		}
 		fprintf(stderr,
-			"v4via6: %s: warning: %s is a local address of this router: its route via "
-			"inet6 %s dev %s gives way to a local entry (the kernel delivers its "
-			"packets)\n",
-			cmd_name(), pfx, via, ifname_of(r.nh.ifindex, dev));
+			"v4via6: %s: warning: %s is a local address of this router: its route %s%s "
+			"gives way to a local entry (the kernel delivers its packets)\n",
+			cmd_name(), pfx, r.nh.ifindex == V4VIA6_IFINDEX_GROUP ? "" : "via inet6 ",
+			via);
 	}
 	/* through fib24, which keeps tbl24 right; then the flag, on the same throw value */
 	err = fib24_update(fib, key, &val.nh, BPF_ANY);

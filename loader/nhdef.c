@@ -118,9 +118,10 @@ const char *fib24_nh_invalid(struct fib24 *f, __u32 id, const struct nh_def *def
 				   def->m[i].id, 0);
 	}
 	/* a member of a group stays a single next hop */
-	g = group_of(f, id);
-	if (g)
+	if (!def_get(f, id, V4VIA6_NH_NAMED, &m) && m.groups) {
+		g = group_of(f, id);
 		return say("nexthop id %u is a member of group %u: it cannot become a group", id, g);
+	}
 	return NULL;
 }
 
@@ -217,7 +218,7 @@ static int cmp_key(const void *a, const void *b)
 long defs_recount(struct fib24 *f, const struct route_entry *routes, size_t n, bool fix)
 {
 	struct nh_key *keys = NULL, *k, *prev = NULL, cur;
-	__u32 *cnt = NULL, nk = 0, cap = 0, i;
+	__u32 *cnt = NULL, *gcnt = NULL, nk = 0, cap = 0, i, j;
 	struct nh_def d;
 	long bad = 0;
 	size_t r;
@@ -236,12 +237,29 @@ long defs_recount(struct fib24 *f, const struct route_entry *routes, size_t n, b
 		prev = &keys[nk - 1];
 	}
 	cnt = calloc(nk ? nk : 1, sizeof(*cnt));
-	if (!cnt) {
+	gcnt = calloc(nk ? nk : 1, sizeof(*gcnt));
+	if (!cnt || !gcnt) {
 		free(keys);
+		free(cnt);
+		free(gcnt);
 		return -ENOMEM;
 	}
 	if (nk)
 		qsort(keys, nk, sizeof(*keys), cmp_key);
+	/* the groups naming each object */
+	for (i = 0; i < nk; i++) {
+		if (keys[i].kind != V4VIA6_NH_NAMED ||
+		    bpf_map_lookup_elem(f->nh_defs_fd, &keys[i], &d) ||
+		    !(d.flags & V4VIA6_NHDEF_GROUP))
+			continue;
+		for (j = 0; j < d.n && j < V4VIA6_NHGRP_MAX_SIZE; j++) {
+			cur.id = d.m[j].id;
+			cur.kind = V4VIA6_NH_NAMED;
+			k = bsearch(&cur, keys, nk, sizeof(*keys), cmp_key);
+			if (k)
+				gcnt[k - keys]++;
+		}
+	}
 	for (r = 0; r < n; r++) {
 		if (!nh_is_group(&routes[r].nh))
 			continue;
@@ -255,7 +273,8 @@ long defs_recount(struct fib24 *f, const struct route_entry *routes, size_t n, b
 	for (i = 0; i < nk; i++) {
 		if (bpf_map_lookup_elem(f->nh_defs_fd, &keys[i], &d))
 			continue;
-		if (d.routes == cnt[i] && (cnt[i] || keys[i].kind != V4VIA6_NH_ANON))
+		if (d.routes == cnt[i] && d.groups == gcnt[i] &&
+		    (cnt[i] || keys[i].kind != V4VIA6_NH_ANON))
 			continue;
 		bad++;
 		if (!fix)
@@ -265,11 +284,13 @@ long defs_recount(struct fib24 *f, const struct route_entry *routes, size_t n, b
 			grp_changed(f, &keys[i], true);
 		} else {
 			d.routes = cnt[i];
+			d.groups = gcnt[i];
 			bpf_map_update_elem(f->nh_defs_fd, &keys[i], &d, BPF_EXIST);
 		}
 	}
 	free(keys);
 	free(cnt);
+	free(gcnt);
 	return bad;
 }
 
@@ -309,6 +330,27 @@ static void member_changed(struct fib24 *f, __u32 id, const struct nexthop *nh)
 	}
 }
 
+/* Each member of group d (its ids) is named by one group more (delta 1) or less (-1). */
+static void members_count(struct fib24 *f, const struct nh_def *d, int delta)
+{
+	struct nh_key k = { .kind = V4VIA6_NH_NAMED };
+	struct nh_def m;
+	__u32 i;
+
+	if (!(d->flags & V4VIA6_NHDEF_GROUP))
+		return;
+	for (i = 0; i < d->n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
+		k.id = d->m[i].id;
+		if (bpf_map_lookup_elem(f->nh_defs_fd, &k, &m) || (long long)m.groups + delta < 0) {
+			f->broken = true; /* recounted by the rebuild */
+			continue;
+		}
+		m.groups += delta;
+		if (bpf_map_update_elem(f->nh_defs_fd, &k, &m, BPF_EXIST))
+			f->broken = true;
+	}
+}
+
 int fib24_nh_set(struct fib24 *f, __u32 id, const struct nh_def *def, __u64 flags)
 {
 	struct nh_key k = { .id = id, .kind = V4VIA6_NH_NAMED };
@@ -333,14 +375,21 @@ int fib24_nh_set(struct fib24 *f, __u32 id, const struct nh_def *def, __u64 flag
 		goto out;
 	}
 	nd.routes = exists ? old.routes : 0;
-	nd.pad = 0;
+	nd.groups = exists ? old.groups : 0;
 	resolve(f, &nd);
 	op_begin(f);
+	/* the members' counts first: a member named by a group is never deleted */
+	members_count(f, &nd, 1);
 	if (bpf_map_update_elem(f->nh_defs_fd, &k, &nd, BPF_ANY)) {
 		err = -errno;
+		members_count(f, &nd, -1);
 	} else {
+		if (exists)
+			members_count(f, &old, -1);
 		grp_changed(f, &k, false);
-		if (!(nd.flags & V4VIA6_NHDEF_GROUP))
+		/* the groups naming it follow (a new one is in none: no scan of every object) */
+		if (!(nd.flags & V4VIA6_NHDEF_GROUP) && nd.groups &&
+		    memcmp(&old.m[0].nh, &nd.m[0].nh, sizeof(nd.m[0].nh)))
 			member_changed(f, id, &nd.m[0].nh);
 	}
 	err = op_end(f) ?: err;
@@ -360,14 +409,16 @@ int fib24_nh_del(struct fib24 *f, __u32 id)
 		return err;
 	if (bpf_map_lookup_elem(f->nh_defs_fd, &k, &d))
 		err = -ENOENT;
-	else if (d.routes || group_of(f, id))
+	else if (d.routes || d.groups)
 		err = -EBUSY;
 	if (!err) {
 		op_begin(f);
-		if (bpf_map_delete_elem(f->nh_defs_fd, &k))
+		if (bpf_map_delete_elem(f->nh_defs_fd, &k)) {
 			err = -errno;
-		else
+		} else {
+			members_count(f, &d, -1);
 			grp_changed(f, &k, true);
+		}
 		err = op_end(f) ?: err;
 	}
 	fib24_unlock(f);

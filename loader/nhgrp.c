@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The buckets of a nexthop group, by weight, with the fewest moves (nhgrp.h). */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "nhgrp.h"
@@ -48,28 +49,53 @@ int nhgrp_targets(const __u32 *weights, unsigned int n, unsigned int *targets)
 int nhgrp_rebalance(__u16 *bucket, const __u32 *weights, unsigned int n)
 {
 	unsigned int targets[V4VIA6_NHGRP_MAX_SIZE], have[V4VIA6_NHGRP_MAX_SIZE] = { 0 };
-	unsigned int j, m = 0;
+	__u16 home[V4VIA6_NHGRP_BUCKETS], was[V4VIA6_NHGRP_BUCKETS];
+	bool keep[V4VIA6_NHGRP_BUCKETS] = { false };
+	unsigned int j, m;
 	int moved = 0, err;
 
 	err = nhgrp_targets(weights, n, targets);
 	if (err)
 		return err;
-	/* keep what may stay: a member keeps its first buckets up to its target */
-	for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
-		if (bucket[j] < n && have[bucket[j]] < targets[bucket[j]])
-			have[bucket[j]]++;
-		else
-			bucket[j] = NHGRP_NONE;
+	/* the home layout: members in order, each its target of buckets in a row */
+	for (j = 0, m = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
+		while (have[m] >= targets[m])
+			m++;
+		home[j] = m;
+		have[m]++;
 	}
-	/* the freed buckets, in order, to the members still short of their target */
+	memset(have, 0, sizeof(have));
+	memcpy(was, bucket, sizeof(was));
+	/* a bucket stays with its member: first its home buckets, then others while it is short */
+	for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++)
+		if (bucket[j] == home[j]) {
+			have[home[j]]++;
+			keep[j] = true;
+		}
 	for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
-		if (bucket[j] != NHGRP_NONE)
+		m = bucket[j];
+		if (keep[j] || m >= n || have[m] >= targets[m])
+			continue;
+		have[m]++;
+		keep[j] = true;
+	}
+	/* the others go home when their home member is short (it came back), else to one that is */
+	for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
+		if (keep[j] || have[home[j]] >= targets[home[j]])
+			continue;
+		bucket[j] = home[j];
+		have[home[j]]++;
+		keep[j] = true;
+	}
+	for (j = 0, m = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
+		if (keep[j])
 			continue;
 		while (have[m] >= targets[m])
 			m++;
 		bucket[j] = m;
 		have[m]++;
-		moved++;
 	}
+	for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++)
+		moved += bucket[j] != was[j];
 	return moved;
 }

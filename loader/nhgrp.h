@@ -25,11 +25,16 @@ int nhgrp_targets(const __u32 *weights, unsigned int n, unsigned int *targets);
 
 /*
  * bucket[] (member indexes, NHGRP_NONE for none) made to hold each member's
- * target: a bucket keeps its member while that member is under its target
- * (in bucket order), the others go to the members still short. A member
- * removed (weight 0, or an index >= n) moves only its own buckets; a member
- * added takes its share from the others and nothing else moves. Returns the
- * number of buckets that changed, or -EINVAL as nhgrp_targets.
+ * target, moving the fewest buckets. The *home* layout is the members in
+ * order, each its target of buckets in a row (what a new group gets). A
+ * bucket keeps its member when it is that member's home, else while the
+ * member is under its target; the others go to their home member if it is
+ * short, else to the first member still short. So a member removed (weight 0,
+ * or an index >= n) moves only its own buckets, and when it comes back (the
+ * weights as before) it gets exactly its old buckets back: every other flow
+ * keeps its path both ways (a member that took buckets while it was away
+ * gives back those, not its own). Returns the number of buckets that
+ * changed, or -EINVAL as nhgrp_targets.
  */
 int nhgrp_rebalance(__u16 *bucket, const __u32 *weights, unsigned int n);
 

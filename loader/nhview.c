@@ -162,6 +162,115 @@ out:
 	return err;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int nh_defs_ids(int nh_defs_fd, __u32 kind, __u32 **ids, __u32 *n)
+{
+	struct nh_key key, next, *prev = NULL;
+	__u32 cap = 0, *p;
+
+	*ids = NULL;
+	*n = 0;
+	if (nh_defs_fd < 0)
+		return 0; /* a pin dir of a build without objects: none */
+	while (!bpf_map_get_next_key(nh_defs_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.kind != kind)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			p = realloc(*ids, cap * sizeof(*p));
+			if (!p) {
+				free(*ids);
+				*ids = NULL;
+				return -ENOMEM;
+			}
+			*ids = p;
+		}
+		(*ids)[(*n)++] = key.id;
+	}
+	if (errno != ENOENT) {
+		free(*ids);
+		*ids = NULL;
+		return -errno;
+	}
+	if (*n)
+		qsort(*ids, *n, sizeof(**ids), u32_cmp);
+	return 0;
+}
+
+bool nh_link_down(int links_down_fd, __u32 ifindex)
+{
+	__u32 v;
+
+	return links_down_fd >= 0 && !bpf_map_lookup_elem(links_down_fd, &ifindex, &v) && v;
+}
+
+__u32 nh_group_naming(int nh_defs_fd, __u32 id)
+{
+	struct nh_key key, next, *prev = NULL;
+	struct nh_def def;
+	__u32 i, found = 0;
+
+	if (nh_defs_fd < 0)
+		return 0;
+	while (!found && !bpf_map_get_next_key(nh_defs_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (key.kind != V4VIA6_NH_NAMED || bpf_map_lookup_elem(nh_defs_fd, &key, &def) ||
+		    !(def.flags & V4VIA6_NHDEF_GROUP))
+			continue;
+		for (i = 0; i < def.n && i < V4VIA6_NHGRP_MAX_SIZE; i++)
+			if (def.m[i].id == id)
+				found = key.id;
+	}
+	return found;
+}
+
+/* qsort has no argument for the view: the one being sorted */
+static const struct nh_view *sort_view;
+
+static int slot_nh_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+	int c = memcmp(&sort_view->slots[x].nh, &sort_view->slots[y].nh, sizeof(struct nexthop));
+
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+void nh_view_sort_by_nh(const struct nh_view *v, __u32 *idx, __u32 n)
+{
+	sort_view = v;
+	if (n)
+		qsort(idx, n, sizeof(*idx), slot_nh_cmp);
+	sort_view = NULL;
+}
+
+__u32 nh_view_find(const struct nh_view *v, const __u32 *idx, __u32 n, const struct nexthop *nh,
+		   __u32 *first)
+{
+	__u32 lo = 0, hi = n, k;
+
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (memcmp(&v->slots[idx[mid]].nh, nh, sizeof(*nh)) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	for (k = lo; k < n && !memcmp(&v->slots[idx[k]].nh, nh, sizeof(*nh)); k++)
+		;
+	return k - lo;
+}
+
 int tbl8_blocks_used(int owners_fd, __u32 *used, __u32 *total)
 {
 	const __u64 *owners;

@@ -54,6 +54,27 @@ __u32 nh_view_list(const struct nh_view *v, __u32 *idx, __u32 max);
  */
 int nh_stats_read(int nh_stats_fd, const __u32 *idx, __u32 n, struct nh_stats *out);
 
+/*
+ * The ids of the nexthop objects of one kind (V4VIA6_NH_NAMED or
+ * V4VIA6_NH_ANON) in the nh_defs map, sorted, into *ids (malloc'd, free
+ * it). 0 or -errno.
+ */
+int nh_defs_ids(int nh_defs_fd, __u32 kind, __u32 **ids, __u32 *n);
+/* The link is down (map links_down, kept by sync): its members have no bucket. */
+bool nh_link_down(int links_down_fd, __u32 ifindex);
+
+/* The named object that is a group with id among its members: its id, or 0. */
+__u32 nh_group_naming(int nh_defs_fd, __u32 id);
+
+/*
+ * The slots in use whose next hop is nh (a next hop may hold two, see
+ * fib24.h), from idx (nh_view_list's, sorted by nh_view_sort_by_nh): where
+ * they start in idx and how many. For the counters of a group's members.
+ */
+void nh_view_sort_by_nh(const struct nh_view *v, __u32 *idx, __u32 n);
+__u32 nh_view_find(const struct nh_view *v, const __u32 *idx, __u32 n, const struct nexthop *nh,
+		   __u32 *first);
+
 /* tbl8 blocks pointed to by tbl24 (FIB24_GROUP_USED), and the pool's size. 0 or -errno. */
 int tbl8_blocks_used(int owners_fd, __u32 *used, __u32 *total);
 

@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,14 +166,126 @@ static const char *next_arg(int argc, char **argv, int *i, char *err, size_t len
 	return argv[++*i];
 }
 
+/* A decimal number 1..max (leading zeros refused), for ids and weights. */
+static bool parse_u32(const char *s, __u32 max, __u32 *v)
+{
+	unsigned long long n = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p) || (*p == '0' && p[1]))
+		return false;
+	for (; isdigit((unsigned char)*p); p++) {
+		n = n * 10 + (*p - '0');
+		if (n > max)
+			return false;
+	}
+	if (*p || !n)
+		return false;
+	*v = n;
+	return true;
+}
+
+int parse_nhid(const char *s, __u32 *id, char *err, size_t len)
+{
+	if (!parse_u32(s, UINT32_MAX, id))
+		return fail(PARSE_BAD_VALUE, err, len, "id %s: not a nexthop id (1..%u)", s,
+			    UINT32_MAX);
+	return PARSE_OK;
+}
+
+/* "via [inet6] ADDR" at argv[*i] (the "via"): the address into addr. */
+static int parse_via(int argc, char **argv, int *i, __u8 addr[16], char *err, size_t len)
+{
+	const char *v = next_arg(argc, argv, i, err, len);
+
+	if (!v)
+		return PARSE_USAGE;
+	if (!strcmp(v, "inet6")) {
+		v = next_arg(argc, argv, i, err, len);
+		if (!v)
+			return PARSE_USAGE;
+	} else if (!strcmp(v, "inet")) {
+		return fail(PARSE_BAD_VALUE, err, len,
+			    "via inet: an IPv4 next hop (v4via6 forwards to IPv6 "
+			    "next hops; IPv4 gateways are the kernel's job)");
+	}
+	return parse_ipv6(v, addr, err, len);
+}
+
+/* A weight 1..V4VIA6_NH_MAX_WEIGHT. */
+static int parse_weight(const char *s, __u32 *w, char *err, size_t len)
+{
+	if (!parse_u32(s, V4VIA6_NH_MAX_WEIGHT, w))
+		return fail(PARSE_BAD_VALUE, err, len, "weight %s: not a weight (1..%u)", s,
+			    V4VIA6_NH_MAX_WEIGHT);
+	return PARSE_OK;
+}
+
+/* The end of a hop: it has its via and dev. */
+static int hop_done(const struct route_spec *r, bool have_via, char *err, size_t len)
+{
+	if (!have_via)
+		return fail(PARSE_USAGE, err, len, "nexthop %u: missing \"via inet6 ADDR\"",
+			    r->n_hops);
+	if (!r->hops[r->n_hops - 1].dev)
+		return fail(PARSE_USAGE, err, len, "nexthop %u: missing \"dev IFACE\"", r->n_hops);
+	return PARSE_OK;
+}
+
+/* The hops of a multipath route, from argv[i] (a "nexthop"); *weighted: any has a weight. */
+static int parse_hops(int argc, char **argv, int i, struct route_spec *r, bool *weighted, char *err,
+		      size_t len)
+{
+	bool have_via = false, have_weight = false;
+	struct route_hop *h = NULL;
+	int rc;
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "nexthop")) {
+			if (h && (rc = hop_done(r, have_via, err, len)))
+				return rc;
+			if (r->n_hops == V4VIA6_NHGRP_MAX_SIZE)
+				return fail(PARSE_BAD_VALUE, err, len,
+					    "more than %u next hops (the largest group)",
+					    V4VIA6_NHGRP_MAX_SIZE);
+			h = &r->hops[r->n_hops++];
+			memset(h, 0, sizeof(*h));
+			h->weight = 1;
+			have_via = have_weight = false;
+		} else if (!strcmp(argv[i], "via") && !have_via) {
+			rc = parse_via(argc, argv, &i, h->via, err, len);
+			if (rc)
+				return rc;
+			have_via = true;
+		} else if (!strcmp(argv[i], "dev") && !h->dev) {
+			h->dev = next_arg(argc, argv, &i, err, len);
+			if (!h->dev)
+				return PARSE_USAGE;
+		} else if (!strcmp(argv[i], "weight") && !have_weight) {
+			if (!next_arg(argc, argv, &i, err, len))
+				return PARSE_USAGE;
+			rc = parse_weight(argv[i], &h->weight, err, len);
+			if (rc)
+				return rc;
+			have_weight = *weighted = true;
+		} else if (!strcmp(argv[i], "dead") || !strcmp(argv[i], "linkdown")) {
+			/* flags ip route (and route show) print after a hop whose link is down */
+			continue;
+		} else {
+			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
+		}
+	}
+	return hop_done(r, have_via, err, len);
+}
+
 int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, char *err,
 		     size_t len)
 {
-	bool have_via = false, have_nexthop = false;
-	const char *v;
+	bool have_via = false, weighted = false;
 	int i, rc;
 
-	memset(r, 0, sizeof(*r));
+	/* the hops are cleared as they are read: a million plain routes need not clear 1 KiB each */
+	memset(r, 0, offsetof(struct route_spec, hops));
 	if (argc >= 1 && !strcmp(argv[0], "throw")) {
 		r->throw_ = true;
 		argc--;
@@ -183,23 +297,27 @@ int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, 
 	rc = parse_prefix(argv[0], &r->key, err, len);
 	if (rc)
 		return rc;
+	if (need_nh && argc >= 2 && !strcmp(argv[1], "nhid")) {
+		if (argc < 3)
+			return fail(PARSE_USAGE, err, len, "nhid: missing argument");
+		if (argc > 3)
+			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[3]);
+		rc = parse_nhid(argv[2], &r->nhid, err, len);
+		if (rc)
+			return fail(rc, err, len, "nhid %s: not a nexthop id (1..%u)", argv[2],
+				    UINT32_MAX);
+		return PARSE_OK;
+	}
 	for (i = 1; i < argc; i++) {
 		if (!need_nh)
 			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
-		if (!strcmp(argv[i], "via") && !have_via) {
-			v = next_arg(argc, argv, &i, err, len);
-			if (!v)
-				return PARSE_USAGE;
-			if (!strcmp(v, "inet6")) {
-				v = next_arg(argc, argv, &i, err, len);
-				if (!v)
-					return PARSE_USAGE;
-			} else if (!strcmp(v, "inet")) {
-				return fail(PARSE_BAD_VALUE, err, len,
-					    "via inet: an IPv4 next hop (v4via6 forwards to IPv6 "
-					    "next hops; IPv4 gateways are the kernel's job)");
-			}
-			rc = parse_ipv6(v, r->via, err, len);
+		if (!strcmp(argv[i], "nexthop") && !have_via && !r->dev) {
+			rc = parse_hops(argc, argv, i, r, &weighted, err, len);
+			if (rc)
+				return rc;
+			break;
+		} else if (!strcmp(argv[i], "via") && !have_via) {
+			rc = parse_via(argc, argv, &i, r->via, err, len);
 			if (rc)
 				return rc;
 			have_via = true;
@@ -207,17 +325,140 @@ int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, 
 			r->dev = next_arg(argc, argv, &i, err, len);
 			if (!r->dev)
 				return PARSE_USAGE;
-		} else if (!strcmp(argv[i], "nexthop") && !have_nexthop && !have_via) {
-			have_nexthop = true;
 		} else {
 			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
 		}
 	}
+	/* one `nexthop` without a weight is the plain route `ip route` writes so */
+	if (r->n_hops == 1 && !weighted) {
+		memcpy(r->via, r->hops[0].via, sizeof(r->via));
+		r->dev = r->hops[0].dev;
+		memset(&r->hops[0], 0, sizeof(r->hops[0]));
+		r->n_hops = 0;
+		have_via = true;
+	}
+	if (r->n_hops)
+		return PARSE_OK;
 	if (need_nh && !have_via)
 		return fail(PARSE_USAGE, err, len, "missing \"via inet6 ADDR\"");
 	if (need_nh && !r->dev)
 		return fail(PARSE_USAGE, err, len, "missing \"dev IFACE\"");
 	return PARSE_OK;
+}
+
+/* "ID[,W]/ID[,W]..." into s's members. */
+static int parse_group(const char *arg, struct nexthop_spec *s, char *err, size_t len)
+{
+	char buf[GROUP_STR_LEN + 64], *save = NULL, *tok, *comma;
+	__u32 i, id;
+	int rc;
+
+	if (strlen(arg) >= sizeof(buf))
+		return fail(PARSE_BAD_VALUE, err, len, "group %.32s...: more than %u members", arg,
+			    V4VIA6_NHGRP_MAX_SIZE);
+	strcpy(buf, arg);
+	if (!*buf || *buf == '/' || buf[strlen(buf) - 1] == '/' || strstr(buf, "//"))
+		return fail(PARSE_BAD_VALUE, err, len,
+			    "group %s: not a list of members (ID[,WEIGHT]/ID[,WEIGHT]...)", arg);
+	for (tok = strtok_r(buf, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		if (s->n == V4VIA6_NHGRP_MAX_SIZE)
+			return fail(PARSE_BAD_VALUE, err, len, "group: more than %u members",
+				    V4VIA6_NHGRP_MAX_SIZE);
+		comma = strchr(tok, ',');
+		if (comma)
+			*comma++ = '\0';
+		rc = parse_nhid(tok, &id, err, len);
+		if (rc)
+			return fail(rc, err, len, "group: member %s: not a nexthop id (1..%u)", tok,
+				    UINT32_MAX);
+		if (id == s->id)
+			return fail(PARSE_BAD_VALUE, err, len, "group: id %u names itself", id);
+		for (i = 0; i < s->n; i++)
+			if (s->member[i] == id)
+				return fail(PARSE_BAD_VALUE, err, len,
+					    "group: member %u named twice", id);
+		s->member[s->n] = id;
+		s->weight[s->n] = 1;
+		if (comma) {
+			rc = parse_weight(comma, &s->weight[s->n], err, len);
+			if (rc)
+				return fail(rc, err, len,
+					    "group: member %u: weight %s: not a weight (1..%u)", id,
+					    comma, V4VIA6_NH_MAX_WEIGHT);
+		}
+		s->n++;
+	}
+	return PARSE_OK;
+}
+
+int parse_nexthop_args(int argc, char **argv, struct nexthop_spec *s, char *err, size_t len)
+{
+	const char *group = NULL;
+	bool have_via = false, have_id = false;
+	int i, rc;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "id") && !have_id) {
+			if (!next_arg(argc, argv, &i, err, len))
+				return PARSE_USAGE;
+			rc = parse_nhid(argv[i], &s->id, err, len);
+			if (rc)
+				return rc;
+			have_id = true;
+		} else if (!strcmp(argv[i], "via") && !have_via && !group) {
+			rc = parse_via(argc, argv, &i, s->via, err, len);
+			if (rc)
+				return rc;
+			have_via = true;
+		} else if (!strcmp(argv[i], "dev") && !s->dev && !group) {
+			s->dev = next_arg(argc, argv, &i, err, len);
+			if (!s->dev)
+				return PARSE_USAGE;
+		} else if ((!strcmp(argv[i], "linkdown") || !strcmp(argv[i], "dead")) &&
+			   (have_via || s->dev)) {
+			/* shown after a next hop whose link is down: not a setting */
+			continue;
+		} else if (!strcmp(argv[i], "scope") && (have_via || s->dev)) {
+			/* `ip nexthop show` prints "scope link": nothing of ours */
+			if (!next_arg(argc, argv, &i, err, len))
+				return PARSE_USAGE;
+		} else if (!strcmp(argv[i], "group") && !group && !have_via && !s->dev) {
+			group = next_arg(argc, argv, &i, err, len);
+			if (!group)
+				return PARSE_USAGE;
+		} else {
+			return fail(PARSE_USAGE, err, len, "%s: unexpected argument", argv[i]);
+		}
+	}
+	if (!have_id)
+		return fail(PARSE_USAGE, err, len, "missing \"id ID\"");
+	if (group) {
+		s->group = true;
+		return parse_group(group, s, err, len);
+	}
+	if (!have_via)
+		return fail(PARSE_USAGE, err, len,
+			    "missing \"via inet6 ADDR\" or \"group ID[,WEIGHT]/...\"");
+	if (!s->dev)
+		return fail(PARSE_USAGE, err, len, "missing \"dev IFACE\"");
+	return PARSE_OK;
+}
+
+const char *format_group(const __u32 *ids, const __u32 *weights, __u32 n, char *buf, size_t len)
+{
+	size_t k = 0;
+	__u32 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && k < len; i++) {
+		if (weights[i] == 1)
+			k += snprintf(buf + k, len - k, "%s%u", i ? "/" : "", ids[i]);
+		else
+			k += snprintf(buf + k, len - k, "%s%u,%u", i ? "/" : "", ids[i],
+				      weights[i]);
+	}
+	return buf;
 }
 
 int parse_neigh_args(int argc, char **argv, bool need_mac, struct neigh_spec *n, char *err,

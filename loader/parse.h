@@ -43,22 +43,67 @@ int parse_mac(const char *s, __u8 mac[6], char *err, size_t len);
 /* An interface name of the current network namespace, to its ifindex. */
 int parse_ifname(const char *s, __u32 *ifindex, char *err, size_t len);
 
+/* One next hop of a multipath route: `nexthop via [inet6] A dev X [weight W]`. */
+struct route_hop {
+	__u8 via[16];
+	const char *dev;
+	__u32 weight; /* 1..V4VIA6_NH_MAX_WEIGHT, 1 when not given */
+};
+
 /* What a route line says; dev points into the argument vector. */
 struct route_spec {
 	struct route_key key;
 	__u8 via[16];
 	const char *dev;
 	bool throw_; /* "throw PREFIX": leave the prefix to the kernel (V4VIA6_IFINDEX_KERNEL) */
+	__u32 nhid; /* "PREFIX nhid N": nexthop object N; 0: none */
+	__u32 n_hops; /* a multipath route: hops[0 .. n_hops-1]; 0: not one */
+	struct route_hop hops[V4VIA6_NHGRP_MAX_SIZE];
 };
 
 /*
  * "PREFIX via [inet6] ADDR dev IFACE", in any order after the prefix, with
  * an optional "nexthop" before via (as `ip route` writes it), or "throw
- * PREFIX" (as `ip route` writes that type), which needs nothing else. With
- * need_nh false only "PREFIX" is accepted (route del, route show).
+ * PREFIX" (as `ip route` writes that type), which needs nothing else;
+ * "PREFIX nhid N" (a nexthop object); "PREFIX nexthop via [inet6] A dev X
+ * [weight W] nexthop ..." (multipath, as `ip route` prints it: one
+ * `nexthop` without a weight is a plain route, one with a weight a multipath
+ * route of one next hop). With need_nh false only "PREFIX" is accepted
+ * (route del, route show).
  */
 int parse_route_args(int argc, char **argv, bool need_nh, struct route_spec *r, char *err,
 		     size_t len);
+
+/* What a nexthop object line says (`ip nexthop`'s grammar); dev points into argv. */
+struct nexthop_spec {
+	__u32 id;
+	bool group; /* "group ...": members below; else via and dev */
+	__u8 via[16];
+	const char *dev;
+	__u32 n; /* members */
+	__u32 member[V4VIA6_NHGRP_MAX_SIZE]; /* their ids */
+	__u32 weight[V4VIA6_NHGRP_MAX_SIZE]; /* 1..V4VIA6_NH_MAX_WEIGHT */
+};
+
+/*
+ * "id N via [inet6] ADDR dev IFACE" or "id N group ID[,W]/ID[,W]...", as
+ * `ip nexthop show` prints them (its "scope link" after dev is accepted).
+ * Values that are not allowed (id 0, a weight of 0 or above 65535, more than
+ * V4VIA6_NHGRP_MAX_SIZE members, a group naming itself or one id twice) are
+ * PARSE_BAD_VALUE.
+ */
+int parse_nexthop_args(int argc, char **argv, struct nexthop_spec *s, char *err, size_t len);
+
+/* A nexthop object id, 1..2^32-1 (decimal). */
+int parse_nhid(const char *s, __u32 *id, char *err, size_t len);
+
+/*
+ * A group's members as `ip nexthop` writes them: "1/2,3" (a weight of 1 is
+ * left out). Returns buf.
+ */
+const char *format_group(const __u32 *ids, const __u32 *weights, __u32 n, char *buf, size_t len);
+/* Long enough for format_group of the largest group. */
+#define GROUP_STR_LEN (V4VIA6_NHGRP_MAX_SIZE * 22)
 
 /* What a neighbour line says; dev points into the argument vector. */
 struct neigh_spec {

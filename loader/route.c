@@ -22,6 +22,9 @@
 const char route_usage[] =
 	"Usage: v4via6 route add     PREFIX via [inet6] IPV6 dev IFACE\n"
 	"       v4via6 route replace PREFIX via [inet6] IPV6 dev IFACE\n"
+	"       v4via6 route add|replace PREFIX nhid ID\n"
+	"       v4via6 route add|replace PREFIX nexthop via [inet6] IPV6 dev IFACE [weight W]\n"
+	"                                       [nexthop via ...]...\n"
 	"       v4via6 route add|replace throw PREFIX\n"
 	"       v4via6 route del     PREFIX\n"
 	"       v4via6 route show    [PREFIX | local]\n"
@@ -29,6 +32,9 @@ const char route_usage[] =
 	"       v4via6 route check\n"
 	"  PREFIX is A.B.C.D/N, A.B.C.D (a /32), default or 0/0. `nexthop via inet6 IPV6 dev\n"
 	"  IFACE` is accepted too, as `ip route` writes it. IFACE must be attached.\n"
+	"  nhid ID names a nexthop object or group (v4via6 nexthop add). Several `nexthop via`\n"
+	"  make a multipath route (ECMP: flows spread by weight, 1..65535, at most 32 next\n"
+	"  hops); show prints it as ip route does, one `nexthop` line per next hop.\n"
 	"  A throw route leaves its prefix to the kernel, inside a wider route of v4via6's.\n"
 	"  show local lists the router's own and broadcast addresses, which v4via6 leaves to\n"
 	"  the kernel by itself (read from the kernel's local table by every command that\n"
@@ -46,75 +52,149 @@ static void pr_nospace(const struct fib24 *fib, const char *what, const char *pf
 	       what, pfx, strerror(ENOSPC), c.nh, c.nh_limit, c.t8_used, c.t8_total);
 }
 
-/* Parses the route into key and nh (*dev: its interface's name); returns an exit status. */
-static int route_from_args(int argc, char **argv, struct route_key *key, struct nexthop *nh,
-			   const char **dev)
+/* The parsed route: plain, nhid or multipath (hops resolved into members). */
+struct route_req {
+	struct route_spec r;
+	struct nexthop nh; /* plain, throw or nhid: what goes into the trie */
+	struct nh_member m[V4VIA6_NHGRP_MAX_SIZE]; /* multipath: r.n_hops of them */
+};
+
+/* Parses the route and resolves its interfaces; returns an exit status. */
+static int route_from_args(int argc, char **argv, struct route_req *q)
 {
 	char err[PARSE_ERR_LEN];
-	struct route_spec r;
+	struct nh_key k;
+	__u32 i;
 	int rc;
 
-	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
+	rc = parse_route_args(argc, argv, true, &q->r, err, sizeof(err));
 	if (rc == PARSE_USAGE)
 		return usage_error("%s", err);
 	if (rc) {
 		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
-	*key = r.key;
-	*dev = r.dev;
-	memset(nh, 0, sizeof(*nh));
-	if (r.throw_) /* nh->ifindex is V4VIA6_IFINDEX_KERNEL */
+	memset(&q->nh, 0, sizeof(q->nh));
+	memset(q->m, 0, sizeof(q->m));
+	if (q->r.throw_) /* nh->ifindex is V4VIA6_IFINDEX_KERNEL */
 		return EXIT_OK;
-	memcpy(nh->addr, r.via, sizeof(nh->addr));
-	if (parse_ifname(r.dev, &nh->ifindex, err, sizeof(err))) {
+	if (q->r.nhid) {
+		k.id = q->r.nhid;
+		k.kind = V4VIA6_NH_NAMED;
+		nh_of_key(&k, &q->nh);
+		return EXIT_OK;
+	}
+	for (i = 0; i < q->r.n_hops; i++) {
+		memcpy(q->m[i].nh.addr, q->r.hops[i].via, sizeof(q->m[i].nh.addr));
+		q->m[i].weight = q->r.hops[i].weight;
+		if (parse_ifname(q->r.hops[i].dev, &q->m[i].nh.ifindex, err, sizeof(err))) {
+			pr_err("%s: %s", cmd_name(), err);
+			return EXIT_FAIL;
+		}
+	}
+	if (q->r.n_hops)
+		return EXIT_OK;
+	memcpy(q->nh.addr, q->r.via, sizeof(q->nh.addr));
+	if (parse_ifname(q->r.dev, &q->nh.ifindex, err, sizeof(err))) {
 		pr_err("%s: %s", cmd_name(), err);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
 }
 
+/* Every interface the route names is attached; else says which is not. */
+static int route_ifaces_attached(const struct v4via6_state *st, const struct route_req *q)
+{
+	__u32 i;
+
+	for (i = 0; i < q->r.n_hops; i++)
+		if (iface_check_attached(st, q->m[i].nh.ifindex, q->r.hops[i].dev))
+			return EXIT_FAIL;
+	if (!q->r.n_hops && !q->r.nhid && q->nh.ifindex != V4VIA6_IFINDEX_KERNEL &&
+	    iface_check_attached(st, q->nh.ifindex, q->r.dev))
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+/*
+ * The next hop the trie gets for a route by id (the object must exist) or
+ * with next hops of its own (an anonymous object, found or made).
+ */
+static int route_group_nh(struct fib24 *fib, struct route_req *q, const char *pfx)
+{
+	struct nh_key k = { .id = q->r.nhid, .kind = V4VIA6_NH_NAMED };
+	struct nh_def def;
+	int err;
+
+	if (q->r.nhid) {
+		err = fib24_nh_get(fib, &k, &def);
+		if (err == -ENOENT)
+			pr_err("%s: nhid %u: no such nexthop object (v4via6 nexthop add id %u ...)",
+			       cmd_name(), q->r.nhid, q->r.nhid);
+		else if (err)
+			pr_err("%s: nhid %u: %s", cmd_name(), q->r.nhid, strerror(-err));
+		return err ? EXIT_FAIL : EXIT_OK;
+	}
+	if (!q->r.n_hops)
+		return EXIT_OK;
+	err = fib24_nh_anon(fib, q->m, q->r.n_hops, &q->nh);
+	if (err == -ENOSPC)
+		pr_err("%s: %s: %s (the nh_defs map holds %u nexthop objects)", cmd_name(), pfx,
+		       strerror(-err), V4VIA6_MAX_NH_DEFS);
+	else if (err)
+		pr_err("%s: %s: its next hops: %s", cmd_name(), pfx, strerror(-err));
+	return err ? EXIT_FAIL : EXIT_OK;
+}
+
 static int route_update(int argc, char **argv, __u64 flags)
 {
-	const char *what = cmd_name(), *dev = NULL;
+	static const struct nexthop group_nh = { .ifindex = V4VIA6_IFINDEX_GROUP };
+	const char *what = cmd_name();
 	char pfx[ADDR_STR_LEN];
 	struct v4via6_state st;
+	struct route_req q;
 	struct local_set ls;
-	struct route_key key;
 	struct fib24 fib;
-	struct nexthop nh;
 	int rc, err;
 
 	/* bad usage is reported before anything is opened */
-	rc = route_from_args(argc, argv, &key, &nh, &dev);
+	rc = route_from_args(argc, argv, &q);
 	if (rc)
 		return rc;
+	format_prefix(&q.r.key, pfx, sizeof(pfx));
 	if (open_state(&st, false))
 		return EXIT_FAIL;
-	if (nh.ifindex != V4VIA6_IFINDEX_KERNEL && iface_check_attached(&st, nh.ifindex, dev))
-		rc = EXIT_FAIL;
+	rc = route_ifaces_attached(&st, &q);
 	if (!rc && open_fib(&st, &fib))
 		rc = EXIT_FAIL;
 	if (rc)
 		goto out;
-	if (local_before(&fib, &key, &ls)) {
+	if (local_before(&fib, &q.r.key, &ls)) {
 		rc = EXIT_FAIL;
 		goto out_fib;
 	}
-	if (local_refuses(&ls, &key, &nh)) {
+	/* before a multipath route's object is made: q.nh is a group's only after */
+	if (local_refuses(&ls, &q.r.key, q.r.n_hops ? &group_nh : &q.nh)) {
 		rc = EXIT_FAIL;
 		goto out_local;
 	}
+	rc = route_group_nh(&fib, &q, pfx);
+	if (rc)
+		goto out_local;
 	/* a throw takes a local entry's place (both leave the prefix to the kernel), so does any
 	 * route at a local entry whose address is gone */
 	if (ls.read)
 		flags = BPF_ANY;
 	/* one update: a replaced route never disappears in between */
-	err = fib24_update(&fib, &key, &nh, flags);
+	err = fib24_update(&fib, &q.r.key, &q.nh, flags);
 	if (err) {
-		format_prefix(&key, pfx, sizeof(pfx));
 		if (err == -EEXIST)
 			pr_err("%s: %s: exists (v4via6 route replace overwrites)", what, pfx);
+		else if (err == -ENOSPC && nh_is_group(&q.nh))
+			pr_err("%s: %s: %s (a group slot for its nexthop object: routes name at "
+			       "most %u objects, by nhid or with next hops of their own; or a tbl8 "
+			       "block)",
+			       what, pfx, strerror(-err), V4VIA6_MAX_NHGRPS - 1);
 		else if (err == -ENOSPC)
 			pr_nospace(&fib, what, pfx);
 		else
@@ -187,9 +267,91 @@ static int route_del(int argc, char **argv)
 	return rc;
 }
 
-static void print_route(const struct route_entry *e)
+/* The links down (links_down), read once for a listing: a million routes ask. */
+static struct {
+	__u32 ifindex[V4VIA6_MAX_IFACES];
+	int n; /* -1: not read */
+} downs = { .n = -1 };
+
+static bool link_is_down(int links_down_fd, __u32 ifindex)
 {
+	__u32 key, prev = 0;
+	bool first = true;
+	int i;
+
+	if (downs.n < 0) {
+		downs.n = 0;
+		while (links_down_fd >= 0 &&
+		       !bpf_map_get_next_key(links_down_fd, first ? NULL : &prev, &key)) {
+			first = false;
+			prev = key;
+			if (downs.n < V4VIA6_MAX_IFACES && nh_link_down(links_down_fd, key))
+				downs.ifindex[downs.n++] = key;
+		}
+	}
+	for (i = 0; i < downs.n; i++)
+		if (downs.ifindex[i] == ifindex)
+			return true;
+	return false;
+}
+
+/* A route's own next hops (an anonymous object), as `ip route` prints RTA_MULTIPATH. */
+static void print_hops(const char *pfx, const struct nh_def *def, int links_down_fd)
+{
+	char via[ADDR_STR_LEN], dev[IF_NAMESIZE];
+	__u32 i, n = def ? def->n : 0;
+
+	if (!json_output) {
+		printf("%s", pfx);
+		if (!n)
+			printf(" nexthop (gone)");
+		printf("\n");
+	} else {
+		json_object_start();
+		json_kv_string("dst", pfx);
+		json_key("nexthops");
+		json_array_start();
+	}
+	for (i = 0; i < n && i < V4VIA6_NHGRP_MAX_SIZE; i++) {
+		const struct nh_member *m = &def->m[i];
+		bool down = link_is_down(links_down_fd, m->nh.ifindex);
+
+		format_ipv6(m->nh.addr, via, sizeof(via));
+		ifname_cached(m->nh.ifindex, dev);
+		if (!json_output) {
+			/* "linkdown" as ip prints it; route add reads it back and ignores it */
+			printf("\tnexthop via inet6 %s dev %s weight %u%s\n", via, dev, m->weight,
+			       down ? " linkdown" : "");
+			continue;
+		}
+		json_object_start();
+		json_key("via");
+		json_object_start();
+		json_kv_string("family", "inet6");
+		json_kv_string("host", via);
+		json_object_end();
+		json_kv_string("dev", dev);
+		json_kv_uint("weight", m->weight);
+		json_key("flags");
+		json_array_start();
+		if (down)
+			json_string("linkdown");
+		json_array_end();
+		json_object_end();
+	}
+	if (json_output) {
+		json_array_end();
+		json_object_end();
+	}
+}
+
+static void print_route(const struct route_entry *e, const struct v4via6_state *st)
+{
+	/* routes of one set of next hops share its object: one lookup for a run of them */
+	static struct nh_key last = { .kind = V4VIA6_NH_NAMED };
+	static struct nh_def def;
 	char pfx[ADDR_STR_LEN], via[ADDR_STR_LEN], dev[IF_NAMESIZE];
+	struct nh_key k;
 
 	format_prefix(&e->key, pfx, sizeof(pfx));
 	if (e->nh.ifindex == V4VIA6_IFINDEX_KERNEL) {
@@ -202,6 +364,28 @@ static void print_route(const struct route_entry *e)
 		json_object_start();
 		json_kv_string("type", type);
 		json_kv_string("dst", pfx);
+		json_object_end();
+		return;
+	}
+	if (nh_is_group(&e->nh)) {
+		nh_key_of(&e->nh, &k);
+		if (k.kind == V4VIA6_NH_ANON) {
+			if (memcmp(&k, &last, sizeof(k)) &&
+			    (st->nh_defs_fd < 0 || bpf_map_lookup_elem(st->nh_defs_fd, &k, &def))) {
+				print_hops(pfx, NULL, -1);
+				return;
+			}
+			last = k;
+			print_hops(pfx, &def, st->links_down_fd);
+			return;
+		}
+		if (!json_output) {
+			printf("%s nhid %u\n", pfx, k.id);
+			return;
+		}
+		json_object_start();
+		json_kv_string("dst", pfx);
+		json_kv_uint("nhid", k.id);
 		json_object_end();
 		return;
 	}
@@ -250,9 +434,9 @@ static int route_show(int argc, char **argv)
 	if (open_state_repaired(&st))
 		return EXIT_FAIL;
 	rc = route_dump(st.routes_fd, &routes, &n);
-	state_close(&st);
 	if (rc) {
 		pr_err("route show: reading routes: %s", strerror(-rc));
+		state_close(&st);
 		return EXIT_FAIL;
 	}
 	if (json_output)
@@ -260,9 +444,10 @@ static int route_show(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (route_is_local(&routes[i].val) == local &&
 		    (!argc || !route_key_cmp(&routes[i].key, &r.key)))
-			print_route(&routes[i]);
+			print_route(&routes[i], &st);
 	if (json_output)
 		json_array_end();
+	state_close(&st);
 	free(routes);
 	return EXIT_OK;
 }

@@ -108,6 +108,9 @@ static void count_routes(const struct v4via6_state *st, const struct route_entry
 			(*n_throw)++;
 			continue;
 		}
+		/* by nexthop id or multipath: its members' links are the objects' business */
+		if (r[i].nh.ifindex == V4VIA6_IFINDEX_GROUP)
+			continue;
 		if (!i || r[i].nh.ifindex != last) {
 			last = r[i].nh.ifindex;
 			last_ok = !egress_get(st->egress_fd, last, &eg);

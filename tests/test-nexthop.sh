@@ -5,7 +5,9 @@
 # or "kernel", throw objects, entries counted per route length; -s counters
 # that add up to the router's fwd_packets under pings, per next hop; -j that
 # parses; a neighbour's new MAC shown at once; released objects not shown;
-# id and dev filters; bad arguments; status's nexthop and tbl8 lines.
+# object and dev filters; bad arguments; status's nexthop and tbl8 lines. (The
+# tables' objects are shown as `object N`; `id N` names nexthop objects by id,
+# tests/test-ecmp-cli.sh.)
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/seed-topology.sh"
@@ -25,9 +27,9 @@ if ! out=$({ v6 r attach r0 r1 &&
 	exit 1
 fi
 
-# nh_lines: the lines of nexthop show without their ids (ids are slot indexes, from a hash)
-nh_lines() { v6 r nexthop show 2>&1 | sed -E 's/^id [0-9]+ //'; }
-# nh_id NEXTHOP DEV: the id of the nexthop object of that next hop
+# nh_lines: the lines of nexthop show without their slots (slot indexes come from a hash)
+nh_lines() { v6 r nexthop show 2>&1 | sed -E 's/^object [0-9]+ //'; }
+# nh_id NEXTHOP DEV: the slot of the nexthop object of that next hop
 nh_id() { v6 r nexthop show | awk -v a="$1" -v d="$2" '$5 == a && $7 == d { print $2 }'; }
 
 t=show
@@ -36,7 +38,7 @@ via inet6 $B_LL dev r1 lladdr $B_MAC entries 1"
 got=$(nh_lines | sort)
 if [ "$got" != "$want" ]; then
 	fail $t "nexthop show differs" "$(diff <(echo "$want") <(echo "$got"))"
-elif ! v6 r nexthop list >/dev/null 2>&1 || [ "$(v6 r nexthop 2>&1 | sed -E 's/^id [0-9]+ //' | sort)" != "$want" ]; then
+elif ! v6 r nexthop list >/dev/null 2>&1 || [ "$(v6 r nexthop 2>&1 | sed -E 's/^object [0-9]+ //' | sort)" != "$want" ]; then
 	fail $t "nexthop list / nexthop alone differ from show" "$(v6 r nexthop 2>&1)"
 else
 	pass $t
@@ -81,11 +83,11 @@ fi
 
 t=stats-text
 id=$(nh_id "$B_LL" r1)
-out=$(v6 r nexthop show -s id "$id" 2>&1)
+out=$(v6 r nexthop show -s object "$id" 2>&1)
 p=$(awk '$1 == "forwarded:" && $2 == "packets" && $4 == "bytes" { print $3 }' <<<"$out")
-if [ "$(wc -l <<<"$out")" != 2 ] || ! grep -qx "id $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 1" <<<"$out" ||
+if [ "$(wc -l <<<"$out")" != 2 ] || ! grep -qx "object $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 1" <<<"$out" ||
 	[ "${p:-0}" -lt $PINGS ]; then
-	fail $t "nexthop show -s id $id: want its line and a forwarded: line with >= $PINGS packets" "$out"
+	fail $t "nexthop show -s object $id: want its line and a forwarded: line with >= $PINGS packets" "$out"
 else
 	pass $t
 fi
@@ -96,8 +98,8 @@ import json, sys
 a = json.loads(sys.argv[1])
 assert isinstance(a, list) and len(a) == 2, a
 for o in a:
-	assert set(o) == {"id", "gateway", "dev", "ifindex", "lladdr", "entries", "stats"}, o
-	assert 0 < o["id"] < 65536 and o["entries"] == 1, o
+	assert set(o) == {"object", "gateway", "dev", "ifindex", "lladdr", "entries", "stats"}, o
+	assert 0 < o["object"] < 65536 and o["entries"] == 1, o
 	assert set(o["stats"]) == {"packets", "bytes"}, o
 ' "$out" 2>&1); then
 	fail $t "nexthop -j show -s" "$out$(printf '\n')$chk"
@@ -117,7 +119,7 @@ else
 	out=$(v6 r nexthop show 2>&1)
 	# the /32 takes one entry of its /24 (a tbl8 block), the /16 256 tbl24 entries
 	if [ "$(grep -c "via inet6 $B_LL dev r1 " <<<"$out")" != 1 ] ||
-		! grep -qx "id $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 257" <<<"$out" ||
+		! grep -qx "object $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 257" <<<"$out" ||
 		[ "$(wc -l <<<"$out")" != 2 ]; then
 		fail $t "want one object $id for $B_LL with 257 entries" "$out"
 	else
@@ -131,12 +133,12 @@ if ! out=$(v6 r route add throw 10.9.9.0/24 2>&1); then
 else
 	out=$(v6 r nexthop show 2>&1)
 	tid=$(awk '$3 == "throw" { print $2 }' <<<"$out")
-	js=$(v6 r -j nexthop show id "${tid:-1}" 2>&1)
-	if ! grep -qx "id $tid throw entries 1" <<<"$out" ||
-		! grep -qx "id $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 256" <<<"$out"; then
+	js=$(v6 r -j nexthop show object "${tid:-1}" 2>&1)
+	if ! grep -qx "object $tid throw entries 1" <<<"$out" ||
+		! grep -qx "object $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 256" <<<"$out"; then
 		fail $t "want a throw object with 1 entry, $B_LL's down to 256" "$out"
-	elif [ "$js" != "[{\"id\":$tid,\"throw\":true,\"entries\":1}]" ]; then
-		fail $t "-j show id $tid" "$js"
+	elif [ "$js" != "[{\"object\":$tid,\"throw\":true,\"entries\":1}]" ]; then
+		fail $t "-j show object $tid" "$js"
 	else
 		pass $t
 	fi
@@ -146,14 +148,14 @@ t=neigh-mac-change
 # one write to the neighbour map: the object shows the new MAC at once, then kernel without one
 if ! out=$(v6 r neigh replace "$B_LL" lladdr 02:00:00:00:00:ee dev r1 2>&1); then
 	fail $t "neigh replace" "$out"
-elif ! v6 r nexthop show id "$id" | grep -qx "id $id via inet6 $B_LL dev r1 lladdr 02:00:00:00:00:ee entries 256"; then
+elif ! v6 r nexthop show object "$id" | grep -qx "object $id via inet6 $B_LL dev r1 lladdr 02:00:00:00:00:ee entries 256"; then
 	fail $t "the new MAC is not shown" "$(v6 r nexthop show 2>&1)"
 elif ! out=$(v6 r neigh del "$B_LL" dev r1 2>&1) ||
-	! v6 r nexthop show id "$id" | grep -qx "id $id via inet6 $B_LL dev r1 lladdr kernel entries 256" ||
-	[ "$(v6 r -j nexthop show id "$id" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["lladdr"])')" != None ]; then
+	! v6 r nexthop show object "$id" | grep -qx "object $id via inet6 $B_LL dev r1 lladdr kernel entries 256" ||
+	[ "$(v6 r -j nexthop show object "$id" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[0]["lladdr"])')" != None ]; then
 	fail $t "without a neighbour entry: want lladdr kernel (JSON null)" "$out$(v6 r nexthop show 2>&1)"
 elif ! out=$(v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 2>&1) ||
-	! v6 r nexthop show id "$id" | grep -q "lladdr $B_MAC "; then
+	! v6 r nexthop show object "$id" | grep -q "lladdr $B_MAC "; then
 	fail $t "neigh add back" "$out$(v6 r nexthop show 2>&1)"
 else
 	pass $t
@@ -189,13 +191,13 @@ if ! out=$({ v6 r route del throw 10.9.9.0/24 && v6 r route del 10.9.0.0/16; } 2
 	fail $t "route del" "$out"
 else
 	out=$(v6 r nexthop show 2>&1)
-	err=$(v6 r nexthop show id "${tid:-1}" 2>&1)
+	err=$(v6 r nexthop show object "${tid:-1}" 2>&1)
 	rc=$?
 	if [ "$(wc -l <<<"$out")" != 2 ] || grep -q throw <<<"$out" ||
-		! grep -qx "id $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 1" <<<"$out"; then
+		! grep -qx "object $id via inet6 $B_LL dev r1 lladdr $B_MAC entries 1" <<<"$out"; then
 		fail $t "after the throw and /16 routes went: want A and B, B with 1 entry" "$out"
-	elif [ $rc != 1 ] || [ "$err" != "v4via6: nexthop show: id $tid: no such nexthop" ]; then
-		fail $t "show id $tid of a released object: exit $rc, want 1 and no such nexthop" "$err"
+	elif [ $rc != 1 ] || [ "$err" != "v4via6: nexthop show: object $tid: not in use" ]; then
+		fail $t "show object $tid of a released object: exit $rc, want 1 and not in use" "$err"
 	else
 		pass $t
 	fi
@@ -203,7 +205,8 @@ fi
 
 t=bad-usage
 ok=1
-for args in "id" "id 0" "id 65536" "id x" "id -1" "bogus" "id 1 extra"; do
+for args in "object" "object 0" "object 65536" "object x" "object -1" "id" "id 0" "id x" \
+	"id 4294967296" "bogus" "object 1 extra" "id 1 object 2"; do
 	# shellcheck disable=SC2086 # the words of args are the arguments
 	out=$(v6 r nexthop show $args 2>&1)
 	rc=$?
@@ -216,12 +219,12 @@ done
 if [ $ok = 1 ]; then
 	out=$(v6 r nexthop show dev nosuchdev 2>&1)
 	rc=$?
-	js=$(v6 r -j nexthop show id 0 2>/dev/null)
+	js=$(v6 r -j nexthop show object 0 2>/dev/null)
 	if [ $rc != 1 ] || [ "$out" != "v4via6: nexthop show: dev nosuchdev: no such interface" ]; then
 		fail $t "show dev nosuchdev: exit $rc, want 1" "$out"
-	elif [ "$js" != '{"error":"nexthop show: id 0: not a nexthop id (1..65535)"}' ]; then
-		fail $t "-j show id 0: want a JSON error" "$js"
-	elif ! v6 r nexthop --help | grep -q '^Usage: v4via6 nexthop show'; then
+	elif [ "$js" != '{"error":"nexthop show: object 0: not a nexthops slot (1..65535)"}' ]; then
+		fail $t "-j show object 0: want a JSON error" "$js"
+	elif ! v6 r nexthop --help | grep -q '^       v4via6 nexthop show'; then
 		fail $t "nexthop --help"
 	else
 		pass $t

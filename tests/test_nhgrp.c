@@ -330,6 +330,54 @@ static bool test_link_down(const struct world *w, struct fib24 *fib)
 }
 
 /*
+ * The first member's link goes down and comes back (found by the failover
+ * test: the survivor kept its first buckets in order, which were the lost
+ * member's, so on the way back the two swapped and every flow moved): the
+ * survivor's buckets never move, and the member gets exactly its own back.
+ */
+static bool test_comes_back(const struct world *w, struct fib24 *fib)
+{
+	static const __u32 ids[2] = { 1, 2 }, wt[2] = { 1, 1 };
+	__u16 before[V4VIA6_NHGRP_BUCKETS];
+	struct route_key rk = key_of(PFX, 16);
+	struct nexthop nh = by_id(12);
+	struct nh_def d;
+	int k, survivor_moved = 0, back = 0;
+	__u32 g, j;
+	struct tlog l;
+
+	(void)w;
+	tlog_begin(&l);
+	ASSERT_OK(reset(fib), "reset");
+	for (k = 1; k <= 2; k++) {
+		d = one(k);
+		ASSERT_OK(fib24_nh_set(fib, k, &d, BPF_NOEXIST), "nexthop add id k");
+	}
+	d = group(ids, wt, 2);
+	ASSERT_OK(fib24_nh_set(fib, 12, &d, BPF_NOEXIST), "nexthop add id 12 group 1/2");
+	ASSERT_OK(fib24_update(fib, &rk, &nh, BPF_NOEXIST), "route add nhid 12");
+	g = V4VIA6_E_NH(entry_of(fib, PFX | 1));
+	memcpy(before, fib->nhg[g].bucket, sizeof(before));
+	for (k = 0; k < 2; k++) { /* twice: the second time round too */
+		ASSERT_EQ(fib24_link_set(fib, w_ifindex(IF_OUT), false), 1, "out0 down");
+		for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++)
+			survivor_moved += hop_in(fib, before[j]) == 2 &&
+					  fib->nhg[g].bucket[j] != before[j];
+		ASSERT_EQ(fib24_link_set(fib, w_ifindex(IF_OUT), true), 1, "out0 up");
+		for (j = 0; j < V4VIA6_NHGRP_BUCKETS; j++) {
+			survivor_moved += hop_in(fib, before[j]) == 2 &&
+					  fib->nhg[g].bucket[j] != before[j];
+			back += fib->nhg[g].bucket[j] == before[j];
+		}
+	}
+	ASSERT_EQ(survivor_moved, 0, "buckets of the member that stayed up that moved");
+	ASSERT_EQ(back, 2 * V4VIA6_NHGRP_BUCKETS, "buckets as before after each down and up");
+	check_table(fib);
+	ASSERT_OK(reset(fib), "reset");
+	return tlog_end(&l, "nhgrp_member_comes_back_to_its_buckets");
+}
+
+/*
  * An object replaced: the group with it as member sends its buckets to the
  * new next hop, in place (same buckets), the others' stay; a route by the
  * object's own id follows too; the old next hop's slot is released.
@@ -498,6 +546,7 @@ static bool test_repair(const struct world *w, struct fib24 *fib)
 	static const __u32 wt[4] = { 1, 1, 1, 1 };
 	struct route_key rk = key_of(PFX, 16);
 	struct nh_key gk = { 10, V4VIA6_NH_NAMED }, ak = { 900, V4VIA6_NH_ANON };
+	struct nh_key mk = { 1, V4VIA6_NH_NAMED };
 	struct nexthop nh = by_id(10);
 	struct nh_def d;
 	int cnt[10];
@@ -518,9 +567,16 @@ static bool test_repair(const struct world *w, struct fib24 *fib)
 	bpf_map_update_elem(fib->nh_defs_fd, &gk, &d, BPF_EXIST);
 	d.routes = 0;
 	bpf_map_update_elem(fib->nh_defs_fd, &ak, &d, BPF_NOEXIST);
-	ASSERT_TRUE(fib24_check(fib) >= 3, "check found %ld of 3 damages", fib24_check(fib));
+	ASSERT_OK(fib24_nh_get(fib, &mk, &d), "nh_get 1");
+	ASSERT_EQ(d.groups, 1, "groups naming object 1");
+	d.groups = 0; /* would let it be deleted while group 10 names it */
+	bpf_map_update_elem(fib->nh_defs_fd, &mk, &d, BPF_EXIST);
+	ASSERT_TRUE(fib24_check(fib) >= 4, "check found %ld of 4 damages", fib24_check(fib));
 	ASSERT_OK(fib24_rebuild(fib), "rebuild");
 	check_table(fib);
+	ASSERT_OK(fib24_nh_get(fib, &mk, &d), "nh_get 1");
+	ASSERT_EQ(d.groups, 1, "groups naming object 1 after the repair");
+	ASSERT_EQ(fib24_nh_del(fib, 1), -EBUSY, "nexthop del 1 after the repair");
 	ASSERT_OK(fib24_nh_get(fib, &gk, &d), "nh_get 10");
 	ASSERT_EQ(d.routes, 1, "routes count after the repair");
 	ASSERT_EQ(fib24_nh_get(fib, &ak, &d), -ENOENT, "the anonymous object of no route");
@@ -632,6 +688,7 @@ int main(int argc, char **argv)
 #define RUN(fn) (only && !strstr(#fn, only) ? 0 : !fn(&w, &fib))
 	failed += RUN(test_lifecycle);
 	failed += RUN(test_link_down);
+	failed += RUN(test_comes_back);
 	failed += RUN(test_replace);
 	failed += RUN(test_anon);
 	failed += RUN(test_refused);

@@ -161,6 +161,65 @@ static const struct args_case route_cases[] = {
 	{ "10.0.8.0/22 via inet 192.0.2.1 dev r0", PARSE_BAD_VALUE, "an IPv4 next hop" },
 	{ "10.0.8.1/22 via fe80::1 dev r0", PARSE_BAD_VALUE, "host bits set" },
 	{ "", PARSE_USAGE, "missing PREFIX" },
+	/* ECMP: nexthop objects and multipath, as ip route prints them */
+	{ "10.0.0.0/24 nhid 10", PARSE_OK, NULL },
+	{ "10.0.0.0/24 nhid 4294967295", PARSE_OK, NULL },
+	{ "10.0.0.0/24 nhid 0", PARSE_BAD_VALUE, "nhid 0: not a nexthop id" },
+	{ "10.0.0.0/24 nhid 4294967296", PARSE_BAD_VALUE, "not a nexthop id" },
+	{ "10.0.0.0/24 nhid x", PARSE_BAD_VALUE, "nhid x: not a nexthop id" },
+	{ "10.0.0.0/24 nhid", PARSE_USAGE, "nhid: missing argument" },
+	{ "10.0.0.0/24 nhid 1 dev r0", PARSE_USAGE, "dev: unexpected" },
+	{ "10.0.0.0/24 nexthop via inet6 fe80::1 dev r0 weight 1 nexthop via fe80::2 dev r1 "
+	  "weight 3",
+	  PARSE_OK, NULL },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 nexthop dev r1 via fe80::2", PARSE_OK, NULL },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 65535", PARSE_OK, NULL },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 2 dead linkdown nexthop via fe80::2 dev r1",
+	  PARSE_OK, NULL },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 0", PARSE_BAD_VALUE,
+	  "weight 0: not a weight (1..65535)" },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 65536", PARSE_BAD_VALUE,
+	  "weight 65536: not a weight" },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight 1 weight 2", PARSE_USAGE,
+	  "weight: unexpected" },
+	{ "10.0.0.0/24 nexthop via fe80::1 nexthop via fe80::2 dev r1", PARSE_USAGE,
+	  "nexthop 1: missing \"dev IFACE\"" },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 nexthop dev r1", PARSE_USAGE,
+	  "nexthop 2: missing \"via inet6 ADDR\"" },
+	{ "10.0.0.0/24 via fe80::1 dev r0 nexthop via fe80::2 dev r1", PARSE_USAGE,
+	  "nexthop: unexpected" },
+	/* a word after dev is the device's name, even "nexthop" (fuzz_args found it counted) */
+	{ "default nexthop via 80::0 dev nexthop", PARSE_OK, NULL },
+	{ "default via 80::0 dev nexthop", PARSE_OK, NULL },
+	{ "10.0.0.0/24 nexthop via fe80::1 dev r0 weight", PARSE_USAGE, "weight: missing" },
+	{ "10.0.0.0/24 weight 1 nexthop via fe80::1 dev r0", PARSE_USAGE, "weight: unexpected" },
+};
+
+static const struct args_case nexthop_cases[] = {
+	{ "id 1 via fe80::1 dev r0", PARSE_OK, NULL },
+	{ "id 1 via inet6 fe80::1 dev r0 scope link", PARSE_OK, NULL },
+	{ "dev r0 via fe80::1 id 4294967295", PARSE_OK, NULL },
+	{ "id 10 group 1/2,3", PARSE_OK, NULL },
+	{ "id 10 group 1,65535", PARSE_OK, NULL },
+	{ "id 0 via fe80::1 dev r0", PARSE_BAD_VALUE, "id 0: not a nexthop id" },
+	{ "id 01 via fe80::1 dev r0", PARSE_BAD_VALUE, "id 01: not a nexthop id" },
+	{ "id 10 group 1/10", PARSE_BAD_VALUE, "id 10 names itself" },
+	{ "id 10 group 1/2/1", PARSE_BAD_VALUE, "member 1 named twice" },
+	{ "id 10 group 1,0", PARSE_BAD_VALUE, "weight 0: not a weight" },
+	{ "id 10 group 1,65536", PARSE_BAD_VALUE, "weight 65536: not a weight" },
+	{ "id 10 group 1/x", PARSE_BAD_VALUE, "member x: not a nexthop id" },
+	{ "id 10 group 1//2", PARSE_BAD_VALUE, "not a list of members" },
+	{ "id 10 group 1/2/3/4/5/6/7/8/9/11/12/13/14/15/16/17/18/19/20/21/22/23/24/25/26/27/28/"
+	  "29/30/31/32/33/34",
+	  PARSE_BAD_VALUE, "more than 32 members" },
+	{ "id 10 group 1/2 via fe80::1", PARSE_USAGE, "via: unexpected" },
+	{ "id 1 via fe80::1 dev r0 group 2", PARSE_USAGE, "group: unexpected" },
+	{ "via fe80::1 dev r0", PARSE_USAGE, "missing \"id ID\"" },
+	{ "id 1 dev r0", PARSE_USAGE, "missing \"via inet6 ADDR\" or \"group" },
+	{ "id 1 via fe80::1", PARSE_USAGE, "missing \"dev IFACE\"" },
+	{ "id 1 via 10.0.0.1 dev r0", PARSE_BAD_VALUE, "an IPv4 next hop" },
+	{ "id", PARSE_USAGE, "id: missing argument" },
+	{ "id 1 group", PARSE_USAGE, "group: missing argument" },
 };
 
 static const struct args_case neigh_cases[] = {
@@ -186,19 +245,21 @@ static int split(const char *s, char *buf, size_t len, char **argv, int max)
 	return argc;
 }
 
+static char *many_argv[256];
+
 static void test_args(void)
 {
-	char err[PARSE_ERR_LEN], buf[256], name[128];
+	char err[PARSE_ERR_LEN], buf[512], name[128];
 	struct route_spec r;
 	struct neigh_spec n;
-	char *argv[16];
+	char *argv[64];
 	size_t i;
 	int argc, rc;
 
 	for (i = 0; i < ARRAY_SIZE(route_cases); i++) {
 		const struct args_case *c = &route_cases[i];
 
-		argc = split(c->in, buf, sizeof(buf), argv, 16);
+		argc = split(c->in, buf, sizeof(buf), argv, 64);
 		err[0] = '\0';
 		rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
 		snprintf(name, sizeof(name), "route-args[%s]", c->in);
@@ -216,6 +277,77 @@ static void test_args(void)
 	rc = parse_route_args(argc, argv, false, &r, err, sizeof(err));
 	CHECK_ONE("route-args-prefix-only", rc == PARSE_USAGE,
 		  "rc %d: a next hop where none is taken", rc);
+	argc = split("10.0.0.0/24 nexthop via fe80::1 dev r0 weight 2 nexthop via inet6 fe80::2 "
+		     "dev r1",
+		     buf, sizeof(buf), argv, 64);
+	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
+	CHECK_ONE("route-args-multipath",
+		  !rc && r.n_hops == 2 && r.hops[0].weight == 2 && r.hops[1].weight == 1 &&
+			  !strcmp(r.hops[0].dev, "r0") && !strcmp(r.hops[1].dev, "r1") &&
+			  r.hops[1].via[15] == 2 && !r.dev && !r.nhid,
+		  "rc %d (%s), %u hops", rc, err, r.n_hops);
+	/* one nexthop: a plain route without a weight, a multipath route of one with one */
+	argc = split("10.0.0.0/24 nexthop via fe80::1 dev r0", buf, sizeof(buf), argv, 64);
+	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
+	CHECK_ONE("route-args-one-nexthop", !rc && !r.n_hops && r.dev && !strcmp(r.dev, "r0"),
+		  "rc %d, %u hops", rc, r.n_hops);
+	argc = split("10.0.0.0/24 nexthop via fe80::1 dev r0 weight 1", buf, sizeof(buf), argv, 64);
+	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
+	CHECK_ONE("route-args-one-weighted", !rc && r.n_hops == 1 && !r.dev, "rc %d, %u hops", rc,
+		  r.n_hops);
+	argc = split("10.0.0.0/24 nhid 4000000000", buf, sizeof(buf), argv, 64);
+	rc = parse_route_args(argc, argv, true, &r, err, sizeof(err));
+	CHECK_ONE("route-args-nhid", !rc && r.nhid == 4000000000U && !r.n_hops, "rc %d, nhid %u",
+		  rc, r.nhid);
+	{
+		char many[1024];
+		size_t k = 0;
+		int h;
+
+		k += snprintf(many, sizeof(many), "10.0.0.0/24");
+		for (h = 0; h < 33; h++)
+			k += snprintf(many + k, sizeof(many) - k, " nexthop via fe80::%x dev r0",
+				      h + 1);
+		/* longer than split's buffer: split in place */
+		argc = 0;
+		for (char *save = NULL, *tok = strtok_r(many, " ", &save); tok && argc < 200;
+		     tok = strtok_r(NULL, " ", &save))
+			many_argv[argc++] = tok;
+		rc = parse_route_args(argc, many_argv, true, &r, err, sizeof(err));
+		CHECK_ONE("route-args-33-hops",
+			  rc == PARSE_BAD_VALUE && strstr(err, "more than 32 next hops"),
+			  "rc %d, error '%s'", rc, err);
+	}
+
+	for (i = 0; i < ARRAY_SIZE(nexthop_cases); i++) {
+		const struct args_case *c = &nexthop_cases[i];
+		struct nexthop_spec s;
+
+		argc = split(c->in, buf, sizeof(buf), argv, 16);
+		err[0] = '\0';
+		rc = parse_nexthop_args(argc, argv, &s, err, sizeof(err));
+		snprintf(name, sizeof(name), "nexthop-args[%s]", c->in);
+		CHECK_ONE(name, rc == c->rc && (!c->err || strstr(err, c->err)),
+			  "rc %d (want %d), error '%s'", rc, c->rc, err);
+	}
+	{
+		struct nexthop_spec s;
+		char g[GROUP_STR_LEN];
+
+		argc = split("id 10 group 1/2,3/4000000000,65535", buf, sizeof(buf), argv, 16);
+		rc = parse_nexthop_args(argc, argv, &s, err, sizeof(err));
+		CHECK_ONE("nexthop-args-group",
+			  !rc && s.id == 10 && s.group && s.n == 3 && s.member[2] == 4000000000U &&
+				  s.weight[0] == 1 && s.weight[1] == 3 && s.weight[2] == 65535,
+			  "rc %d (%s)", rc, err);
+		format_group(s.member, s.weight, s.n, g, sizeof(g));
+		CHECK_ONE("format-group", !strcmp(g, "1/2,3/4000000000,65535"), "got %s", g);
+		argc = split("id 7 via inet6 fe80::7 dev r1", buf, sizeof(buf), argv, 16);
+		rc = parse_nexthop_args(argc, argv, &s, err, sizeof(err));
+		CHECK_ONE("nexthop-args-via",
+			  !rc && s.id == 7 && !s.group && s.via[15] == 7 && !strcmp(s.dev, "r1"),
+			  "rc %d (%s)", rc, err);
+	}
 
 	for (i = 0; i < ARRAY_SIZE(neigh_cases); i++) {
 		const struct args_case *c = &neigh_cases[i];
@@ -330,6 +462,90 @@ static void test_config(void)
 			  has_line(out, 14, "duplicate neigh fe80::5 dev lo (first on line 13)") &&
 			  !has_line(out, 1, "") && !has_line(out, 6, "") && !has_line(out, 13, ""),
 		  "stderr:\n%s", out);
+
+	/* ECMP: objects, groups, routes by id, multipath over continuation lines */
+	rc = read_config(
+		"attach lo\n"
+		"nexthop id 2 via fe80::2 dev lo\n"
+		"nexthop id 10 group 1/2,3\n"
+		"nexthop id 1 via inet6 fe80::1 dev lo scope link\n"
+		"route 10.0.0.0/24 nhid 10\n"
+		"route 10.0.1.0/24\n"
+		"\tnexthop via inet6 fe80::1 dev lo weight 1\n"
+		"\tnexthop via inet6 fe80::2 dev lo weight 7 linkdown\n"
+		"route 10.0.2.0/24 nexthop via fe80::3 dev lo weight 2 nexthop via fe80::4 "
+		"dev lo\n"
+		"route 10.0.3.0/24 via fe80::1 dev lo\n",
+		&cfg, out, sizeof(out));
+	CHECK_ONE("config-ecmp",
+		  !rc && cfg.n_routes == 4 && cfg.n_nhs == 3 && cfg.nhs[0].id == 1 &&
+			  cfg.nhs[2].id == 10 && cfg.nhs[2].n_hops == 2 &&
+			  cfg.nhs[2].flags == V4VIA6_NHDEF_GROUP &&
+			  cfg.hops[cfg.nhs[2].first_hop + 1].m.weight == 3 &&
+			  cfg.hops[cfg.nhs[0].first_hop].m.nh.ifindex == cfg.ifaces[0].ifindex &&
+			  cfg.routes[0].nh.ifindex == V4VIA6_IFINDEX_GROUP &&
+			  !cfg.routes[0].n_hops && cfg.routes[1].n_hops == 2 &&
+			  cfg.hops[cfg.routes[1].first_hop + 1].m.weight == 7 &&
+			  cfg.hops[cfg.routes[1].first_hop + 1].m.nh.ifindex ==
+				  cfg.ifaces[0].ifindex &&
+			  cfg.routes[2].n_hops == 2 && cfg.routes[3].nh.ifindex != 0 &&
+			  !cfg.routes[3].n_hops,
+		  "rc %d, %zu routes, %zu objects; stderr: %s", rc, cfg.n_routes, cfg.n_nhs, out);
+	if (!rc)
+		config_free(&cfg);
+
+	rc = read_config(
+		"attach lo\n"
+		"nexthop id 1 via fe80::1 dev lo\n"
+		"nexthop id 1 via fe80::2 dev lo\n"
+		"nexthop id 0 via fe80::1 dev lo\n"
+		"nexthop id 5 group 1/5\n"
+		"nexthop id 6 group 1/99\n"
+		"nexthop id 7 group 1,0\n"
+		"nexthop id 8 group 1,65536\n"
+		"nexthop id 9 group 1/7\n"
+		"nexthop id 11 group 1/2/3/4/5/6/7/8/9/10/12/13/14/15/16/17/18/19/20/21/22/23/"
+		"24/25/26/27/28/29/30/31/32/33/34\n"
+		"route 10.0.0.0/24 nhid 42\n"
+		"\tnexthop via fe80::1 dev lo\n"
+		"nexthop id 12 via fe80::1 dev other0\n"
+		"route 10.0.1.0/24 nexthop via fe80::1 dev lo weight 0\n"
+		"route 10.0.2.0/24\n"
+		"  nexthop via fe80::1 dev other1 weight 2\n"
+		"route 10.0.3.0/24 nhid 0\n"
+		"nexthop id 13 via fe80::1\n",
+		&cfg, out, sizeof(out));
+	CHECK_ONE("config-ecmp-bad-rc", rc == -EINVAL, "rc %d", rc);
+	CHECK_ONE("config-ecmp-bad-every-line",
+		  has_line(out, 3, "duplicate nexthop id 1 (first on line 2)") &&
+			  has_line(out, 4, "id 0: not a nexthop id") &&
+			  has_line(out, 5, "id 5 names itself") &&
+			  has_line(out, 6, "member 99: no \"nexthop id 99\" line") &&
+			  has_line(out, 7, "weight 0: not a weight") &&
+			  has_line(out, 8, "weight 65536: not a weight") &&
+			  has_line(out, 9, "member 7: no \"nexthop id 7\" line") &&
+			  has_line(out, 10, "more than 32 members") &&
+			  has_line(out, 11, "nexthop: unexpected argument") &&
+			  has_line(out, 13, "no \"attach other0\" line") &&
+			  has_line(out, 14, "weight 0: not a weight") &&
+			  has_line(out, 15, "no \"attach other1\" line") &&
+			  has_line(out, 17, "nhid 0: not a nexthop id") &&
+			  has_line(out, 18, "missing \"dev IFACE\"") && !has_line(out, 2, "") &&
+			  !has_line(out, 12, "") && !has_line(out, 16, ""),
+		  "stderr:\n%s", out);
+	rc = read_config("attach lo\n"
+			 "nexthop id 1 via fe80::1 dev lo\n"
+			 "nexthop id 2 group 1\n"
+			 "nexthop id 3 group 2/1\n"
+			 "\tnexthop via fe80::1 dev lo\n"
+			 "route 10.0.0.0/24 nhid 3\n"
+			 "route 10.0.9.0/24 nhid 42\n",
+			 &cfg, out, sizeof(out));
+	CHECK_ONE("config-ecmp-nested",
+		  rc == -EINVAL && has_line(out, 4, "member 2 is a group") &&
+			  has_line(out, 5, "no route line before it") && !has_line(out, 6, "") &&
+			  has_line(out, 7, "nhid 42: no \"nexthop id 42\" line"),
+		  "rc %d, stderr:\n%s", rc, out);
 
 	rc = read_config("", &cfg, out, sizeof(out));
 	CHECK_ONE("config-empty", !rc && !cfg.n_ifaces && !cfg.n_routes && !cfg.n_neighs,

@@ -2,9 +2,9 @@
 /*
  * The argument parsers of parse.c on arbitrary strings: parse_prefix,
  * parse_ipv6, parse_mac, parse_ifname on the whole input, and
- * parse_route_args, parse_neigh_args on its words. Round trip: whatever
- * parses, formatted as `route show` / `neigh show` print it and parsed again,
- * gives the same value.
+ * parse_route_args, parse_neigh_args, parse_nexthop_args on its words.
+ * Round trip: whatever parses, formatted as `route show` / `neigh show` /
+ * `nexthop show` print it and parsed again, gives the same value.
  */
 #include <unistd.h>
 
@@ -66,7 +66,8 @@ static void route_args(int argc, char **argv, bool need_nh)
 	rc = parse_route_args(argc, argv, need_nh, &r, err, sizeof(err));
 	FUZZ_ASSERT(rc == PARSE_OK || rc == PARSE_BAD_VALUE || rc == PARSE_USAGE, "rc %d", rc);
 	FUZZ_ASSERT(rc == PARSE_OK || strlen(err) > 0, "rc %d with no reason", rc);
-	if (rc)
+	/* nhid and multipath routes have no via and dev of their own (test_parse covers them) */
+	if (rc || r.nhid || r.n_hops)
 		return;
 	format_prefix(&r.key, pfx, sizeof(pfx));
 	format_ipv6(r.via, via, sizeof(via));
@@ -120,6 +121,41 @@ static void neigh_args(int argc, char **argv, bool need_mac)
 	free(line);
 }
 
+static void nexthop_args(int argc, char **argv)
+{
+	char err[PARSE_ERR_LEN], *line, via[ADDR_STR_LEN], g[GROUP_STR_LEN];
+	static struct nexthop_spec a, b;
+	char *argv2[MAX_WORDS + 1];
+	int rc, argc2;
+
+	rc = parse_nexthop_args(argc, argv, &a, err, sizeof(err));
+	FUZZ_ASSERT(rc == PARSE_OK || rc == PARSE_BAD_VALUE || rc == PARSE_USAGE, "rc %d", rc);
+	FUZZ_ASSERT(rc == PARSE_OK || strlen(err) > 0, "rc %d with no reason", rc);
+	if (rc)
+		return;
+	FUZZ_ASSERT(a.id && (a.group ? a.n >= 1 && a.n <= V4VIA6_NHGRP_MAX_SIZE : !!a.dev),
+		    "id %u, %u members", a.id, a.n);
+	/* as nexthop show prints it */
+	if (a.group) {
+		format_group(a.member, a.weight, a.n, g, sizeof(g));
+		rc = asprintf(&line, "id %u group %s", a.id, g);
+	} else {
+		format_ipv6(a.via, via, sizeof(via));
+		rc = asprintf(&line, "id %u via %s dev %s", a.id, via, a.dev);
+	}
+	if (rc < 0)
+		return;
+	argc2 = fuzz_split(line, argv2, MAX_WORDS);
+	rc = parse_nexthop_args(argc2, argv2, &b, err, sizeof(err));
+	FUZZ_ASSERT(!rc, "nexthop %s read back: %s", line, err);
+	FUZZ_ASSERT(a.id == b.id && a.group == b.group && a.n == b.n &&
+			    !memcmp(a.member, b.member, sizeof(a.member[0]) * a.n) &&
+			    !memcmp(a.weight, b.weight, sizeof(a.weight[0]) * a.n) &&
+			    (a.group || (!memcmp(a.via, b.via, 16) && !strcmp(a.dev, b.dev))),
+		    "nexthop %s read back as another", line);
+	free(line);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_string(data, size), *argv[MAX_WORDS + 1], err[PARSE_ERR_LEN];
@@ -139,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	route_args(argc, argv, false);
 	neigh_args(argc, argv, true);
 	neigh_args(argc, argv, false);
+	nexthop_args(argc, argv);
 	free(s);
 	return 0;
 }

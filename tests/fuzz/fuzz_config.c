@@ -125,6 +125,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 1; i < cfg.n_routes; i++)
 		FUZZ_ASSERT(route_key_cmp(&cfg.routes[i - 1].key, &cfg.routes[i].key) < 0,
 			    "routes not sorted or duplicate at %zu", i);
+	/* nexthop objects and routes through them are not written back (test_parse covers them) */
+	for (i = 0; i < cfg.n_routes; i++)
+		if (cfg.routes[i].nh.ifindex == V4VIA6_IFINDEX_GROUP)
+			break;
+	if (cfg.n_nhs || i < cfg.n_routes) {
+		config_free(&cfg);
+		return 0;
+	}
 	text = format_config(&cfg, &len);
 	rc = load(text, len, &again);
 	FUZZ_ASSERT(rc == 0, "the config written back does not read (%d):\n%s", rc, text);
