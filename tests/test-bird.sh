@@ -14,15 +14,18 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 source "$here/seed-topology.sh"
+source "$here/bgp-lib.sh"
 lib_init bird
 
-if ! command -v bird >/dev/null || ! command -v birdc >/dev/null; then
-	apt-get install -y -q bird2 >/dev/null 2>&1 ||
-		{ skip bgp "bird2 is not installed and could not be installed (apt-get install bird2)"; exit 0; }
+why=$(bird_missing)
+if [ -n "$why" ]; then
+	skip bgp "$why"
+	exit 0
 fi
 
 T=$(mktemp -d /tmp/v4via6-bird.XXXXXX)
 on_cleanup "rm -rf '$T'"
+BGP_DIR=$T
 
 H1_MAC=02:00:00:00:01:0a R1H_MAC=02:00:00:00:01:01 R1R_MAC=02:00:00:00:01:02
 H2_MAC=02:00:00:00:02:0a R2H_MAC=02:00:00:00:02:01 R2R_MAC=02:00:00:00:02:02
@@ -100,23 +103,14 @@ done
 
 bird_conf 192.0.2.1 65001 "$R2R_LL" 65002 r1r >"$T/r1.conf"
 bird_conf 192.0.2.2 65002 "$R1R_LL" 65001 r2r >"$T/r2.conf"
-# nsenter execs each daemon (no subshell in between): the pids are theirs
 for r in r1 r2; do
-	nsenter --net=/run/netns/"$(ns $r)" bird -f -c "$T/$r.conf" -s "$T/$r.ctl" \
-		-P "$T/$r.pid" 2>>"$T/$r.err" &
-	LIB_PIDS+=($!)
-	nsenter --net=/run/netns/"$(ns $r)" "$V4VIA6" sync 2>>"$T/sync-$r.log" &
-	LIB_PIDS+=($!)
+	bird_start $r
+	sync_start $r
 done
-
-has_route() { v6 "$1" route show | grep -qxF "$2"; }
-no_route() { ! v6 "$1" route show | grep -q "^$2 "; }
-birdc_() { birdc -s "$T/$1.ctl" "${@:2}"; }
-established() { birdc_ "$1" show protocols peer | grep -q Established; }
 
 t=bgp-session
 T0=$(date +%s%N)
-if wait_for 30000 established r1 && wait_for 5000 established r2; then
+if wait_for 30000 bird_established r1 peer && wait_for 5000 bird_established r2 peer; then
 	pass "$t (Established after $((($(date +%s%N) - T0) / 1000000)) ms)"
 else
 	fail $t "no BGP session" "$(birdc_ r1 show protocols all peer 2>&1; cat "$T"/bird-*.log "$T"/*.err)"
@@ -183,9 +177,9 @@ for r in r1 r2; do birdc_ $r down >/dev/null 2>&1; done
 if wait_for 5000 no_route r1 "$NET2" && wait_for 5000 no_route r2 "$NET1"; then pass $t; else
 	fail $t "BIRD's routes still in the maps after it stopped" "$(v6 r1 route show; v6 r2 route show)"
 fi
-FRR=/usr/lib/frr
-if [ ! -x $FRR/bgpd ] || [ ! -x $FRR/zebra ] || ! command -v vtysh >/dev/null; then
-	skip frr "FRR is not installed (apt-get install frr)"
+why=$(frr_missing)
+if [ -n "$why" ]; then
+	skip frr "$why"
 	exit 0
 fi
 
@@ -204,38 +198,27 @@ router bgp $2
  exit-address-family
 CONF
 }
-vtysh_() { vtysh --vty_socket "$T/frr-$1" -c "${@:2}"; }
-frr_established() { vtysh_ "$1" "show bgp ipv4 unicast summary" | grep -q "${2}.*[0-9] *[0-9] *N/A"; }
-# the daemons drop to user frr: their directories are frr's, and $T must let frr in
-chmod 755 "$T"
-for r in r1 r2; do
-	mkdir -p "$T/frr-$r"
-	: >"$T/frr-$r/zebra.conf"
-done
+mkdir -p "$T/frr-r1" "$T/frr-r2"
 frr_conf 192.0.2.1 65001 r1r >"$T/frr-r1/bgpd.conf"
 frr_conf 192.0.2.2 65002 r2r >"$T/frr-r2/bgpd.conf"
-chown -R frr:frr "$T/frr-r1" "$T/frr-r2"
-for r in r1 r2; do
-	d="$T/frr-$r"
-	for daemon in zebra bgpd; do
-		nsenter --net=/run/netns/"$(ns $r)" $FRR/$daemon -u frr -g frr -f "$d/$daemon.conf" \
-			-i "$d/$daemon.pid" -z "$d/zserv.api" --vty_socket "$d" \
-			--log "file:$d/$daemon.log" >>"$d/$daemon.out" 2>&1 &
-		LIB_PIDS+=($!)
-		# bgpd connects to zebra's socket: zebra first
-		[ $daemon = zebra ] && wait_for 5000 test -S "$d/zserv.api"
-	done
-done
+for r in r1 r2; do frr_start $r; done
 
+# zebra installs each route through a nexthop object (nhid N): sync mirrors the object, and the
+# route names it as the kernel's does
 t=frr-routes-mirrored
 T0=$(date +%s%N)
-if wait_for 30000 has_route r1 "$NET2 via inet6 $R2R_LL dev r1r" &&
-	wait_for 5000 has_route r2 "$NET1 via inet6 $R1R_LL dev r2r"; then
+if wait_for 30000 v6_has_paths r1 "$NET2" "via inet6 $R2R_LL dev r1r" &&
+	wait_for 5000 v6_has_paths r2 "$NET1" "via inet6 $R1R_LL dev r2r"; then
 	kr=$(ip -n "$(ns r1)" route show "$NET2")
-	case $kr in
-	*nhid*) pass "$t (after $((($(date +%s%N) - T0) / 1000000)) ms; R1's kernel: $kr)" ;;
-	*) fail $t "FRR did not install through a nexthop object: $kr" ;;
-	esac
+	vr=$(v6 r1 route show | grep "^$NET2 ")
+	nh=$(sed -n 's/.*nhid \([0-9]*\).*/\1/p' <<<"$kr")
+	if [ -z "$nh" ]; then
+		fail $t "FRR did not install through a nexthop object: $kr"
+	elif [ "$vr" != "$NET2 nhid $nh" ]; then
+		fail $t "R1's kernel: $kr; v4via6's route does not name object $nh: $vr"
+	else
+		pass "$t (after $((($(date +%s%N) - T0) / 1000000)) ms; R1's kernel: $kr; v4via6: $vr)"
+	fi
 else
 	fail $t "FRR's routes not in the maps" \
 		"$(for r in r1 r2; do
@@ -250,8 +233,7 @@ fi
 xdp_on_both frr-xdp-forwards
 
 t=frr-withdraw
-vtysh --vty_socket "$T/frr-r1" -c "configure terminal" -c "router bgp 65001" \
-	-c "neighbor r1r shutdown" >/dev/null
+vtysh_ r1 "configure terminal" "router bgp 65001" "neighbor r1r shutdown" >/dev/null
 T0=$(date +%s%N)
 if wait_for 5000 no_route r1 "$NET2" && wait_for 5000 no_route r2 "$NET1"; then
 	pass "$t (gone from both maps in $((($(date +%s%N) - T0) / 1000000)) ms)"
