@@ -297,12 +297,21 @@ if ! V4VIA6_BPF_OBJ=$T/old.bpf.o v6 r attach r0 r1 >"$T/out" 2>&1 ||
 	! v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 >>"$T/out" 2>&1 ||
 	! v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 >>"$T/out" 2>&1 ||
 	! v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0 >>"$T/out" 2>&1 ||
+	! v6 r nexthop add id 1 via inet6 "$A_LL" dev r0 >>"$T/out" 2>&1 ||
+	! v6 r nexthop add id 2 via inet6 "$B_LL" dev r1 >>"$T/out" 2>&1 ||
+	! v6 r nexthop add id 10 group 1/2,3 >>"$T/out" 2>&1 ||
+	! v6 r route add 10.30.0.0/16 nhid 10 >>"$T/out" 2>&1 ||
+	! v6 r route add 10.31.0.0/16 nexthop via inet6 "$A_LL" dev r0 weight 2 \
+		nexthop via inet6 "$B_LL" dev r1 >>"$T/out" 2>&1 ||
 	! nsx a ping -c 3 -i 0.1 -W 1 "$B_IP" >>"$T/out" 2>&1; then
 	fail setup "attaching the old build and routing through it" "$(cat "$T/out")"
 	exit 1
 fi
 routes0=$(v6 r route show 2>&1)
 neighs0=$(v6 r neigh show 2>&1)
+# ECMP: the objects, and the flow hash's seed (random per router: an upgrade keeps it, or flows move)
+nexthops0=$(v6 r nexthop show 2>&1)
+seed0=$(bpftool map dump pinned "$PD/hash_seed" 2>&1)
 
 # --- same layout: the program is replaced, the maps kept ---------------------------------
 t=same-layout-hitless
@@ -407,8 +416,12 @@ elif ! [ -e "$PD/layout-$NEXT" ] || [ -e "$PD/layout-$LAYOUT" ] || ! [ -e "$PD/u
 	fail $t "the pin dir is not layout $NEXT's" "$(ls "$PD")"
 elif [ "$(v6 r route show 2>&1)" != "$routes0" ] || [ "$(v6 r neigh show 2>&1)" != "$neighs0" ]; then
 	fail $t "routes or neighbours not carried over" "$(v6 r route show 2>&1; v6 r neigh show 2>&1)"
+elif [ "$(v6 r nexthop show 2>&1)" != "$nexthops0" ]; then
+	fail $t "nexthop objects not carried over" "$(diff <(echo "$nexthops0") <(v6 r nexthop show 2>&1))"
+elif [ "$(bpftool map dump pinned "$PD/hash_seed" 2>&1)" != "$seed0" ] || ! grep -q "value" <<<"$seed0"; then
+	fail $t "the flow hash seed changed" "$seed0 -> $(bpftool map dump pinned "$PD/hash_seed" 2>&1)"
 elif ! out2=$(v6 r route check 2>&1); then
-	fail $t "tbl24 not rebuilt from the routes" "$out2"
+	fail $t "tbl24 (or a group's buckets) not rebuilt from the routes" "$out2"
 elif ls -d "$PD"~tmp-* >/dev/null 2>&1; then
 	fail $t "a temporary dir is left" "$(ls -d "$PD"~tmp-*)"
 else
@@ -444,7 +457,13 @@ for round in 1 2 3 4 5 6; do
 		v6 r attach r0 r1 && v6 r route add "$A_IP/32" via inet6 "$A_LL" dev r0 &&
 			v6 r route add "$B_IP/32" via inet6 "$B_LL" dev r1 &&
 			v6 r neigh add "$B_LL" lladdr "$B_MAC" dev r1 &&
-			v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0
+			v6 r neigh add "$A_LL" lladdr "$A_MAC" dev r0 &&
+			v6 r nexthop add id 1 via inet6 "$A_LL" dev r0 &&
+			v6 r nexthop add id 2 via inet6 "$B_LL" dev r1 &&
+			v6 r nexthop add id 10 group 1/2,3 &&
+			v6 r route add 10.30.0.0/16 nhid 10 &&
+			v6 r route add 10.31.0.0/16 nexthop via inet6 "$A_LL" dev r0 weight 2 \
+				nexthop via inet6 "$B_LL" dev r1
 	) >"$T/out" 2>&1 || bad+="round $round: setup: $(cat "$T/out")"$'\n'
 	V4VIA6_TEST_KILL_AT=$point nsenter --net=/run/netns/"$(ns r)" "$V4VIA6" upgrade \
 		>/dev/null 2>&1 &
@@ -470,6 +489,9 @@ for round in 1 2 3 4 5 6; do
 	[ -e "$PD/layout-$NEXT" ] || bad+="round $round: not layout $NEXT: $(ls "$PD")"$'\n'
 	[ "$(v6 r route show 2>&1)" = "$routes0" ] && [ "$(v6 r neigh show 2>&1)" = "$neighs0" ] ||
 		bad+="round $round: routes or neighbours: $(v6 r route show 2>&1)"$'\n'
+	[ "$(v6 r nexthop show 2>&1)" = "$nexthops0" ] ||
+		bad+="round $round: nexthop objects: $(v6 r nexthop show 2>&1)"$'\n'
+	v6 r route check >/dev/null 2>&1 || bad+="round $round: route check found damage"$'\n'
 	ls -d "$PD"~tmp-* >/dev/null 2>&1 && bad+="round $round: temporary dirs left"$'\n'
 	nsx a ping -c 2 -i 0.1 -W 1 "$B_IP" >/dev/null 2>&1 || bad+="round $round: ping failed"$'\n'
 done
