@@ -296,6 +296,17 @@ static bool link_is_down(int links_down_fd, __u32 ifindex)
 }
 
 /* A route's own next hops (an anonymous object), as `ip route` prints RTA_MULTIPATH. */
+
+/* An IPv6 next hop of an IPv4 route as `ip -j route` shows it: "via":{"family","host"}, "dev". */
+static void json_via(const char *via, const char *dev)
+{
+	json_key("via");
+	json_object_start();
+	json_kv_string("family", "inet6");
+	json_kv_string("host", via);
+	json_object_end();
+	json_kv_string("dev", dev);
+}
 static void print_hops(const char *pfx, const struct nh_def *def, int links_down_fd)
 {
 	char via[ADDR_STR_LEN], dev[IF_NAMESIZE];
@@ -325,12 +336,7 @@ static void print_hops(const char *pfx, const struct nh_def *def, int links_down
 			continue;
 		}
 		json_object_start();
-		json_key("via");
-		json_object_start();
-		json_kv_string("family", "inet6");
-		json_kv_string("host", via);
-		json_object_end();
-		json_kv_string("dev", dev);
+		json_via(via, dev);
 		json_kv_uint("weight", m->weight);
 		json_key("flags");
 		json_array_start();
@@ -397,12 +403,7 @@ static void print_route(const struct route_entry *e, const struct v4via6_state *
 	}
 	json_object_start();
 	json_kv_string("dst", pfx);
-	json_key("via");
-	json_object_start();
-	json_kv_string("family", "inet6");
-	json_kv_string("host", via);
-	json_object_end();
-	json_kv_string("dev", dev);
+	json_via(via, dev);
 	json_object_end();
 }
 

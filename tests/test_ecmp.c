@@ -754,28 +754,15 @@ static int member_slots(const struct world *w, const struct nexthop *rnh, const 
 	return 0;
 }
 
-/* Packets and bytes of nh_stats[slot], over every CPU. */
+/* Packets and bytes of nh_stats[slot], over every CPU (0 for slot 0). */
 static int nh_counters(const struct world *w, __u32 slot, __u64 *packets, __u64 *bytes)
 {
-	static struct nh_stats *percpu;
-	static int ncpus;
-	int c;
+	struct nh_stats sum = {};
 
-	if (!percpu) {
-		ncpus = libbpf_num_possible_cpus();
-		percpu = ncpus > 0 ? calloc(ncpus, sizeof(*percpu)) : NULL;
-		if (!percpu)
-			return -1;
-	}
-	*packets = *bytes = 0;
-	if (!slot)
-		return 0;
-	if (bpf_map_lookup_elem(w->nh_stats_fd, &slot, percpu))
+	if (slot && world_nh_stats(w, slot, &sum))
 		return -1;
-	for (c = 0; c < ncpus; c++) {
-		*packets += percpu[c].packets;
-		*bytes += percpu[c].bytes;
-	}
+	*packets = sum.packets;
+	*bytes = sum.bytes;
 	return 0;
 }
 

@@ -471,7 +471,6 @@ static bool test_rebuild(const struct world *w, struct fib24 *fib)
 /* More distinct next hops over time than slots: released slots go to new ones. */
 static void hop_many(__u32 k, struct nexthop *nh);
 static __u32 slot_of(struct fib24 *fib, __u32 d);
-static int nh_stats_sum(const struct world *w, __u32 idx, struct nh_stats *sum);
 static bool send_n(struct tlog *l, const struct world *w, __u32 d, int n, int payload, size_t *len);
 
 /*
@@ -497,7 +496,7 @@ static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 	ASSERT_EQ(fib24_update(fib, &kx, &nhx, BPF_ANY), 0, "add 10.200.1.0/24");
 	x = slot_of(fib, 0x0ac80101);
 	send_n(&l, w, 0x0ac80101, 5, 20, &len);
-	ASSERT_OK(nh_stats_sum(w, x, &st), "reading nh_stats");
+	ASSERT_OK(world_nh_stats(w, x, &st), "reading nh_stats");
 	ASSERT_EQ(st.packets, 5, "packets of 10.200.1.0/24's slot");
 	ASSERT_EQ(fib24_delete(fib, &kx), 0, "delete 10.200.1.0/24");
 	hop_of(0, &nh);
@@ -510,7 +509,7 @@ static bool test_slot_gc(const struct world *w, struct fib24 *fib)
 	ASSERT_EQ(err, 0, "add/delete with a new next hop each time: error");
 	ASSERT_TRUE(x && (!fib->slots[x].used || memcmp(&fib->slots[x].nh, &nhx, sizeof(nhx))),
 		    "slot %u of the deleted route was never reclaimed", x);
-	ASSERT_OK(nh_stats_sum(w, x, &st), "reading nh_stats");
+	ASSERT_OK(world_nh_stats(w, x, &st), "reading nh_stats");
 	ASSERT_EQ(st.packets, 0, "packets of the reclaimed slot");
 	ASSERT_EQ(st.bytes, 0, "bytes of the reclaimed slot");
 	ASSERT_EQ(fib24_neigh_delete(fib, &nhx), 0, "fib24_neigh_delete");
@@ -1040,29 +1039,6 @@ static bool test_neigh_one_write(const struct world *w, struct fib24 *fib)
 	return tlog_end(&l, "fib24_neigh_mac_one_write");
 }
 
-/* Sum over CPUs of nh_stats[idx]. */
-static int nh_stats_sum(const struct world *w, __u32 idx, struct nh_stats *sum)
-{
-	static struct nh_stats *percpu;
-	static int ncpus;
-	int c;
-
-	if (!percpu) {
-		ncpus = libbpf_num_possible_cpus();
-		percpu = ncpus > 0 ? calloc(ncpus, sizeof(*percpu)) : NULL;
-		if (!percpu)
-			return -ENOMEM;
-	}
-	if (bpf_map_lookup_elem(w->nh_stats_fd, &idx, percpu))
-		return -errno;
-	memset(sum, 0, sizeof(*sum));
-	for (c = 0; c < ncpus; c++) {
-		sum->packets += percpu[c].packets;
-		sum->bytes += percpu[c].bytes;
-	}
-	return 0;
-}
-
 /* Every slot's counters (sums over CPUs): V4VIA6_MAX_NEXTHOPS of them. */
 static int nh_stats_all(const struct world *w, struct nh_stats *all)
 {
@@ -1070,7 +1046,7 @@ static int nh_stats_all(const struct world *w, struct nh_stats *all)
 	int err;
 
 	for (i = 0; i < V4VIA6_MAX_NEXTHOPS; i++) {
-		err = nh_stats_sum(w, i, &all[i]);
+		err = world_nh_stats(w, i, &all[i]);
 		if (err)
 			return err;
 	}
@@ -1134,13 +1110,13 @@ static bool test_nh_stats(const struct world *w, struct fib24 *fib)
 	ASSERT_EQ(moved, 0, "other slots whose counters moved");
 	/* wiped with the table; the same next hop takes the same slot again, from 0 */
 	reset(&l, fib);
-	ASSERT_OK(nh_stats_sum(w, slot, &one), "reading nh_stats");
+	ASSERT_OK(world_nh_stats(w, slot, &one), "reading nh_stats");
 	ASSERT_EQ(one.packets, 0, "packets of the wiped slot");
 	ASSERT_EQ(one.bytes, 0, "bytes of the wiped slot");
 	add_ref(&l, fib, 0x0a0d0340, 26, 2);
 	ASSERT_EQ(slot_of(fib, d), slot, "slot of the /26 again");
 	send_n(&l, w, d, 3, 10, &len);
-	ASSERT_OK(nh_stats_sum(w, slot, &one), "reading nh_stats");
+	ASSERT_OK(world_nh_stats(w, slot, &one), "reading nh_stats");
 	ASSERT_EQ(one.packets, 3, "packets of the slot taken again");
 	ASSERT_EQ(one.bytes, 3 * len, "bytes of the slot taken again");
 out:

@@ -264,3 +264,25 @@ fail:
 	fprintf(stderr, "    v4via6: filling the maps: %s\n", strerror(errno));
 	return -1;
 }
+
+int world_nh_stats(const struct world *w, __u32 idx, struct nh_stats *sum)
+{
+	static struct nh_stats *percpu;
+	static int ncpus;
+	int c;
+
+	if (!percpu) {
+		ncpus = libbpf_num_possible_cpus();
+		percpu = ncpus > 0 ? calloc(ncpus, sizeof(*percpu)) : NULL;
+		if (!percpu)
+			return -ENOMEM;
+	}
+	if (bpf_map_lookup_elem(w->nh_stats_fd, &idx, percpu))
+		return -errno;
+	memset(sum, 0, sizeof(*sum));
+	for (c = 0; c < ncpus; c++) {
+		sum->packets += percpu[c].packets;
+		sum->bytes += percpu[c].bytes;
+	}
+	return 0;
+}

@@ -123,5 +123,7 @@ int world_build_netns(void);
 int world_hold_prog(int prog_fd, const char *dev);
 /* The program's maps. */
 int world_fill_maps(const struct world *w);
+/* nh_stats[idx] (a nexthop object's counters) summed over the CPUs into sum: 0 or -errno. */
+int world_nh_stats(const struct world *w, __u32 idx, struct nh_stats *sum);
 
 #endif /* XDP_WORLD_H */
