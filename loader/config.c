@@ -471,8 +471,8 @@ static int neigh_line_cmp(const void *a, const void *b)
 	return c ? c : (x->line < y->line ? -1 : x->line > y->line);
 }
 
-/* Usable nexthops slots: slot 0 is never used (it holds the tables' state). */
-#define MAX_SLOTS (V4VIA6_MAX_NEXTHOPS - 1)
+/* nexthops slots for next hops: slot 0 holds the tables' state, slots 1..4095 are groups'. */
+#define MAX_SLOTS (V4VIA6_MAX_NEXTHOPS - V4VIA6_MAX_NHGRPS)
 
 struct hop_line {
 	struct nexthop nh;
@@ -528,23 +528,32 @@ static unsigned int distinct_over(struct reader *r, struct hop_line *h, size_t n
 }
 
 /*
- * The distinct next hops of the routes (each takes a nexthop object, a
- * nexthops slot), beyond the slots there are: the line that brings the first
- * one too many, or 0.
+ * The distinct next hops of the routes, of the multipath routes and of the
+ * nexthop objects (each takes a nexthop object, a nexthops slot; a group
+ * takes a group slot, counted apart), beyond the slots there are: the line
+ * that brings the first one too many, or 0.
  */
 static unsigned int slots_overflow(struct reader *r)
 {
 	const struct config *cfg = r->cfg;
-	size_t i, n = cfg->n_routes;
+	size_t i, j, n = 0, max = cfg->n_routes + cfg->n_hops;
 	struct hop_line *h;
 
-	if (n <= MAX_SLOTS)
+	if (max <= MAX_SLOTS)
 		return 0;
-	h = malloc(n * sizeof(*h));
-	for (i = 0; h && i < n; i++) {
-		h[i].nh = cfg->routes[i].nh;
-		h[i].line = cfg->routes[i].line;
+	h = malloc(max * sizeof(*h));
+	for (i = 0; h && i < cfg->n_routes; i++) {
+		const struct config_route *e = &cfg->routes[i];
+
+		for (j = e->first_hop; j < e->first_hop + e->n_hops; j++)
+			h[n++] = (struct hop_line){ cfg->hops[j].m.nh, e->line };
+		if (!nh_is_group(&e->nh))
+			h[n++] = (struct hop_line){ e->nh, e->line };
 	}
+	for (i = 0; h && i < cfg->n_nhs; i++)
+		if (!(cfg->nhs[i].flags & V4VIA6_NHDEF_GROUP))
+			h[n++] = (struct hop_line){ cfg->hops[cfg->nhs[i].first_hop].m.nh,
+						    cfg->nhs[i].line };
 	return distinct_over(r, h, n, MAX_SLOTS);
 }
 
@@ -595,7 +604,8 @@ static void check_capacity(struct reader *r)
 	line = slots_overflow(r);
 	if (line)
 		problem(r, line,
-			"too many distinct next hops: the nexthops map holds %u", MAX_SLOTS);
+			"too many distinct next hops: the nexthops map holds %u (and %u groups)",
+			MAX_SLOTS, V4VIA6_MAX_NHGRPS - 1);
 	line = blocks_overflow(r);
 	if (line)
 		problem(r, line,

@@ -289,14 +289,14 @@ capacity_case capacity-neighs neighbours "$T/neighs.conf"
 	# routes longer than /24 name a nexthop object too
 	awk 'BEGIN { for (i = 0; i < 10; i++) printf "route 10.99.0.%d/32 via inet6 fe80::2:%x dev r0\n", i, i }'
 } >"$T/slots.conf"
-# the line bringing the 65,536th distinct (via, dev) of a route (a throw is one)
+# the line bringing the 61,441st distinct (via, dev) of a route (a throw is one): slots 1..4095 are groups'
 over_line() {
 	awk '$1 != "route" { next }
 	{ key = "throw"
 	  for (i = 2; i < NF; i++) { if ($i == "via") v = $(i + 1) == "inet6" ? $(i + 2) : $(i + 1)
 		if ($i == "dev") d = $(i + 1) }
 	  if ($2 != "throw") key = v " " d
-	  if (!(key in seen)) { seen[key] = 1; if (++n == 65536) { print NR; exit } } }' "$1"
+	  if (!(key in seen)) { seen[key] = 1; if (++n == 61441) { print NR; exit } } }' "$1"
 }
 capacity_case capacity-nexthops "distinct next hops" "$T/slots.conf"
 
