@@ -81,11 +81,13 @@ seed_add_c() {
 # pin_dir_of NS: where v4via6 keeps its pins for the named namespace NS (its default)
 pin_dir_of() { echo "/sys/fs/bpf/v4via6-$(ns "$1")"; }
 
-# forget_pins NS: at cleanup, remove what v4via6 pinned for NS and its state lock file, so nothing
-# outlives the run, and the empty directory libxdp makes on attach (/sys/fs/bpf/xdp; rmdir leaves it
-# if anything is in it)
+# forget_pins NS: at cleanup, remove what v4via6 pinned for NS and its files in /run/v4via6 (the
+# state lock, the local entries' list, sync's status), so nothing outlives the run, and the empty
+# directory libxdp makes on attach (/sys/fs/bpf/xdp; rmdir leaves it if anything is in it)
 forget_pins() {
-	on_cleanup "rm -rf '$(pin_dir_of "$1")' '/run/v4via6/sys_fs_bpf_v4via6-$(ns "$1").lock';
+	local run="/run/v4via6/sys_fs_bpf_v4via6-$(ns "$1")"
+
+	on_cleanup "rm -rf '$(pin_dir_of "$1")' '$run.lock' '$run.local' '$run.sync';
 		rmdir /sys/fs/bpf/xdp"
 }
 
